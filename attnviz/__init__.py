@@ -1,0 +1,39 @@
+"""attnviz: see what every layer and head of a real Transformer attends to.
+
+    import attnviz
+    model = attnviz.load_model("minilm")
+    cap = model.run_with_capture("The animal didn't cross the street because it was too tired.")
+    cap.pattern  # float32 [layer, head, query_pos, key_pos]
+"""
+
+from attnviz.capture import Capture
+from attnviz.config import ModelConfig
+from attnviz.errors import (
+    AttnvizError,
+    ConfigError,
+    EmptyTextError,
+    InvalidMaskError,
+    ModelNotInstalledError,
+    UnknownModelError,
+    UnsafeWeightsError,
+    WeightsMismatchError,
+)
+from attnviz.loading import load_model
+from attnviz.model import HookedTransformer
+from attnviz.registry import REGISTRY
+
+__all__ = [
+    "REGISTRY",
+    "AttnvizError",
+    "Capture",
+    "ConfigError",
+    "EmptyTextError",
+    "HookedTransformer",
+    "InvalidMaskError",
+    "ModelConfig",
+    "ModelNotInstalledError",
+    "UnknownModelError",
+    "UnsafeWeightsError",
+    "WeightsMismatchError",
+    "load_model",
+]

@@ -1,0 +1,108 @@
+"""Convert a Hugging Face BERT checkpoint into attnviz's ``BertEncoder`` weights.
+
+Pure: a dict of tensors in, a dict of tensors out. Every expected key must be present
+with its exact shape; a key that is neither used nor on the short ignore list is an error.
+
+Hugging Face stores ``nn.Linear`` weights as ``[out, in]``; attnviz multiplies ``x @ W``,
+so weights are transposed and the per-head matrices split: ``query.weight [h·d, m]`` ->
+``W_Q [h, m, d]``; ``attention.output.dense.weight [m, h·d]`` -> ``W_O [h, d, m]``.
+"""
+
+from __future__ import annotations
+
+import re
+
+import torch
+from einops import rearrange
+
+from attnviz.config import ModelConfig
+from attnviz.errors import WeightsMismatchError
+
+IGNORED = re.compile(r"^(embeddings\.position_ids|pooler\..*|cls\..*)$")
+
+
+def _strip_prefix(state_dict: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    return {key.removeprefix("bert."): value for key, value in state_dict.items()}
+
+
+def expected_shapes(cfg: ModelConfig) -> dict[str, tuple[int, ...]]:
+    """The Hugging Face keys a BERT checkpoint of ``cfg`` must hold, with their shapes."""
+    m, mlp = cfg.d_model, cfg.d_mlp
+    shapes = {
+        "embeddings.word_embeddings.weight": (cfg.d_vocab, m),
+        "embeddings.position_embeddings.weight": (cfg.max_positions, m),
+        "embeddings.token_type_embeddings.weight": (cfg.n_token_types, m),
+        "embeddings.LayerNorm.weight": (m,),
+        "embeddings.LayerNorm.bias": (m,),
+    }
+    for layer in range(cfg.n_layers):
+        p = f"encoder.layer.{layer}."
+        for name in ("query", "key", "value"):
+            shapes[p + f"attention.self.{name}.weight"] = (m, m)
+            shapes[p + f"attention.self.{name}.bias"] = (m,)
+        shapes |= {
+            p + "attention.output.dense.weight": (m, m),
+            p + "attention.output.dense.bias": (m,),
+            p + "attention.output.LayerNorm.weight": (m,),
+            p + "attention.output.LayerNorm.bias": (m,),
+            p + "intermediate.dense.weight": (mlp, m),
+            p + "intermediate.dense.bias": (mlp,),
+            p + "output.dense.weight": (m, mlp),
+            p + "output.dense.bias": (m,),
+            p + "output.LayerNorm.weight": (m,),
+            p + "output.LayerNorm.bias": (m,),
+        }
+    return shapes
+
+
+def check_keys(state_dict: dict[str, torch.Tensor], shapes: dict[str, tuple[int, ...]], ignored: re.Pattern) -> None:
+    """Raise ``WeightsMismatchError`` for missing, unexpected or mis-shaped keys."""
+    missing = sorted(set(shapes) - set(state_dict))
+    unexpected = sorted(k for k in set(state_dict) - set(shapes) if not ignored.match(k))
+    wrong = [f"{k}: {tuple(state_dict[k].shape)} != {shapes[k]}" for k in shapes if k in state_dict and tuple(state_dict[k].shape) != shapes[k]]
+    if missing or unexpected or wrong:
+        detail = "; ".join(
+            part
+            for part in (
+                f"missing {missing[:5]}" if missing else "",
+                f"unexpected {unexpected[:5]}" if unexpected else "",
+                f"wrong shape {wrong[:5]}" if wrong else "",
+            )
+            if part
+        )
+        raise WeightsMismatchError(detail=detail)
+
+
+def convert_bert(state_dict: dict[str, torch.Tensor], cfg: ModelConfig) -> dict[str, torch.Tensor]:
+    """Map a Hugging Face ``BertModel`` state dict (keys with or without ``bert.``) to ours.
+
+    Raises:
+        WeightsMismatchError: when keys are missing or unexpected, or a shape differs from ``cfg``.
+    """
+    sd = _strip_prefix(state_dict)
+    check_keys(sd, expected_shapes(cfg), IGNORED)
+    h = cfg.n_heads
+    out = {
+        "embed.W_E": sd["embeddings.word_embeddings.weight"],
+        "embed.W_pos": sd["embeddings.position_embeddings.weight"],
+        "embed.W_token_type": sd["embeddings.token_type_embeddings.weight"],
+        "embed.ln.w": sd["embeddings.LayerNorm.weight"],
+        "embed.ln.b": sd["embeddings.LayerNorm.bias"],
+    }
+    for layer in range(cfg.n_layers):
+        p, o = f"encoder.layer.{layer}.", f"blocks.{layer}."
+        for hf_name, ours in (("query", "Q"), ("key", "K"), ("value", "V")):
+            weight = sd[p + f"attention.self.{hf_name}.weight"]  # [head·d_head, d_model]
+            out[o + f"attn.W_{ours}"] = rearrange(weight, "(h d) m -> h m d", h=h)
+            out[o + f"attn.b_{ours}"] = rearrange(sd[p + f"attention.self.{hf_name}.bias"], "(h d) -> h d", h=h)
+        out[o + "attn.W_O"] = rearrange(sd[p + "attention.output.dense.weight"], "m (h d) -> h d m", h=h)
+        out[o + "attn.b_O"] = sd[p + "attention.output.dense.bias"]
+        out[o + "ln1.w"] = sd[p + "attention.output.LayerNorm.weight"]
+        out[o + "ln1.b"] = sd[p + "attention.output.LayerNorm.bias"]
+        out[o + "mlp.W_in"] = sd[p + "intermediate.dense.weight"].T  # [d_model, d_mlp]
+        out[o + "mlp.b_in"] = sd[p + "intermediate.dense.bias"]
+        out[o + "mlp.W_out"] = sd[p + "output.dense.weight"].T  # [d_mlp, d_model]
+        out[o + "mlp.b_out"] = sd[p + "output.dense.bias"]
+        out[o + "ln2.w"] = sd[p + "output.LayerNorm.weight"]
+        out[o + "ln2.b"] = sd[p + "output.LayerNorm.bias"]
+    return {key: value.contiguous() for key, value in out.items()}

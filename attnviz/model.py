@@ -1,0 +1,265 @@
+"""attnviz's own Transformer: the BERT encoder family, with hook points everywhere.
+
+Architecture of BERT (Devlin et al. 2019) = the Transformer encoder of Vaswani et al.
+2017 (post-LN: residual, then LayerNorm) with learned position and token-type embeddings
+and a GELU feed-forward network. Attention is the explicit Q·Kᵀ/√d_head of
+``attnviz.attention``; nothing is fused, so every intermediate can be captured.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from jaxtyping import Bool, Float, Int
+from torch import nn
+
+from attnviz.attention import apply_mask, attention_scores, check_attn_mask, softmax_pattern, weighted_values
+from attnviz.capture import Capture
+from attnviz.config import ModelConfig
+from attnviz.errors import EmptyTextError
+from attnviz.hooks import HookPoint, capturing
+
+
+class LayerNorm(nn.Module):
+    """LayerNorm over d_model (Ba et al. 2016) with weight ``w`` and bias ``b``: [d_model]."""
+
+    def __init__(self, d_model: int, eps: float):
+        super().__init__()
+        self.eps = eps
+        self.w = nn.Parameter(torch.ones(d_model))
+        self.b = nn.Parameter(torch.zeros(d_model))
+
+    def forward(self, x: Float[torch.Tensor, "... d_model"]) -> Float[torch.Tensor, "... d_model"]:
+        return F.layer_norm(x, (x.shape[-1],), self.w, self.b, self.eps)
+
+
+class BertEmbed(nn.Module):
+    """Word + position + token-type embeddings, then LayerNorm (Devlin et al. 2019, Fig. 2).
+
+    Weights: ``W_E [d_vocab, d_model]``, ``W_pos [max_positions, d_model]``,
+    ``W_token_type [n_token_types, d_model]``.
+    """
+
+    def __init__(self, cfg: ModelConfig):
+        super().__init__()
+        self.W_E = nn.Parameter(torch.zeros(cfg.d_vocab, cfg.d_model))
+        self.W_pos = nn.Parameter(torch.zeros(cfg.max_positions, cfg.d_model))
+        self.W_token_type = nn.Parameter(torch.zeros(cfg.n_token_types, cfg.d_model))
+        self.ln = LayerNorm(cfg.d_model, cfg.layer_norm_eps)
+        self.hook_embed = HookPoint()
+
+    def forward(
+        self,
+        token_ids: Int[torch.Tensor, "batch pos"],
+        token_type_ids: Int[torch.Tensor, "batch pos"],
+    ) -> Float[torch.Tensor, "batch pos d_model"]:
+        n = token_ids.shape[1]
+        summed = self.W_E[token_ids] + self.W_pos[:n] + self.W_token_type[token_type_ids]
+        return self.hook_embed(self.ln(summed))
+
+
+class Attention(nn.Module):
+    """Multi-head self-attention with explicit scores (Vaswani et al. 2017, Eq. 1 and section 3.2.2).
+
+    Weights: ``W_Q, W_K, W_V [head, d_model, d_head]``, ``b_Q, b_K, b_V [head, d_head]``,
+    ``W_O [head, d_head, d_model]``, ``b_O [d_model]``.
+    """
+
+    def __init__(self, cfg: ModelConfig):
+        super().__init__()
+        h, m, d = cfg.n_heads, cfg.d_model, cfg.d_head
+        self.W_Q, self.W_K, self.W_V = (nn.Parameter(torch.zeros(h, m, d)) for _ in range(3))
+        self.b_Q, self.b_K, self.b_V = (nn.Parameter(torch.zeros(h, d)) for _ in range(3))
+        self.W_O = nn.Parameter(torch.zeros(h, d, m))
+        self.b_O = nn.Parameter(torch.zeros(m))
+        for name in ("q", "k", "v", "attn_scores_raw", "attn_scores", "pattern", "z"):
+            setattr(self, f"hook_{name}", HookPoint())
+
+    def forward(
+        self,
+        x: Float[torch.Tensor, "batch pos d_model"],
+        attn_mask: Bool[torch.Tensor, "batch query_pos key_pos"],
+    ) -> Float[torch.Tensor, "batch pos d_model"]:
+        q = self.hook_q(project(x, self.W_Q, self.b_Q))  # [batch, pos, head, d_head]
+        k = self.hook_k(project(x, self.W_K, self.b_K))
+        v = self.hook_v(project(x, self.W_V, self.b_V))
+        scores_raw = self.hook_attn_scores_raw(attention_scores(q, k))  # [batch, head, query_pos, key_pos]
+        scores = self.hook_attn_scores(apply_mask(scores_raw, attn_mask))
+        pattern = self.hook_pattern(softmax_pattern(scores))
+        z = self.hook_z(weighted_values(pattern, v))  # [batch, pos, head, d_head]
+        return z.flatten(2) @ self.W_O.flatten(0, 1) + self.b_O  # [batch, pos, head·d_head] @ [head·d_head, d_model]
+
+
+def project(
+    x: Float[torch.Tensor, "batch pos d_model"],
+    W: Float[torch.Tensor, "head d_model d_head"],
+    b: Float[torch.Tensor, "head d_head"],
+) -> Float[torch.Tensor, "batch pos head d_head"]:
+    """x·W + b for every head at once: the query, key or value projection."""
+    return torch.einsum("bpm,hmd->bphd", x, W) + b
+
+
+class MLP(nn.Module):
+    """Position-wise feed-forward network: W_out·GELU(W_in·x + b_in) + b_out (Vaswani et al. 2017, Eq. 2).
+
+    Weights: ``W_in [d_model, d_mlp]``, ``b_in [d_mlp]``, ``W_out [d_mlp, d_model]``, ``b_out [d_model]``.
+    """
+
+    def __init__(self, cfg: ModelConfig):
+        super().__init__()
+        self.W_in = nn.Parameter(torch.zeros(cfg.d_model, cfg.d_mlp))
+        self.b_in = nn.Parameter(torch.zeros(cfg.d_mlp))
+        self.W_out = nn.Parameter(torch.zeros(cfg.d_mlp, cfg.d_model))
+        self.b_out = nn.Parameter(torch.zeros(cfg.d_model))
+        self.hook_post = HookPoint()
+
+    def forward(self, x: Float[torch.Tensor, "batch pos d_model"]) -> Float[torch.Tensor, "batch pos d_model"]:
+        hidden = self.hook_post(F.gelu(x @ self.W_in + self.b_in))  # [batch, pos, d_mlp]
+        return hidden @ self.W_out + self.b_out
+
+
+class BertBlock(nn.Module):
+    """One post-LN encoder block: LN1(x + Attn(x)), then LN2(· + MLP(·))."""
+
+    def __init__(self, cfg: ModelConfig):
+        super().__init__()
+        self.attn = Attention(cfg)
+        self.ln1 = LayerNorm(cfg.d_model, cfg.layer_norm_eps)
+        self.mlp = MLP(cfg)
+        self.ln2 = LayerNorm(cfg.d_model, cfg.layer_norm_eps)
+        self.hook_attn_out = HookPoint()
+        self.hook_resid_mid = HookPoint()
+        self.hook_mlp_out = HookPoint()
+        self.hook_resid_post = HookPoint()
+
+    def forward(
+        self,
+        resid_pre: Float[torch.Tensor, "batch pos d_model"],
+        attn_mask: Bool[torch.Tensor, "batch query_pos key_pos"],
+    ) -> Float[torch.Tensor, "batch pos d_model"]:
+        attn_out = self.hook_attn_out(self.attn(resid_pre, attn_mask))
+        resid_mid = self.hook_resid_mid(self.ln1(resid_pre + attn_out))
+        mlp_out = self.hook_mlp_out(self.mlp(resid_mid))
+        return self.hook_resid_post(self.ln2(resid_mid + mlp_out))
+
+
+class BertEncoder(nn.Module):
+    """The BERT encoder: embeddings and ``n_layers`` blocks. Returns the last residual stream."""
+
+    def __init__(self, cfg: ModelConfig):
+        super().__init__()
+        self.cfg = cfg
+        self.embed = BertEmbed(cfg)
+        self.blocks = nn.ModuleList(BertBlock(cfg) for _ in range(cfg.n_layers))
+
+    def forward(
+        self,
+        token_ids: Int[torch.Tensor, "batch pos"],
+        token_type_ids: Int[torch.Tensor, "batch pos"],
+        attn_mask: Bool[torch.Tensor, "batch query_pos key_pos"],
+    ) -> Float[torch.Tensor, "batch pos d_model"]:
+        resid = self.embed(token_ids, token_type_ids)
+        for block in self.blocks:
+            resid = block(resid, attn_mask)
+        return resid
+
+
+CAPTURED_PER_LAYER = {
+    "q": "attn.hook_q",
+    "k": "attn.hook_k",
+    "v": "attn.hook_v",
+    "attn_scores_raw": "attn.hook_attn_scores_raw",
+    "pattern": "attn.hook_pattern",
+    "z": "attn.hook_z",
+    "attn_out": "hook_attn_out",
+    "resid_mid": "hook_resid_mid",
+    "resid_post": "hook_resid_post",
+}
+
+
+class HookedTransformer:
+    """A loaded model: our network, its tokenizer and the device it runs on.
+
+    Build one with ``attnviz.load_model``. The network is shared read-only (the app keeps
+    one per process for every session); a run never changes its weights.
+
+    Attributes:
+        config: the ``ModelConfig``.
+        network: the ``nn.Module`` (e.g. ``BertEncoder``) in eval mode on ``device``.
+        tokenizer: the checkpoint's Hugging Face tokenizer.
+        device: the ``torch.device`` the network runs on.
+    """
+
+    def __init__(self, config: ModelConfig, network: nn.Module, tokenizer, device: torch.device):
+        self.config = config
+        self.network = network.eval()
+        self.tokenizer = tokenizer
+        self.device = device
+
+    def tokenize(self, text: str, text_pair: str | None = None) -> tuple[dict[str, torch.Tensor], int]:
+        """Token ids ``[1, pos]`` and token-type ids for a text (or pair), cut to ``max_positions``.
+
+        Returns the encoding and how many tokens truncation dropped.
+
+        Raises:
+            EmptyTextError: when ``text`` is empty or blank (or ``text_pair`` is given but blank).
+        """
+        if not text or not text.strip() or (text_pair is not None and not text_pair.strip()):
+            raise EmptyTextError()
+        full = self.tokenizer(text, text_pair, truncation=False, verbose=False)["input_ids"]
+        enc = self.tokenizer(
+            text, text_pair, truncation=True, max_length=self.config.max_positions, return_tensors="pt"
+        )
+        return enc, len(full) - enc["input_ids"].shape[1]
+
+    @torch.inference_mode()
+    def run_with_capture(
+        self,
+        text: str,
+        text_pair: str | None = None,
+        attn_mask: Bool[torch.Tensor, "query_pos key_pos"] | None = None,
+    ) -> Capture:
+        """Run the model on ``text`` (and ``text_pair``) and capture every layer's attention.
+
+        Args:
+            text: the first (or only) sentence.
+            text_pair: an optional second sentence, joined with [SEP] and token type 1.
+            attn_mask: optional bool ``[query_pos, key_pos]`` applied in every layer
+                (True where a query may attend), e.g. to hide keys.
+
+        Returns:
+            A ``Capture`` with float32 CPU tensors (see its docstring for shapes).
+
+        Raises:
+            EmptyTextError: for empty or blank text.
+            InvalidMaskError: for a mask of the wrong dtype or shape or with an empty row.
+        """
+        enc, n_truncated = self.tokenize(text, text_pair)
+        token_ids = enc["input_ids"].to(self.device)  # [1, pos]
+        n = token_ids.shape[1]
+        token_type_ids = enc.get("token_type_ids", torch.zeros_like(enc["input_ids"])).to(self.device)
+        if attn_mask is None:
+            mask = torch.ones(n, n, dtype=torch.bool)
+        else:
+            mask = check_attn_mask(attn_mask, n)
+        names = ["embed.hook_embed"] + [
+            f"blocks.{layer}.{hook}" for layer in range(self.config.n_layers) for hook in CAPTURED_PER_LAYER.values()
+        ]
+        with capturing(self.network, names) as store:
+            self.network(token_ids, token_type_ids, mask.to(self.device)[None])
+
+        def stacked(hook: str) -> torch.Tensor:
+            return torch.stack([store[f"blocks.{layer}.{hook}"][0] for layer in range(self.config.n_layers)]).float().cpu()
+
+        return Capture(
+            tokens=self.tokenizer.convert_ids_to_tokens(enc["input_ids"][0].tolist()),
+            token_ids=enc["input_ids"][0],
+            token_type_ids=token_type_ids[0].cpu(),
+            attn_mask=mask.cpu(),
+            embed=store["embed.hook_embed"][0].float().cpu(),
+            **{field: stacked(hook) for field, hook in CAPTURED_PER_LAYER.items()},
+            n_truncated=n_truncated,
+            model_name=self.config.name,
+            text=text,
+            text_pair=text_pair,
+        )
