@@ -23,29 +23,48 @@ from attnviz.errors import InvalidMaskError
 def attention_scores(
     q: Float[torch.Tensor, "batch query_pos head d_head"],
     k: Float[torch.Tensor, "batch key_pos head d_head"],
+    out: torch.Tensor | None = None,
 ) -> Float[torch.Tensor, "batch head query_pos key_pos"]:
     """Q·Kᵀ/√d_head for every head: the attention scores before the mask.
 
     Dividing by √d_head keeps the scores' variance near 1 when q and k have unit-variance
-    entries, so the softmax does not saturate (Vaswani et al. 2017, section 3.2.1).
+    entries, so the softmax does not saturate (Vaswani et al. 2017, section 3.2.1). The
+    dot products are computed first and then multiplied by ``d_head ** -0.5``.
+
+    Args:
+        out: optional contiguous ``[batch, head, query_pos, key_pos]`` tensor to write into.
     """
-    scores = torch.matmul(q.transpose(1, 2), k.permute(0, 2, 3, 1))  # [batch, head, query_pos, key_pos]
-    return scores * (1.0 / math.sqrt(q.shape[-1]))
+    scores = torch.matmul(q.transpose(1, 2), k.permute(0, 2, 3, 1), out=out)  # [batch, head, query_pos, key_pos]
+    return scores.mul_(q.shape[-1] ** -0.5)
 
 
 def apply_mask(
     scores: Float[torch.Tensor, "batch head query_pos key_pos"],
-    attn_mask: Bool[torch.Tensor, "batch query_pos key_pos"],
+    attn_mask: Bool[torch.Tensor, "batch query_pos key_pos"] | None,
 ) -> Float[torch.Tensor, "batch head query_pos key_pos"]:
-    """Replace the scores where ``attn_mask`` is False by ``torch.finfo(dtype).min``."""
+    """Replace the scores where ``attn_mask`` is False by ``torch.finfo(dtype).min``.
+
+    ``attn_mask=None`` means every query may attend to every key: the scores are returned
+    as they are (the same tensor, not a copy).
+    """
+    if attn_mask is None:
+        return scores
     return scores.masked_fill(~attn_mask[:, None], torch.finfo(scores.dtype).min)
 
 
 def softmax_pattern(
     scores: Float[torch.Tensor, "batch head query_pos key_pos"],
+    out: torch.Tensor | None = None,
 ) -> Float[torch.Tensor, "batch head query_pos key_pos"]:
-    """Softmax over the keys, computed in float32 and returned in the scores' dtype."""
-    return torch.softmax(scores.float(), dim=-1).to(scores.dtype)
+    """Softmax over the keys, computed in float32 and returned in the scores' dtype.
+
+    Args:
+        out: optional contiguous tensor of the scores' shape and dtype to write into.
+    """
+    if scores.dtype == torch.float32:
+        return torch.softmax(scores, dim=-1, out=out)
+    pattern = torch.softmax(scores.float(), dim=-1).to(scores.dtype)
+    return pattern if out is None else out.copy_(pattern)
 
 
 def weighted_values(

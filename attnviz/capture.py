@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, fields
 import torch
 from jaxtyping import Bool, Float, Int
 
-from attnviz.attention import apply_mask
+from attnviz.attention import apply_mask, attention_scores
 
 
 @dataclass(frozen=True, eq=False)
@@ -23,7 +23,6 @@ class Capture:
         attn_mask: bool ``[query_pos, key_pos]``, True where a query may attend.
         embed: ``[pos, d_model]``, the residual stream entering layer 0.
         q, k, v: ``[layer, pos, head, d_head]``, x·W + b per head.
-        attn_scores_raw: ``[layer, head, query_pos, key_pos]``, Q·Kᵀ/√d_head before the mask.
         pattern: ``[layer, head, query_pos, key_pos]``, softmax weights; each row sums to 1.
         z: ``[layer, pos, head, d_head]``, Σ_j pattern[i, j]·v_j.
         attn_out: ``[layer, pos, d_model]``, concat(z)·W_O + b_O.
@@ -41,7 +40,6 @@ class Capture:
     q: Float[torch.Tensor, "layer pos head d_head"]
     k: Float[torch.Tensor, "layer pos head d_head"]
     v: Float[torch.Tensor, "layer pos head d_head"]
-    attn_scores_raw: Float[torch.Tensor, "layer head query_pos key_pos"]
     pattern: Float[torch.Tensor, "layer head query_pos key_pos"]
     z: Float[torch.Tensor, "layer pos head d_head"]
     attn_out: Float[torch.Tensor, "layer pos d_model"]
@@ -66,13 +64,29 @@ class Capture:
         return self.pattern.shape[1]
 
     @property
+    def attn_scores_raw(self) -> Float[torch.Tensor, "layer head query_pos key_pos"]:
+        """Q·Kᵀ/√d_head before the mask, for every layer and head.
+
+        Not stored: recomputed on each access from the captured ``q`` and ``k`` with the very
+        function the model applies (``attnviz.attention.attention_scores``), which halves
+        what a capture holds. Use ``head_scores_raw`` for one head.
+        """
+        return attention_scores(self.q, self.k)  # layer plays the batch dimension
+
+    @property
     def attn_scores(self) -> Float[torch.Tensor, "layer head query_pos key_pos"]:
         """The scores after the mask: masked entries hold ``torch.finfo(float32).min``.
 
-        Derived on access from ``attn_scores_raw`` and ``attn_mask`` with the very function
-        the model applies (``attnviz.attention.apply_mask``), so it is not stored twice.
+        Derived on access from ``attn_scores_raw`` and ``attn_mask`` with the model's own
+        ``attnviz.attention.apply_mask``.
         """
         return apply_mask(self.attn_scores_raw, self.attn_mask[None])
+
+    def head_scores_raw(self, layer: int, head: int) -> Float[torch.Tensor, "query_pos key_pos"]:
+        """``attn_scores_raw[layer, head]``, computing only that head."""
+        q = self.q[layer : layer + 1, :, head : head + 1]  # [1, pos, 1, d_head]
+        k = self.k[layer : layer + 1, :, head : head + 1]
+        return attention_scores(q, k)[0, 0]
 
     @property
     def resid_pre(self) -> Float[torch.Tensor, "layer pos d_model"]:

@@ -7,6 +7,7 @@ registers a forward hook on it (PyTorch's own mechanism, nothing is monkeypatche
 from __future__ import annotations
 
 from contextlib import contextmanager
+from functools import partial
 from typing import Iterator
 
 import torch
@@ -14,7 +15,16 @@ from torch import nn
 
 
 class HookPoint(nn.Module):
-    """Returns its input unchanged; exists so that a forward hook can see the tensor."""
+    """Returns its input unchanged; exists so that a forward hook can see the tensor.
+
+    ``out`` is, while capturing with a preallocated buffer, the tensor the operation that
+    feeds this hook point writes its result into (so a capture of ``[layer, ...]`` needs no
+    stacking copy); ``None`` otherwise.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.out: torch.Tensor | None = None
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return x
@@ -26,25 +36,32 @@ def hook_points(model: nn.Module) -> dict[str, HookPoint]:
 
 
 @contextmanager
-def capturing(model: nn.Module, names: list[str]) -> Iterator[dict[str, torch.Tensor]]:
-    """Record the output of each named hook point during the ``with`` block.
+def capturing(model: nn.Module, sinks: dict[str, torch.Tensor]) -> Iterator[None]:
+    """While the ``with`` block runs, write each named hook point's output into its sink.
 
-    Yields a dict filled by the forward pass: hook name -> the tensor that passed through
-    it (not copied; the model never modifies a hooked tensor in place).
+    ``sinks`` maps hook names to preallocated tensors of the hooked output's shape. Each
+    sink is offered to the operation that feeds its hook point (``HookPoint.out``); one that
+    wrote there needs no copy, any other output is copied in by a forward hook. The model's
+    own tensors are then free to be reused as in an uncaptured run. Not thread-safe: one
+    capture per model at a time.
 
     Raises:
         KeyError: for a name that is not a hook point of ``model``.
     """
     points = hook_points(model)
-    store: dict[str, torch.Tensor] = {}
     handles = []
     try:
-        for name in names:
-            def record(_module, _inputs, output, name=name):
-                store[name] = output
-
-            handles.append(points[name].register_forward_hook(record))
-        yield store
+        for name, sink in sinks.items():
+            points[name].out = sink
+            handles.append(points[name].register_forward_hook(partial(_write_into, sink)))
+        yield
     finally:
         for handle in handles:
             handle.remove()
+        for name in sinks:
+            points[name].out = None
+
+
+def _write_into(sink: torch.Tensor, _module: nn.Module, _inputs: tuple, output: torch.Tensor) -> None:
+    if output.data_ptr() != sink.data_ptr():
+        sink.copy_(output)

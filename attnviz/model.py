@@ -8,6 +8,9 @@ and a GELU feed-forward network. Attention is the explicit Q·Kᵀ/√d_head of
 
 from __future__ import annotations
 
+import math
+import threading
+
 import torch
 import torch.nn.functional as F
 from jaxtyping import Bool, Float, Int
@@ -61,42 +64,52 @@ class BertEmbed(nn.Module):
 class Attention(nn.Module):
     """Multi-head self-attention with explicit scores (Vaswani et al. 2017, Eq. 1 and section 3.2.2).
 
-    Weights: ``W_Q, W_K, W_V [head, d_model, d_head]``, ``b_Q, b_K, b_V [head, d_head]``,
-    ``W_O [head, d_head, d_model]``, ``b_O [d_model]``.
+    The query, key and value weights of all heads are stored side by side in one matrix,
+    ``W_QKV [d_model, 3, head, d_head]`` (and ``b_QKV [3, head, d_head]``), so the three
+    projections are one matrix product; ``W_Q``, ``W_K``, ``W_V`` (``[head, d_model, d_head]``)
+    and ``b_Q``, ``b_K``, ``b_V`` (``[head, d_head]``) are views of it. The output
+    projection is ``W_O [head, d_head, d_model]``, ``b_O [d_model]``.
     """
 
     def __init__(self, cfg: ModelConfig):
         super().__init__()
         h, m, d = cfg.n_heads, cfg.d_model, cfg.d_head
-        self.W_Q, self.W_K, self.W_V = (nn.Parameter(torch.zeros(h, m, d)) for _ in range(3))
-        self.b_Q, self.b_K, self.b_V = (nn.Parameter(torch.zeros(h, d)) for _ in range(3))
+        self.W_QKV = nn.Parameter(torch.zeros(m, 3, h, d))
+        self.b_QKV = nn.Parameter(torch.zeros(3, h, d))
         self.W_O = nn.Parameter(torch.zeros(h, d, m))
         self.b_O = nn.Parameter(torch.zeros(m))
         for name in ("q", "k", "v", "attn_scores_raw", "attn_scores", "pattern", "z"):
             setattr(self, f"hook_{name}", HookPoint())
 
+    W_Q = property(lambda self: self.W_QKV[:, 0].transpose(0, 1), doc="[head, d_model, d_head], a view")
+    W_K = property(lambda self: self.W_QKV[:, 1].transpose(0, 1), doc="[head, d_model, d_head], a view")
+    W_V = property(lambda self: self.W_QKV[:, 2].transpose(0, 1), doc="[head, d_model, d_head], a view")
+    b_Q = property(lambda self: self.b_QKV[0], doc="[head, d_head], a view")
+    b_K = property(lambda self: self.b_QKV[1], doc="[head, d_head], a view")
+    b_V = property(lambda self: self.b_QKV[2], doc="[head, d_head], a view")
+
     def forward(
         self,
         x: Float[torch.Tensor, "batch pos d_model"],
-        attn_mask: Bool[torch.Tensor, "batch query_pos key_pos"],
+        attn_mask: Bool[torch.Tensor, "batch query_pos key_pos"] | None,
     ) -> Float[torch.Tensor, "batch pos d_model"]:
-        q = self.hook_q(project(x, self.W_Q, self.b_Q))  # [batch, pos, head, d_head]
-        k = self.hook_k(project(x, self.W_K, self.b_K))
-        v = self.hook_v(project(x, self.W_V, self.b_V))
-        scores_raw = self.hook_attn_scores_raw(attention_scores(q, k))  # [batch, head, query_pos, key_pos]
+        qkv = affine(x, self.W_QKV.flatten(1), self.b_QKV.flatten())  # [batch, pos, 3·head·d_head]
+        qkv = qkv.unflatten(-1, self.b_QKV.shape)  # [batch, pos, 3, head, d_head]
+        q = self.hook_q(qkv[:, :, 0])  # [batch, pos, head, d_head]
+        k = self.hook_k(qkv[:, :, 1])
+        v = self.hook_v(qkv[:, :, 2])
+        scores_raw = self.hook_attn_scores_raw(attention_scores(q, k, out=self.hook_attn_scores_raw.out))  # [batch, head, query_pos, key_pos]
         scores = self.hook_attn_scores(apply_mask(scores_raw, attn_mask))
-        pattern = self.hook_pattern(softmax_pattern(scores))
+        pattern = self.hook_pattern(softmax_pattern(scores, out=self.hook_pattern.out))
         z = self.hook_z(weighted_values(pattern, v))  # [batch, pos, head, d_head]
-        return z.flatten(2) @ self.W_O.flatten(0, 1) + self.b_O  # [batch, pos, head·d_head] @ [head·d_head, d_model]
+        return affine(z.flatten(2), self.W_O.flatten(0, 1), self.b_O)  # [batch, pos, head·d_head] -> [batch, pos, d_model]
 
 
-def project(
-    x: Float[torch.Tensor, "batch pos d_model"],
-    W: Float[torch.Tensor, "head d_model d_head"],
-    b: Float[torch.Tensor, "head d_head"],
-) -> Float[torch.Tensor, "batch pos head d_head"]:
-    """x·W + b for every head at once: the query, key or value projection."""
-    return torch.einsum("bpm,hmd->bphd", x, W) + b
+def affine(
+    x: Float[torch.Tensor, "... d_in"], W: Float[torch.Tensor, "d_in d_out"], b: Float[torch.Tensor, "d_out"]
+) -> Float[torch.Tensor, "... d_out"]:
+    """x·W + b as one fused matrix product (``F.linear`` takes the weight as ``[d_out, d_in]``)."""
+    return F.linear(x, W.T, b)
 
 
 class MLP(nn.Module):
@@ -114,8 +127,8 @@ class MLP(nn.Module):
         self.hook_post = HookPoint()
 
     def forward(self, x: Float[torch.Tensor, "batch pos d_model"]) -> Float[torch.Tensor, "batch pos d_model"]:
-        hidden = self.hook_post(F.gelu(x @ self.W_in + self.b_in))  # [batch, pos, d_mlp]
-        return hidden @ self.W_out + self.b_out
+        hidden = self.hook_post(F.gelu(affine(x, self.W_in, self.b_in)))  # [batch, pos, d_mlp]
+        return affine(hidden, self.W_out, self.b_out)
 
 
 class BertBlock(nn.Module):
@@ -135,7 +148,7 @@ class BertBlock(nn.Module):
     def forward(
         self,
         resid_pre: Float[torch.Tensor, "batch pos d_model"],
-        attn_mask: Bool[torch.Tensor, "batch query_pos key_pos"],
+        attn_mask: Bool[torch.Tensor, "batch query_pos key_pos"] | None,
     ) -> Float[torch.Tensor, "batch pos d_model"]:
         attn_out = self.hook_attn_out(self.attn(resid_pre, attn_mask))
         resid_mid = self.hook_resid_mid(self.ln1(resid_pre + attn_out))
@@ -156,8 +169,9 @@ class BertEncoder(nn.Module):
         self,
         token_ids: Int[torch.Tensor, "batch pos"],
         token_type_ids: Int[torch.Tensor, "batch pos"],
-        attn_mask: Bool[torch.Tensor, "batch query_pos key_pos"],
+        attn_mask: Bool[torch.Tensor, "batch query_pos key_pos"] | None = None,
     ) -> Float[torch.Tensor, "batch pos d_model"]:
+        """``attn_mask=None``: every query may attend to every key."""
         resid = self.embed(token_ids, token_type_ids)
         for block in self.blocks:
             resid = block(resid, attn_mask)
@@ -168,7 +182,6 @@ CAPTURED_PER_LAYER = {
     "q": "attn.hook_q",
     "k": "attn.hook_k",
     "v": "attn.hook_v",
-    "attn_scores_raw": "attn.hook_attn_scores_raw",
     "pattern": "attn.hook_pattern",
     "z": "attn.hook_z",
     "attn_out": "hook_attn_out",
@@ -181,7 +194,8 @@ class HookedTransformer:
     """A loaded model: our network, its tokenizer and the device it runs on.
 
     Build one with ``attnviz.load_model``. The network is shared read-only (the app keeps
-    one per process for every session); a run never changes its weights.
+    one per process for every session); a run never changes its weights, and runs are
+    serialised by a lock so that concurrent captures cannot see each other's tensors.
 
     Attributes:
         config: the ``ModelConfig``.
@@ -195,6 +209,7 @@ class HookedTransformer:
         self.network = network.eval()
         self.tokenizer = tokenizer
         self.device = device
+        self._lock = threading.Lock()
 
     def tokenize(self, text: str, text_pair: str | None = None) -> tuple[dict[str, torch.Tensor], int]:
         """Token ids ``[1, pos]`` and token-type ids for a text (or pair), cut to ``max_positions``.
@@ -206,11 +221,12 @@ class HookedTransformer:
         """
         if not text or not text.strip() or (text_pair is not None and not text_pair.strip()):
             raise EmptyTextError()
-        full = self.tokenizer(text, text_pair, truncation=False, verbose=False)["input_ids"]
-        enc = self.tokenizer(
-            text, text_pair, truncation=True, max_length=self.config.max_positions, return_tensors="pt"
-        )
-        return enc, len(full) - enc["input_ids"].shape[1]
+        enc = self.tokenizer(text, text_pair, truncation=False, verbose=False, return_tensors="pt")
+        n_full = enc["input_ids"].shape[1]
+        if n_full <= self.config.max_positions:
+            return enc, 0
+        enc = self.tokenizer(text, text_pair, truncation=True, max_length=self.config.max_positions, return_tensors="pt")
+        return enc, n_full - enc["input_ids"].shape[1]
 
     @torch.inference_mode()
     def run_with_capture(
@@ -236,30 +252,45 @@ class HookedTransformer:
         """
         enc, n_truncated = self.tokenize(text, text_pair)
         token_ids = enc["input_ids"].to(self.device)  # [1, pos]
-        n = token_ids.shape[1]
+        n, cfg = token_ids.shape[1], self.config
         token_type_ids = enc.get("token_type_ids", torch.zeros_like(enc["input_ids"])).to(self.device)
-        if attn_mask is None:
-            mask = torch.ones(n, n, dtype=torch.bool)
-        else:
-            mask = check_attn_mask(attn_mask, n)
-        names = ["embed.hook_embed"] + [
-            f"blocks.{layer}.{hook}" for layer in range(self.config.n_layers) for hook in CAPTURED_PER_LAYER.values()
-        ]
-        with capturing(self.network, names) as store:
-            self.network(token_ids, token_type_ids, mask.to(self.device)[None])
-
-        def stacked(hook: str) -> torch.Tensor:
-            return torch.stack([store[f"blocks.{layer}.{hook}"][0] for layer in range(self.config.n_layers)]).float().cpu()
+        mask = torch.ones(n, n, dtype=torch.bool) if attn_mask is None else check_attn_mask(attn_mask, n).cpu()
+        # Every captured tensor is written into one preallocated arena while the model runs
+        # (the pattern directly by the softmax, the rest by a copy at its hook point).
+        # The scores are not stored: the capture recomputes them from q and k on access.
+        L, h, d = cfg.n_layers, cfg.n_heads, cfg.d_head
+        shapes = {"q": (n, h, d), "k": (n, h, d), "v": (n, h, d), "pattern": (h, n, n), "z": (n, h, d)}
+        shapes |= {"attn_out": (n, cfg.d_model), "resid_mid": (n, cfg.d_model), "resid_post": (n, cfg.d_model)}
+        dtype = next(self.network.parameters()).dtype
+        fields = carve(shapes, L, dtype, self.device)  # field -> [layer, 1, ...]
+        embed = torch.empty(1, n, cfg.d_model, dtype=dtype, device=self.device)
+        sinks = {"embed.hook_embed": embed} | {
+            f"blocks.{layer}.{CAPTURED_PER_LAYER[field]}": tensor[layer] for field, tensor in fields.items() for layer in range(L)
+        }
+        with self._lock, capturing(self.network, sinks):
+            self.network(token_ids, token_type_ids, None if mask.all() else mask.to(self.device)[None])
 
         return Capture(
             tokens=self.tokenizer.convert_ids_to_tokens(enc["input_ids"][0].tolist()),
             token_ids=enc["input_ids"][0],
             token_type_ids=token_type_ids[0].cpu(),
-            attn_mask=mask.cpu(),
-            embed=store["embed.hook_embed"][0].float().cpu(),
-            **{field: stacked(hook) for field, hook in CAPTURED_PER_LAYER.items()},
+            attn_mask=mask,
+            embed=embed[0].float().cpu(),
+            **{field: tensor[:, 0].float().cpu() for field, tensor in fields.items()},
             n_truncated=n_truncated,
-            model_name=self.config.name,
+            model_name=cfg.name,
             text=text,
             text_pair=text_pair,
         )
+
+
+def carve(
+    shapes: dict[str, tuple[int, ...]], n_layers: int, dtype: torch.dtype, device: torch.device
+) -> dict[str, torch.Tensor]:
+    """Contiguous ``[layer, 1, *shape]`` tensors for each field, all views of one allocation."""
+    sizes = [n_layers * math.prod(shape) for shape in shapes.values()]
+    arena = torch.empty(sum(sizes), dtype=dtype, device=device)
+    return {
+        field: chunk.view(n_layers, 1, *shape)
+        for (field, shape), chunk in zip(shapes.items(), arena.split(sizes), strict=True)
+    }

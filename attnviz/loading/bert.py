@@ -4,8 +4,8 @@ Pure: a dict of tensors in, a dict of tensors out. Every expected key must be pr
 with its exact shape; a key that is neither used nor on the short ignore list is an error.
 
 Hugging Face stores ``nn.Linear`` weights as ``[out, in]``; attnviz multiplies ``x @ W``,
-so weights are transposed and the per-head matrices split: ``query.weight [h·d, m]`` ->
-``W_Q [h, m, d]``; ``attention.output.dense.weight [m, h·d]`` -> ``W_O [h, d, m]``.
+so weights are transposed and the per-head matrices split: ``query``, ``key`` and
+``value.weight [h·d, m]`` -> ``W_QKV [m, 3, h, d]`` (``W_Q = W_QKV[:, 0]`` per head); ``attention.output.dense.weight [m, h·d]`` -> ``W_O [h, d, m]``.
 """
 
 from __future__ import annotations
@@ -91,10 +91,11 @@ def convert_bert(state_dict: dict[str, torch.Tensor], cfg: ModelConfig) -> dict[
     }
     for layer in range(cfg.n_layers):
         p, o = f"encoder.layer.{layer}.", f"blocks.{layer}."
-        for hf_name, ours in (("query", "Q"), ("key", "K"), ("value", "V")):
-            weight = sd[p + f"attention.self.{hf_name}.weight"]  # [head·d_head, d_model]
-            out[o + f"attn.W_{ours}"] = rearrange(weight, "(h d) m -> h m d", h=h)
-            out[o + f"attn.b_{ours}"] = rearrange(sd[p + f"attention.self.{hf_name}.bias"], "(h d) -> h d", h=h)
+        names = ("query", "key", "value")
+        weights = [sd[p + f"attention.self.{name}.weight"] for name in names]  # 3 × [head·d_head, d_model]
+        out[o + "attn.W_QKV"] = rearrange(torch.stack(weights), "three (h d) m -> m three h d", h=h)
+        biases = [sd[p + f"attention.self.{name}.bias"] for name in names]  # 3 × [head·d_head]
+        out[o + "attn.b_QKV"] = rearrange(torch.stack(biases), "three (h d) -> three h d", h=h)
         out[o + "attn.W_O"] = rearrange(sd[p + "attention.output.dense.weight"], "m (h d) -> h d m", h=h)
         out[o + "attn.b_O"] = sd[p + "attention.output.dense.bias"]
         out[o + "ln1.w"] = sd[p + "attention.output.LayerNorm.weight"]
