@@ -1,0 +1,13 @@
+"""attnviz: the Streamlit entry point. Routes to the pages; the language switch lives here."""
+
+import streamlit as st
+
+from attnviz import ui
+
+st.set_page_config(page_title="attnviz", page_icon="🔎", layout="wide")
+ui.init_state()
+ui.language_switch()
+pages = [
+    st.Page("pages/explorer.py", title=ui.tr("page_explorer"), icon="🔎", url_path="explorer", default=True),
+]
+st.navigation(pages).run()

@@ -1,0 +1,134 @@
+"""The only library module that imports Streamlit: cached loaders, session state, language.
+
+Models are loaded once per process (``st.cache_resource``) and shared read-only by every
+session; captures live in one byte-bounded LRU cache (``ATTNVIZ_CACHE_MB``, default 1024).
+The view state (model, text, pair, layer, head, view, language) lives in
+``st.session_state`` and is mirrored in ``st.query_params`` so a shared URL opens the same view.
+"""
+
+from __future__ import annotations
+
+import os
+
+import streamlit as st
+
+import attnviz
+from attnviz.cache import CaptureCache
+from attnviz.errors import AttnvizError
+from attnviz.i18n import LANGS, t
+
+DEFAULT_TEXT = "The animal didn't cross the street because it was too tired."
+EXAMPLES = [
+    DEFAULT_TEXT,
+    "The animal didn't cross the street because it was too wide.",
+    "The trophy doesn't fit into the brown suitcase because it is too large.",
+    "The quick brown fox jumps over the lazy dog.",
+    "Attention is all you need.",
+]
+VIEWS = ("head", "model", "lines", "average")
+
+# state key -> (query parameter, default); widget keys are the state keys.
+STATE = {
+    "model": ("model", "minilm"),
+    "sentence": ("text", DEFAULT_TEXT),
+    "sentence_pair": ("pair", ""),
+    "layer": ("layer", 0),
+    "head": ("head", 0),
+    "view": ("view", "head"),
+    "lang": ("lang", "en"),
+}
+KEPT = "_kept"
+
+
+def _from_query(key: str, raw: str):
+    default = STATE[key][1]
+    if isinstance(default, int):
+        try:
+            return max(0, int(raw))
+        except ValueError:
+            return default
+    if key == "lang":
+        return raw if raw in LANGS else default
+    if key == "view":
+        return raw if raw in VIEWS else default
+    if key == "model":
+        return raw if raw in attnviz.REGISTRY else default
+    return raw[:20000]
+
+
+def init_state() -> None:
+    """Fill the kept view state once per session, from the URL's query parameters or defaults."""
+    if KEPT not in st.session_state:
+        kept = {}
+        for key, (param, default) in STATE.items():
+            kept[key] = _from_query(key, st.query_params[param]) if param in st.query_params else default
+        st.session_state[KEPT] = kept
+
+
+def restore(*keys: str) -> None:
+    """Before a widget is drawn: give it the kept value (Streamlit forgets a widget's state on pages where it is not drawn)."""
+    for key in keys:
+        if key not in st.session_state:
+            st.session_state[key] = st.session_state[KEPT][key]
+
+
+def remember(*keys: str) -> None:
+    """After widgets are drawn: keep their values and mirror them in the URL."""
+    for key in keys:
+        value = st.session_state[key]
+        st.session_state[KEPT][key] = value
+        param = STATE[key][0]
+        if value in ("", None):
+            st.query_params.pop(param, None)
+        else:
+            st.query_params[param] = str(value)
+
+
+def kept(key: str):
+    return st.session_state[KEPT][key]
+
+
+def lang() -> str:
+    return st.session_state.get("lang", st.session_state.get(KEPT, {}).get("lang", "en"))
+
+
+def tr(key: str, **params) -> str:
+    """``t`` in the session's language."""
+    return t(key, lang(), **params)
+
+
+def language_switch() -> None:
+    """The sidebar language picker (key ``lang``)."""
+    restore("lang")
+    st.sidebar.selectbox(tr("language"), LANGS, key="lang", format_func={"en": "English", "zh": "中文"}.get)
+    remember("lang")
+
+
+def show_error(err: AttnvizError) -> None:
+    """An attnviz error as ``st.error`` in the user's language; never a traceback."""
+    st.error(err.message(lang()))
+
+
+@st.cache_resource(show_spinner=False)
+def get_model(name: str) -> attnviz.HookedTransformer:
+    """The loaded model ``name``, one per process, shared read-only by all sessions."""
+    return attnviz.load_model(name)
+
+
+@st.cache_resource(show_spinner=False)
+def capture_cache() -> CaptureCache:
+    return CaptureCache(int(float(os.environ.get("ATTNVIZ_CACHE_MB", "1024")) * 2**20))
+
+
+def get_capture(model_name: str, text: str, text_pair: str | None = None) -> attnviz.Capture:
+    """The capture of ``text`` (and ``text_pair``) for ``model_name``, computed once and cached.
+
+    Raises:
+        AttnvizError: for empty text, an unknown or missing model (shown by ``show_error``).
+    """
+    with st.spinner(tr("loading_model", name=model_name)):
+        model = get_model(model_name)
+    with st.spinner(tr("running_model")):
+        return capture_cache().get_or_compute(
+            (model_name, text, text_pair), lambda: model.run_with_capture(text, text_pair)
+        )

@@ -1,0 +1,77 @@
+"""The Attention Explorer: type a sentence, inspect every layer and head of a real model."""
+
+import streamlit as st
+
+import attnviz
+from attnviz import plots, ui
+from attnviz.errors import AttnvizError
+
+tr = ui.tr
+st.title(tr("page_explorer"))
+st.caption(tr("explorer_intro"))
+
+ui.restore("model", "sentence", "sentence_pair", "view")
+
+
+def use_example() -> None:
+    example = st.session_state.get("example")
+    if example in ui.EXAMPLES:
+        st.session_state["sentence"] = example
+
+
+col_model, col_example = st.columns([1, 2])
+col_model.selectbox(tr("model"), list(attnviz.REGISTRY), key="model", format_func=lambda name: attnviz.REGISTRY[name].label)
+col_example.selectbox(tr("examples"), [None, *ui.EXAMPLES], key="example", format_func=lambda e: tr("example_none") if e is None else e, on_change=use_example)
+st.text_area(tr("sentence"), key="sentence", height=80)
+st.text_input(tr("sentence_pair"), key="sentence_pair")
+ui.remember("model", "sentence", "sentence_pair")
+
+text, pair = st.session_state["sentence"], st.session_state["sentence_pair"]
+if not text.strip():
+    st.info(tr("empty_prompt"))
+    st.stop()
+try:
+    cap = ui.get_capture(st.session_state["model"], text, pair if pair.strip() else None)
+except AttnvizError as err:
+    ui.show_error(err)
+    st.stop()
+
+if cap.n_truncated:
+    st.warning(tr("truncated_warning", max=cap.n_tokens, dropped=cap.n_truncated))
+
+for key, upper in (("layer", cap.n_layers), ("head", cap.n_heads)):
+    if key not in st.session_state and ui.kept(key) >= upper:
+        st.session_state[ui.KEPT][key] = 0
+ui.restore("layer", "head")
+
+
+def open_clicked_head() -> None:
+    points = st.session_state["model_view_chart"].selection.points
+    if points and "customdata" in points[0]:
+        st.session_state["layer"], st.session_state["head"] = (int(v) for v in points[0]["customdata"][:2])
+        st.session_state["view"] = "head"
+
+
+col_view, col_layer, col_head = st.columns([2, 1, 1])
+col_view.radio(tr("view"), ui.VIEWS, key="view", format_func=lambda v: tr(f"view_{v}"), horizontal=True)
+layer = col_layer.selectbox(tr("layer"), range(cap.n_layers), key="layer")
+head = col_head.selectbox(tr("head"), range(cap.n_heads), key="head")
+ui.remember("view", "layer", "head")
+st.caption(tr("tokens_summary", n=cap.n_tokens) + " · " + tr("share_link"))
+
+view, lang = st.session_state["view"], ui.lang()
+if view == "head":
+    title = tr("heatmap_title", layer=layer, head=head)
+    fig = plots.attention_heatmap(cap.pattern[layer, head], cap.tokens, cap.head_scores_raw(layer, head), cap.attn_mask, title, lang)
+    st.plotly_chart(fig, key="head_chart")
+elif view == "model":
+    st.caption(tr("model_view_help"))
+    fig = plots.model_view(cap.pattern, cap.tokens, lang)
+    st.plotly_chart(fig, key="model_view_chart", on_select=open_clicked_head, selection_mode="points")
+elif view == "lines":
+    heads = st.multiselect(tr("heads_shown"), range(cap.n_heads), default=[head], key="lines_heads")
+    st.plotly_chart(plots.head_lines(cap.pattern[layer], cap.tokens, heads, tr("lines_title", layer=layer), lang), key="lines_chart")
+else:
+    mean = cap.pattern[layer].mean(0)
+    title = tr("average_title", layer=layer, n=cap.n_heads)
+    st.plotly_chart(plots.attention_heatmap(mean, cap.tokens, None, cap.attn_mask, title, lang), key="average_chart")
