@@ -1,4 +1,4 @@
-"""attnviz: the Streamlit entry point. Routes to the pages; the language switch lives here."""
+"""attnviz: the Streamlit entry point. Sets up the session and routes to the pages."""
 
 import streamlit as st
 
@@ -6,7 +6,6 @@ from attnviz import ui
 
 st.set_page_config(page_title="attnviz", page_icon="🔎", layout="wide")
 ui.init_state()
-ui.language_switch()
 pages = [
     st.Page("pages/explorer.py", title=ui.tr("page_explorer"), icon="🔎", url_path="explorer", default=True),
 ]

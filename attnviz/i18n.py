@@ -1,91 +1,23 @@
 """The translation table: every user-facing string, in English and 中文.
 
+The table is one dict, assembled from one module per area in ``attnviz.strings``.
+
 ``t(key, lang, **params)`` looks a string up and fills ``{params}`` with ``str.format``.
 """
 
 from __future__ import annotations
 
-LANGS = ("en", "zh")
+from attnviz.strings import core
 
-TABLE: dict[str, dict[str, str]] = {
-    # errors (attnviz.errors)
-    "err_generic": {"en": "Something is wrong with the input.", "zh": "输入有误。"},
-    "err_empty_text": {
-        "en": "Type a sentence first: the text is empty.",
-        "zh": "请先输入一个句子:文本为空。",
-    },
-    "err_unknown_model": {
-        "en": "Unknown model '{name}'. Choose one of: {choices}, or give a folder that holds a Hugging Face model (config.json, model.safetensors, tokenizer).",
-        "zh": "未知模型“{name}”。请从以下选择:{choices},或提供包含 Hugging Face 模型(config.json、model.safetensors、分词器)的文件夹。",
-    },
-    "err_model_not_installed": {
-        "en": "The model '{name}' is not installed. Install it with: {pip}",
-        "zh": "模型“{name}”尚未安装。请运行:{pip}",
-    },
-    "err_unsafe_weights": {
-        "en": "No safetensors weights in {path}. attnviz never loads pickled weights (pytorch_model.bin); convert them to model.safetensors first.",
-        "zh": "{path} 中没有 safetensors 权重。attnviz 从不加载 pickle 格式的权重(pytorch_model.bin);请先转换为 model.safetensors。",
-    },
-    "err_config": {
-        "en": "Unsupported configuration: {field} = {value}. attnviz implements BERT-family encoders.",
-        "zh": "不支持的配置:{field} = {value}。attnviz 支持 BERT 系列编码器。",
-    },
-    "err_weights_mismatch": {
-        "en": "The checkpoint's weights do not match its config: {detail}.",
-        "zh": "检查点的权重与配置不符:{detail}。",
-    },
-    "err_invalid_mask": {
-        "en": "Invalid attention mask: {detail}.",
-        "zh": "无效的注意力掩码:{detail}。",
-    },
-    # app shell
-    "app_title": {"en": "attnviz — see what attention attends to", "zh": "attnviz — 看见注意力在看哪里"},
-    "language": {"en": "Language", "zh": "语言"},
-    "page_explorer": {"en": "Attention Explorer", "zh": "注意力浏览器"},
-    "loading_model": {"en": "Loading model {name}…", "zh": "正在加载模型 {name}…"},
-    "running_model": {"en": "Running the model…", "zh": "正在运行模型…"},
-    # explorer
-    "explorer_intro": {
-        "en": "Type a sentence and see, for a real pretrained model, what every layer and head attends to. Every number comes from attnviz's own implementation of the model.",
-        "zh": "输入一个句子,看看真实的预训练模型中每一层、每个注意力头在关注什么。所有数字都来自 attnviz 自己实现的模型。",
-    },
-    "model": {"en": "Model", "zh": "模型"},
-    "sentence": {"en": "Sentence", "zh": "句子"},
-    "sentence_pair": {"en": "Second sentence (optional, makes a pair)", "zh": "第二个句子(可选,组成句子对)"},
-    "examples": {"en": "Examples", "zh": "示例"},
-    "example_none": {"en": "— pick an example —", "zh": "— 选择一个示例 —"},
-    "layer": {"en": "Layer", "zh": "层"},
-    "head": {"en": "Head", "zh": "头"},
-    "view": {"en": "View", "zh": "视图"},
-    "view_head": {"en": "One head (heatmap)", "zh": "单个头(热力图)"},
-    "view_model": {"en": "Model view (all layers × heads)", "zh": "模型视图(所有层 × 头)"},
-    "view_lines": {"en": "Head view (lines)", "zh": "头视图(连线)"},
-    "view_average": {"en": "Average over the layer's heads", "zh": "该层所有头的平均"},
-    "heads_shown": {"en": "Heads to draw", "zh": "要显示的头"},
-    "open_head": {"en": "Open layer {layer}, head {head}", "zh": "打开第 {layer} 层第 {head} 个头"},
-    "model_view_help": {
-        "en": "Each small map is one head: rows are query tokens, columns key tokens. Click a map (or pick below) to open it.",
-        "zh": "每个小图是一个注意力头:行是查询 token,列是键 token。点击小图(或在下方选择)即可打开。",
-    },
-    "tokens_summary": {"en": "{n} tokens", "zh": "{n} 个 token"},
-    "truncated_warning": {
-        "en": "The text is longer than the model's maximum of {max} tokens: {dropped} tokens were dropped from the end.",
-        "zh": "文本超过模型最多 {max} 个 token 的限制:末尾的 {dropped} 个 token 已被丢弃。",
-    },
-    "empty_prompt": {"en": "Type a sentence above to see its attention.", "zh": "请在上方输入一个句子以查看注意力。"},
-    "share_link": {"en": "This page's address opens the same view: share it with the class.", "zh": "本页地址会打开同样的视图:可以分享给全班。"},
-    # plots
-    "query": {"en": "query", "zh": "查询"},
-    "key": {"en": "key", "zh": "键"},
-    "weight": {"en": "weight", "zh": "权重"},
-    "raw_score": {"en": "raw score", "zh": "原始分数"},
-    "masked": {"en": "masked", "zh": "已屏蔽"},
-    "query_token": {"en": "Query token", "zh": "查询 token"},
-    "key_token": {"en": "Key token", "zh": "键 token"},
-    "heatmap_title": {"en": "Layer {layer}, head {head}", "zh": "第 {layer} 层,第 {head} 个头"},
-    "average_title": {"en": "Layer {layer}, mean over {n} heads", "zh": "第 {layer} 层,{n} 个头的平均"},
-    "lines_title": {"en": "Layer {layer}: who attends to whom", "zh": "第 {layer} 层:谁在关注谁"},
-}
+LANGS = ("en", "zh")
+PARTS = [core]
+
+TABLE: dict[str, dict[str, str]] = {}
+for _part in PARTS:
+    _clash = TABLE.keys() & _part.STRINGS.keys()
+    if _clash:
+        raise RuntimeError(f"translation keys defined twice: {sorted(_clash)}")
+    TABLE |= _part.STRINGS
 
 
 def t(key: str, lang: str = "en", **params) -> str:

@@ -16,7 +16,14 @@ import torch.nn.functional as F
 from jaxtyping import Bool, Float, Int
 from torch import nn
 
-from attnviz.attention import apply_mask, attention_scores, check_attn_mask, softmax_pattern, weighted_values
+from attnviz.attention import (
+    apply_mask,
+    attention_scores,
+    check_attn_mask,
+    padding_attn_mask,
+    softmax_pattern,
+    weighted_values,
+)
 from attnviz.capture import Capture
 from attnviz.config import ModelConfig
 from attnviz.errors import EmptyTextError
@@ -251,10 +258,42 @@ class HookedTransformer:
             InvalidMaskError: for a mask of the wrong dtype or shape or with an empty row.
         """
         enc, n_truncated = self.tokenize(text, text_pair)
-        token_ids = enc["input_ids"].to(self.device)  # [1, pos]
-        n, cfg = token_ids.shape[1], self.config
+        n = enc["input_ids"].shape[1]
+        mask = torch.ones(1, n, n, dtype=torch.bool) if attn_mask is None else check_attn_mask(attn_mask, n).cpu()[None]
+        return self._capture(enc, mask, [n_truncated], [(text, text_pair)])[0]
+
+    @torch.inference_mode()
+    def run_batch_with_capture(self, texts: list[str]) -> list[Capture]:
+        """Run several texts as one batch, padded to the longest, and capture each.
+
+        Every capture has the batch's length n: a shorter text's capture ends in [PAD]
+        tokens, and its ``attn_mask`` hides those padded keys from every query (the padding
+        mask, as in Devlin et al. 2019). Its real tokens' numbers equal a run of that text alone.
+
+        Raises:
+            EmptyTextError: if ``texts`` is empty or any text is blank.
+        """
+        if not texts:
+            raise EmptyTextError()
+        for text in texts:
+            self.tokenize(text)
+        full = [len(ids) for ids in self.tokenizer(texts, truncation=False, verbose=False)["input_ids"]]
+        enc = self.tokenizer(texts, padding=True, truncation=True, max_length=self.config.max_positions, return_tensors="pt")
+        kept = enc["attention_mask"].sum(-1).tolist()
+        masks = padding_attn_mask(enc["attention_mask"])
+        return self._capture(enc, masks, [f - k for f, k in zip(full, kept, strict=True)], [(t, None) for t in texts])
+
+    def _capture(
+        self,
+        enc: dict[str, torch.Tensor],
+        masks: Bool[torch.Tensor, "batch query_pos key_pos"],
+        n_truncated: list[int],
+        texts: list[tuple[str, str | None]],
+    ) -> list[Capture]:
+        cfg = self.config
+        token_ids = enc["input_ids"].to(self.device)  # [batch, pos]
         token_type_ids = enc.get("token_type_ids", torch.zeros_like(enc["input_ids"])).to(self.device)
-        mask = torch.ones(n, n, dtype=torch.bool) if attn_mask is None else check_attn_mask(attn_mask, n).cpu()
+        batch, n = token_ids.shape
         # Every captured tensor is written into one preallocated arena while the model runs
         # (the pattern directly by the softmax, the rest by a copy at its hook point).
         # The scores are not stored: the capture recomputes them from q and k on access.
@@ -262,35 +301,41 @@ class HookedTransformer:
         shapes = {"q": (n, h, d), "k": (n, h, d), "v": (n, h, d), "pattern": (h, n, n), "z": (n, h, d)}
         shapes |= {"attn_out": (n, cfg.d_model), "resid_mid": (n, cfg.d_model), "resid_post": (n, cfg.d_model)}
         dtype = next(self.network.parameters()).dtype
-        fields = carve(shapes, L, dtype, self.device)  # field -> [layer, 1, ...]
-        embed = torch.empty(1, n, cfg.d_model, dtype=dtype, device=self.device)
+        fields = carve(shapes, L, batch, dtype, self.device)  # field -> [layer, batch, ...]
+        embed = torch.empty(batch, n, cfg.d_model, dtype=dtype, device=self.device)
         sinks = {"embed.hook_embed": embed} | {
             f"blocks.{layer}.{CAPTURED_PER_LAYER[field]}": tensor[layer] for field, tensor in fields.items() for layer in range(L)
         }
         with self._lock, capturing(self.network, sinks):
-            self.network(token_ids, token_type_ids, None if mask.all() else mask.to(self.device)[None])
+            self.network(token_ids, token_type_ids, None if masks.all() else masks.to(self.device))
 
-        return Capture(
-            tokens=self.tokenizer.convert_ids_to_tokens(enc["input_ids"][0].tolist()),
-            token_ids=enc["input_ids"][0],
-            token_type_ids=token_type_ids[0].cpu(),
-            attn_mask=mask,
-            embed=embed[0].float().cpu(),
-            **{field: tensor[:, 0].float().cpu() for field, tensor in fields.items()},
-            n_truncated=n_truncated,
-            model_name=cfg.name,
-            text=text,
-            text_pair=text_pair,
-        )
+        def own(tensor: torch.Tensor) -> torch.Tensor:  # float32 on the CPU; no copy when it already is
+            return tensor.float().cpu().contiguous()
+
+        return [
+            Capture(
+                tokens=self.tokenizer.convert_ids_to_tokens(enc["input_ids"][i].tolist()),
+                token_ids=enc["input_ids"][i],
+                token_type_ids=token_type_ids[i].cpu(),
+                attn_mask=masks[i],
+                embed=own(embed[i]),
+                **{field: own(tensor[:, i]) for field, tensor in fields.items()},
+                n_truncated=n_truncated[i],
+                model_name=cfg.name,
+                text=texts[i][0],
+                text_pair=texts[i][1],
+            )
+            for i in range(batch)
+        ]
 
 
 def carve(
-    shapes: dict[str, tuple[int, ...]], n_layers: int, dtype: torch.dtype, device: torch.device
+    shapes: dict[str, tuple[int, ...]], n_layers: int, batch: int, dtype: torch.dtype, device: torch.device
 ) -> dict[str, torch.Tensor]:
-    """Contiguous ``[layer, 1, *shape]`` tensors for each field, all views of one allocation."""
-    sizes = [n_layers * math.prod(shape) for shape in shapes.values()]
+    """Contiguous ``[layer, batch, *shape]`` tensors for each field, all views of one allocation."""
+    sizes = [n_layers * batch * math.prod(shape) for shape in shapes.values()]
     arena = torch.empty(sum(sizes), dtype=dtype, device=device)
     return {
-        field: chunk.view(n_layers, 1, *shape)
+        field: chunk.view(n_layers, batch, *shape)
         for (field, shape), chunk in zip(shapes.items(), arena.split(sizes), strict=True)
     }

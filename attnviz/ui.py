@@ -98,7 +98,11 @@ def tr(key: str, **params) -> str:
 
 
 def language_switch() -> None:
-    """The sidebar language picker (key ``lang``)."""
+    """The sidebar language picker (key ``lang``). Every page calls it first.
+
+    It lives in the pages, not in ``app.py``: widgets drawn before ``st.navigation``
+    vanish from AppTest's element tree after a rerun.
+    """
     restore("lang")
     st.sidebar.selectbox(tr("language"), LANGS, key="lang", format_func={"en": "English", "zh": "中文"}.get)
     remember("lang")

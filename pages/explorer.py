@@ -6,6 +6,7 @@ import attnviz
 from attnviz import plots, ui
 from attnviz.errors import AttnvizError
 
+ui.language_switch()
 tr = ui.tr
 st.title(tr("page_explorer"))
 st.caption(tr("explorer_intro"))

@@ -186,3 +186,18 @@ def test_cuda_capture_matches_cpu(cap):
     gpu = model.run_with_capture(TEXT)
     assert gpu.pattern.device.type == "cpu"
     assert (gpu.pattern - cap.pattern).abs().max() <= 1e-5
+
+
+def test_padded_batch_equals_unpadded_runs(minilm):
+    short, long = "A short one.", "A much longer sentence than the short one, with more tokens."
+    caps = minilm.run_batch_with_capture([short, long])
+    alone = minilm.run_with_capture(short)
+    n_real = alone.n_tokens
+    padded = caps[0]
+    assert padded.n_tokens == caps[1].n_tokens > n_real
+    assert padded.tokens[n_real:] == ["[PAD]"] * (padded.n_tokens - n_real)
+    assert not padded.attn_mask[:, n_real:].any() and padded.attn_mask[:, :n_real].all()
+    assert padded.pattern[:, :, :, n_real:].abs().max() == 0  # padded keys get zero weight
+    assert (padded.attn_scores[:, :, :, n_real:] == torch.finfo(torch.float32).min).all()
+    assert (padded.pattern[:, :, :n_real, :n_real] - alone.pattern).abs().max() <= 1e-5
+    assert (caps[1].pattern - minilm.run_with_capture(long).pattern).abs().max() <= 1e-5

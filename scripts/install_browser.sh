@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Debian's chromium and chromedriver for the end-to-end tests (never a downloaded browser).
+set -euo pipefail
+if command -v chromium >/dev/null 2>&1; then
+  exit 0
+fi
+SUDO=""
+if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium chromium-driver >/dev/null
