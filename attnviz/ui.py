@@ -38,6 +38,8 @@ STATE = {
     "lang": ("lang", "en"),
 }
 KEPT = "_kept"
+# widgets whose option labels change with the language (see ``_relabel_choices``)
+TRANSLATED_CHOICES = ["view", "example"]
 
 
 def _from_query(key: str, raw: str):
@@ -104,8 +106,23 @@ def language_switch() -> None:
     vanish from AppTest's element tree after a rerun.
     """
     restore("lang")
-    st.sidebar.selectbox(tr("language"), LANGS, key="lang", format_func={"en": "English", "zh": "中文"}.get)
+    st.sidebar.selectbox(
+        tr("language"), LANGS, key="lang", format_func={"en": "English", "zh": "中文"}.get, on_change=_relabel_choices
+    )
     remember("lang")
+
+
+def _relabel_choices() -> None:
+    """After a language change, re-set every widget whose option labels are translated.
+
+    Streamlit keeps a radio's or selectbox's state as its formatted label, which the new
+    language no longer offers; setting the value again from the kept state avoids that.
+    """
+    for key in TRANSLATED_CHOICES:
+        if key in st.session_state[KEPT]:
+            st.session_state[key] = st.session_state[KEPT][key]
+        else:
+            st.session_state.pop(key, None)
 
 
 def show_error(err: AttnvizError) -> None:

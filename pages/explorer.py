@@ -22,7 +22,8 @@ def use_example() -> None:
 
 col_model, col_example = st.columns([1, 2])
 col_model.selectbox(tr("model"), list(attnviz.REGISTRY), key="model", format_func=lambda name: attnviz.REGISTRY[name].label)
-col_example.selectbox(tr("examples"), [None, *ui.EXAMPLES], key="example", format_func=lambda e: tr("example_none") if e is None else e, on_change=use_example)
+none_label = tr("example_none")  # format functions bind the language they were drawn in
+col_example.selectbox(tr("examples"), [None, *ui.EXAMPLES], key="example", format_func=lambda e: none_label if e is None else e, on_change=use_example)
 st.text_area(tr("sentence"), key="sentence", height=80)
 st.text_input(tr("sentence_pair"), key="sentence_pair")
 ui.remember("model", "sentence", "sentence_pair")
@@ -54,7 +55,8 @@ def open_clicked_head() -> None:
 
 
 col_view, col_layer, col_head = st.columns([2, 1, 1])
-col_view.radio(tr("view"), ui.VIEWS, key="view", format_func=lambda v: tr(f"view_{v}"), horizontal=True)
+view_labels = {v: tr(f"view_{v}") for v in ui.VIEWS}
+col_view.radio(tr("view"), ui.VIEWS, key="view", format_func=view_labels.get, horizontal=True)
 layer = col_layer.selectbox(tr("layer"), range(cap.n_layers), key="layer")
 head = col_head.selectbox(tr("head"), range(cap.n_heads), key="head")
 ui.remember("view", "layer", "head")
