@@ -6,7 +6,10 @@ from attnviz import ui
 
 st.set_page_config(page_title="attnviz", page_icon="🔎", layout="wide")
 ui.init_state()
-pages = [
-    st.Page("pages/explorer.py", title=ui.tr("page_explorer"), icon="🔎", url_path="explorer", default=True),
-]
+tr = ui.tr
+pages = {
+    tr("section_explore"): [
+        st.Page("pages/explorer.py", title=tr("page_explorer"), icon="🔎", url_path="explorer", default=True),
+    ],
+}
 st.navigation(pages).run()

@@ -34,6 +34,7 @@ STRINGS: dict[str, dict[str, str]] = {
     # app shell
     "app_title": {"en": "attnviz — see what attention attends to", "zh": "attnviz — 看见注意力在看哪里"},
     "language": {"en": "Language", "zh": "语言"},
+    "section_explore": {"en": "Explore", "zh": "探索"},
     "page_explorer": {"en": "Attention Explorer", "zh": "注意力浏览器"},
     "loading_model": {"en": "Loading model {name}…", "zh": "正在加载模型 {name}…"},
     "running_model": {"en": "Running the model…", "zh": "正在运行模型…"},
