@@ -58,8 +58,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "heads_shown": {"en": "Heads to draw", "zh": "要显示的头"},
     "open_head": {"en": "Open layer {layer}, head {head}", "zh": "打开第 {layer} 层第 {head} 个头"},
     "model_view_help": {
-        "en": "Each small map is one head: rows are query tokens, columns key tokens. Click a map (or pick below) to open it.",
-        "zh": "每个小图是一个注意力头:行是查询 token,列是键 token。点击小图(或在下方选择)即可打开。",
+        "en": "Each small map is one head: rows are query tokens, columns key tokens. Click a map (or pick its layer and head above) to open it.",
+        "zh": "每个小图是一个注意力头:行是查询 token,列是键 token。点击小图(或在上方选择层和头)即可打开。",
     },
     "tokens_summary": {"en": "{n} tokens", "zh": "{n} 个 token"},
     "truncated_warning": {
