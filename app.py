@@ -10,6 +10,7 @@ tr = ui.tr
 pages = {
     tr("section_explore"): [
         st.Page("pages/explorer.py", title=tr("page_explorer"), icon="🔎", url_path="explorer", default=True),
+        st.Page("pages/step_by_step.py", title=tr("steps_page"), icon="🧮", url_path="step_by_step"),
     ],
 }
 st.navigation(pages).run()

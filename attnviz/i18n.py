@@ -7,10 +7,10 @@ The table is one dict, assembled from one module per area in ``attnviz.strings``
 
 from __future__ import annotations
 
-from attnviz.strings import core
+from attnviz.strings import core, steps
 
 LANGS = ("en", "zh")
-PARTS = [core]
+PARTS = [core, steps]
 
 TABLE: dict[str, dict[str, str]] = {}
 for _part in PARTS:

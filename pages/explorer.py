@@ -22,8 +22,9 @@ def use_example() -> None:
 
 col_model, col_example = st.columns([1, 2])
 col_model.selectbox(tr("model"), list(attnviz.REGISTRY), key="model", format_func=lambda name: attnviz.REGISTRY[name].label)
-none_label = tr("example_none")  # format functions bind the language they were drawn in
-col_example.selectbox(tr("examples"), [None, *ui.EXAMPLES], key="example", format_func=lambda e: none_label if e is None else e, on_change=use_example)
+# "pick an example" is the placeholder, not an option: a translated option label would stay
+# in the old language in the browser after a language switch
+col_example.selectbox(tr("examples"), ui.EXAMPLES, index=None, placeholder=tr("example_none"), key="example", on_change=use_example)
 st.text_area(tr("sentence"), key="sentence", height=80)
 st.text_input(tr("sentence_pair"), key="sentence_pair")
 ui.remember("model", "sentence", "sentence_pair")
@@ -61,6 +62,7 @@ layer = col_layer.selectbox(tr("layer"), range(cap.n_layers), key="layer")
 head = col_head.selectbox(tr("head"), range(cap.n_heads), key="head")
 ui.remember("view", "layer", "head")
 st.caption(tr("tokens_summary", n=cap.n_tokens) + " · " + tr("share_link"))
+st.page_link("pages/step_by_step.py", label=tr("steps_link", layer=layer, head=head), icon="🧮")
 
 view, lang = st.session_state["view"], ui.lang()
 if view == "head":

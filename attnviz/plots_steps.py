@@ -1,0 +1,183 @@
+"""Plotly figures of the step-by-step page: heat strips, weight comparisons, the √d_k curves.
+
+No model runs here and no Streamlit. Tokens are escaped with ``plots.token_labels``; the
+numbers go into the figures as float32 arrays, so the values on hover are the model's own.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+import torch
+from plotly.subplots import make_subplots
+
+from attnviz.i18n import t
+from attnviz.plots import HEAD_COLOURS, token_labels
+from attnviz.steps import DotGrowth, Saturation
+
+MINUS_INF = "−∞"
+
+
+def _axis_labels(tokens: list[str] | None, names: list[str] | None, n: int) -> list:
+    if tokens is not None:
+        return token_labels(tokens)
+    if names is not None:
+        return names
+    return list(range(n))
+
+
+def heat_strip(
+    values: torch.Tensor,
+    title: str,
+    lang: str = "en",
+    col_tokens: list[str] | None = None,
+    row_tokens: list[str] | None = None,
+    row_names: list[str] | None = None,
+    weights: bool = False,
+    cell_text: list[list[str]] | None = None,
+) -> go.Figure:
+    """A compact heatmap of a vector (one row) or a matrix, every value on hover.
+
+    Args:
+        values: float ``[n]`` or ``[rows, n]``; NaN cells are drawn as gaps.
+        title: the figure title (already translated).
+        col_tokens / row_tokens: raw tokens labelling the columns / rows (escaped here);
+            without them columns are numbered (vector components) and rows use ``row_names``.
+        weights: a 0-to-max blue scale for weights; otherwise a diverging scale centred on 0.
+        cell_text: optional ``[rows, n]`` text written in the cells (e.g. "−∞").
+    """
+    z = values.detach().float().numpy()
+    z = z[None] if z.ndim == 1 else z  # [rows, n]
+    rows, n = z.shape
+    x = _axis_labels(col_tokens, None, n)
+    y = _axis_labels(row_tokens, row_names, rows) if rows > 1 or row_tokens or row_names else [""]
+    col_word = t("key", lang) if col_tokens is not None else t("steps_component", lang)
+    scale = (
+        {"colorscale": "Blues", "zmin": 0.0, "zmax": float(np.nanmax(z)) if np.isfinite(z).any() else 1.0}
+        if weights
+        else {"colorscale": "RdBu_r", "zmid": 0.0}
+    )
+    row_hover = "%{y}<br>" if y != [""] else ""
+    fig = go.Figure(
+        go.Heatmap(
+            z=z, x=x, y=y, **scale,
+            text=cell_text, texttemplate="%{text}" if cell_text is not None else None,
+            hovertemplate=f"{row_hover}{col_word}: %{{x}}<br>{t('steps_value', lang)}: %{{z:.6g}}<extra></extra>",
+            colorbar={"thickness": 10},
+        )
+    )  # fmt: skip
+    categorical = col_tokens is not None
+    fig.update_xaxes(type="category" if categorical else "linear", tickangle=-45 if categorical else 0, showgrid=False)
+    fig.update_yaxes(type="category", autorange="reversed", showgrid=False)
+    fig.update_layout(
+        title={"text": title, "font": {"size": 13}},
+        height=int(min(420, max(120, 70 + 18 * rows + (40 if categorical else 0)))),
+        margin={"t": 32, "b": 10, "l": 10, "r": 10},
+        plot_bgcolor="#d9d9d9",
+    )
+    return fig
+
+
+def mask_strip(allowed: torch.Tensor, tokens: list[str], title: str, lang: str = "en") -> go.Figure:
+    """The mask term of one query row: "0" where it may attend, "−∞" where it may not.
+
+    Args:
+        allowed: bool ``[key_pos]``.
+    """
+    ok = allowed.numpy()
+    text = [["0" if a else MINUS_INF for a in ok]]
+    fig = go.Figure(
+        go.Heatmap(
+            z=np.where(ok, 0.0, 1.0)[None], x=token_labels(tokens), y=[""], zmin=0, zmax=1,
+            colorscale=[[0, "#ffffff"], [1, "#7f7f7f"]], showscale=False, text=text, texttemplate="%{text}",
+            hovertemplate=f"{t('key', lang)}: %{{x}}<br>{t('steps_mask_term', lang)}: %{{text}}<extra></extra>",
+            xgap=1,
+        )
+    )  # fmt: skip
+    fig.update_xaxes(type="category", tickangle=-45)
+    fig.update_layout(title={"text": title, "font": {"size": 13}}, height=130, margin={"t": 32, "b": 10, "l": 10, "r": 10})
+    return fig
+
+
+def weights_compare(series: dict[str, torch.Tensor], tokens: list[str], title: str, lang: str = "en") -> go.Figure:
+    """Grouped bars: several rows of weights over the same keys (e.g. the model's and a variant's).
+
+    Args:
+        series: name (translated) -> float ``[key_pos]``.
+    """
+    labels = token_labels(tokens)
+    fig = go.Figure(
+        [
+            go.Bar(
+                x=labels, y=values.detach().float().numpy(), name=name, marker_color=HEAD_COLOURS[i % len(HEAD_COLOURS)],
+                hovertemplate=f"{name}<br>{t('key', lang)}: %{{x}}<br>{t('weight', lang)}: %{{y:.6f}}<extra></extra>",
+            )
+            for i, (name, values) in enumerate(series.items())
+        ]
+    )  # fmt: skip
+    fig.update_xaxes(type="category", tickangle=-45)
+    fig.update_yaxes(title=t("weight", lang), rangemode="tozero")
+    fig.update_layout(title=title, barmode="group", height=340, margin={"t": 50, "b": 10}, legend={"orientation": "h", "y": 1.12})
+    return fig
+
+
+def growth_figure(growth: DotGrowth, lang: str = "en") -> go.Figure:
+    """Spread (standard deviation) of q·k and of q·k/√d_k for random vectors, against d_k (log–log)."""
+    d = growth.d_k.numpy()
+    fig = go.Figure(
+        [
+            go.Scatter(x=d, y=growth.std_raw.numpy(), mode="lines+markers", name=t("steps_std_raw", lang)),
+            go.Scatter(x=d, y=growth.std_scaled.numpy(), mode="lines+markers", name=t("steps_std_scaled", lang)),
+            go.Scatter(x=d, y=np.sqrt(d), mode="lines", line={"dash": "dot", "color": "grey"}, name="√d_k"),
+        ]
+    )
+    fig.update_xaxes(type="log", title="d_k")
+    fig.update_yaxes(type="log", title=t("steps_std", lang))
+    fig.update_layout(title=t("steps_growth_title", lang), height=360, margin={"t": 50})
+    return fig
+
+
+def saturation_figure(sat: Saturation, lang: str = "en") -> go.Figure:
+    """Largest softmax weight and the norm of the softmax's Jacobian against d_k, with and without 1/√d_k."""
+    fig = make_subplots(rows=1, cols=2, subplot_titles=(t("steps_max_weight", lang), t("steps_grad_norm", lang)))
+    d = sat.d_k.numpy()
+    for col, (raw, scaled) in enumerate(((sat.max_weight_raw, sat.max_weight_scaled), (sat.grad_norm_raw, sat.grad_norm_scaled)), start=1):
+        for values, name, colour in ((raw, "steps_unscaled", HEAD_COLOURS[0]), (scaled, "steps_scaled", HEAD_COLOURS[1])):
+            fig.add_trace(
+                go.Scatter(x=d, y=values.numpy(), mode="lines+markers", name=t(name, lang), line={"color": colour}, legendgroup=name, showlegend=col == 1),
+                row=1, col=col,
+            )  # fmt: skip
+        fig.update_xaxes(type="log", title="d_k", row=1, col=col)
+    fig.update_yaxes(rangemode="tozero")
+    fig.update_layout(title=t("steps_saturation_title", lang), height=380, margin={"t": 80})
+    return fig
+
+
+def distance_figure(distance: torch.Tensor, title: str, lang: str = "en") -> go.Figure:
+    """A ``[head, head]`` matrix of Jensen–Shannon distances, values written in the cells."""
+    n = distance.shape[0]
+    names = [f"{t('head', lang)} {h}" for h in range(n)]
+    fig = go.Figure(
+        go.Heatmap(
+            z=distance.numpy(), x=names, y=names, zmin=0, zmax=1, colorscale="Viridis", texttemplate="%{z:.2f}",
+            hovertemplate=f"%{{y}} ↔ %{{x}}<br>{t('steps_js_distance', lang)}: %{{z:.4f}}<extra></extra>",
+        )
+    )  # fmt: skip
+    fig.update_yaxes(autorange="reversed")
+    fig.update_layout(title=title, height=160 + 30 * n, margin={"t": 50})
+    return fig
+
+
+def cosine_figure(cosine: torch.Tensor, tokens: list[str], title: str, lang: str = "en") -> go.Figure:
+    """Bars of the cosine similarity per token between two runs."""
+    values = cosine.detach().float().numpy()
+    fig = go.Figure(
+        go.Bar(
+            x=token_labels(tokens), y=values, marker_color=HEAD_COLOURS[2],
+            hovertemplate=f"%{{x}}<br>{t('steps_cosine', lang)}: %{{y:.6f}}<extra></extra>",
+        )
+    )  # fmt: skip
+    fig.update_xaxes(type="category", tickangle=-45)
+    fig.update_yaxes(title=t("steps_cosine", lang), range=[min(0.0, float(values.min())), 1.0])
+    fig.update_layout(title=title, height=320, margin={"t": 50})
+    return fig

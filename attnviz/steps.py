@@ -1,0 +1,468 @@
+"""One head's computation step by step, with the model's own numbers, and the experiments around it.
+
+For query token i of head h in layer ℓ (Vaswani et al. 2017, Eq. 1 and section 3.2.2):
+
+    1. x = X[i], X = the residual stream entering layer ℓ               [d_model], [pos, d_model]
+    2. q = x·W_Q + b_Q,  K = X·W_K + b_K,  V = X·W_V + b_V              [d_head], [pos, d_head]
+    3. s_j = (q·k_j) / √d_head                                          [key_pos]
+    4. s̃_j = s_j + M_ij, with M_ij = 0 where i may attend to j, else −∞ [key_pos]
+    5. w_j = exp(s̃_j − m) / Σ_k exp(s̃_k − m), m = max_k s̃_k            [key_pos]
+    6. z = Σ_j w_j · v_j                                                [d_head]
+    7. attn_out = concat_h(z_h)·W_O + b_O; resid_mid = LayerNorm(x + attn_out)  [pos, d_model]
+
+Every function reads a ``Capture`` and the model's weights and never changes either; the
+weights are copied to float32 CPU tensors before any arithmetic. Variants (no scaling, a
+temperature, another mask) are computed functionally with ``attnviz.attention``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from jaxtyping import Bool, Float
+
+from attnviz.attention import apply_mask, causal_attn_mask, check_attn_mask, softmax_pattern
+from attnviz.capture import Capture
+from attnviz.errors import AttnvizError
+from attnviz.model import HookedTransformer
+
+MASKED = torch.finfo(torch.float32).min
+
+
+class PositionError(AttnvizError):
+    """A layer, head or token index outside the capture. Params: ``name``, ``value``, ``n``."""
+
+    key = "steps_err_position"
+
+
+class TemperatureError(AttnvizError):
+    """A softmax temperature that is not a positive finite number. Params: ``value``."""
+
+    key = "steps_err_temperature"
+
+
+def check_index(name: str, value: int, n: int) -> int:
+    """``value`` if ``0 <= value < n``.
+
+    Raises:
+        PositionError: otherwise, naming the allowed range.
+    """
+    if not 0 <= value < n:
+        raise PositionError(name=name, value=value, n=n)
+    return value
+
+
+def _weight(tensor: torch.Tensor) -> torch.Tensor:
+    """A float32 CPU copy of a model weight (the shared model is never touched)."""
+    return tensor.detach().float().cpu().clone()
+
+
+@dataclass(frozen=True)
+class HeadSteps:
+    """The numbers of steps 1–6 for one head and one query token.
+
+    ``n`` is the number of tokens. All tensors are float32 on the CPU.
+
+    Attributes:
+        layer, head, query_pos: which head and query token.
+        x: ``[d_model]``, the query token's row of ``X``.
+        X: ``[pos, d_model]``, the residual stream entering the layer.
+        W_Q, W_K, W_V: ``[d_model, d_head]``, this head's slices of the projections.
+        b_Q, b_K, b_V: ``[d_head]``.
+        q: ``[d_head]``, the captured query of token ``query_pos``.
+        K, V: ``[pos, d_head]``, the captured keys and values of every token.
+        projection_error: max |X·W + b − captured| over q, K and V of every token.
+        dots: ``[key_pos]``, q·k_j.
+        scaled: ``[key_pos]``, q·k_j / √d_head.
+        allowed: bool ``[key_pos]``, the capture's mask row (True where the query may attend).
+        mask_term: ``[key_pos]``, 0 where allowed and −∞ where not.
+        masked: ``[key_pos]``, the scaled scores with ``torch.finfo(float32).min`` where masked
+            (what the model computes with; it stands for −∞).
+        shift: m = max_j masked_j, subtracted before exp (it cancels in the ratio).
+        exp: ``[key_pos]``, exp(masked_j − m).
+        exp_sum: Σ_j exp_j.
+        weights: ``[key_pos]``, exp_j / exp_sum.
+        z: ``[d_head]``, Σ_j weights_j · V_j.
+        weights_error: max |weights − captured pattern row|.
+        z_error: max |z − captured z|.
+    """
+
+    layer: int
+    head: int
+    query_pos: int
+    x: Float[torch.Tensor, "d_model"]
+    X: Float[torch.Tensor, "pos d_model"]
+    W_Q: Float[torch.Tensor, "d_model d_head"]
+    W_K: Float[torch.Tensor, "d_model d_head"]
+    W_V: Float[torch.Tensor, "d_model d_head"]
+    b_Q: Float[torch.Tensor, "d_head"]
+    b_K: Float[torch.Tensor, "d_head"]
+    b_V: Float[torch.Tensor, "d_head"]
+    q: Float[torch.Tensor, "d_head"]
+    K: Float[torch.Tensor, "pos d_head"]
+    V: Float[torch.Tensor, "pos d_head"]
+    projection_error: float
+    dots: Float[torch.Tensor, "key_pos"]
+    scaled: Float[torch.Tensor, "key_pos"]
+    allowed: Bool[torch.Tensor, "key_pos"]
+    mask_term: Float[torch.Tensor, "key_pos"]
+    masked: Float[torch.Tensor, "key_pos"]
+    shift: float
+    exp: Float[torch.Tensor, "key_pos"]
+    exp_sum: float
+    weights: Float[torch.Tensor, "key_pos"]
+    z: Float[torch.Tensor, "d_head"]
+    weights_error: float
+    z_error: float
+
+    @property
+    def d_head(self) -> int:
+        return self.q.shape[0]
+
+
+def head_steps(cap: Capture, model: HookedTransformer, layer: int, head: int, query_pos: int) -> HeadSteps:
+    """Steps 1–6 of scaled dot-product attention for one head and query token, from a capture.
+
+    q, K and V are the captured tensors; the projection from X with this head's weights is
+    recomputed only to report ``projection_error``. Steps 3–6 are computed here from the
+    captured q, K, V and mask and compared with the captured ``pattern`` and ``z``.
+
+    Args:
+        cap: a capture made by ``model`` (same weights).
+        model: the loaded model; its weights are read, never changed.
+        layer, head, query_pos: which head and query token.
+
+    Raises:
+        PositionError: for a layer, head or query position outside the capture.
+    """
+    check_index("layer", layer, cap.n_layers)
+    check_index("head", head, cap.n_heads)
+    check_index("query_pos", query_pos, cap.n_tokens)
+    attn = model.network.blocks[layer].attn
+    W = {name: _weight(getattr(attn, f"W_{name}")[head]) for name in "QKV"}  # each [d_model, d_head]
+    b = {name: _weight(getattr(attn, f"b_{name}")[head]) for name in "QKV"}  # each [d_head]
+    X = cap.resid_pre[layer]  # [pos, d_model]
+    captured = {"Q": cap.q[layer, :, head], "K": cap.k[layer, :, head], "V": cap.v[layer, :, head]}  # each [pos, d_head]
+    projection_error = max(float((X @ W[n] + b[n] - captured[n]).abs().max()) for n in "QKV")
+    q, K, V = captured["Q"][query_pos], captured["K"], captured["V"]
+    dots = K @ q  # [key_pos]
+    scaled = dots * q.shape[0] ** -0.5  # the model multiplies by d_head ** -0.5 after the product
+    allowed = cap.attn_mask[query_pos]
+    masked = scaled.masked_fill(~allowed, MASKED)
+    shift = masked.max()
+    exp = torch.exp(masked - shift)
+    exp_sum = exp.sum()
+    weights = exp / exp_sum
+    z = weights @ V  # [d_head]
+    return HeadSteps(
+        layer=layer, head=head, query_pos=query_pos, x=X[query_pos], X=X,
+        W_Q=W["Q"], W_K=W["K"], W_V=W["V"], b_Q=b["Q"], b_K=b["K"], b_V=b["V"],
+        q=q, K=K, V=V, projection_error=projection_error,
+        dots=dots, scaled=scaled, allowed=allowed,
+        mask_term=torch.where(allowed, 0.0, -math.inf), masked=masked,
+        shift=float(shift), exp=exp, exp_sum=float(exp_sum), weights=weights, z=z,
+        weights_error=float((weights - cap.pattern[layer, head, query_pos]).abs().max()),
+        z_error=float((z - cap.z[layer, query_pos, head]).abs().max()),
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class OutputSteps:
+    """Step 7 for one layer, every token: concatenate the heads, project with W_O, add and normalise.
+
+    Attributes:
+        concat: ``[pos, head·d_head]``, the z of every head side by side.
+        W_O: ``[head·d_head, d_model]``; b_O: ``[d_model]``.
+        attn_out: ``[pos, d_model]``, concat·W_O + b_O.
+        resid_sum: ``[pos, d_model]``, X + attn_out.
+        mean, std: ``[pos]``, LayerNorm's statistics of each row of ``resid_sum``
+            (std = √(var + eps), population variance).
+        ln_w, ln_b: ``[d_model]``, LayerNorm's weight and bias.
+        resid_mid: ``[pos, d_model]``, (resid_sum − mean) / std · ln_w + ln_b.
+        attn_out_error, resid_mid_error: max |recomputed − captured|.
+    """
+
+    concat: Float[torch.Tensor, "pos head_d_head"]
+    W_O: Float[torch.Tensor, "head_d_head d_model"]
+    b_O: Float[torch.Tensor, "d_model"]
+    attn_out: Float[torch.Tensor, "pos d_model"]
+    resid_sum: Float[torch.Tensor, "pos d_model"]
+    mean: Float[torch.Tensor, "pos"]
+    std: Float[torch.Tensor, "pos"]
+    ln_w: Float[torch.Tensor, "d_model"]
+    ln_b: Float[torch.Tensor, "d_model"]
+    resid_mid: Float[torch.Tensor, "pos d_model"]
+    attn_out_error: float
+    resid_mid_error: float
+
+
+def output_steps(cap: Capture, model: HookedTransformer, layer: int) -> OutputSteps:
+    """Step 7: MultiHead = Concat(z_0, …, z_h)·W_O + b_O, then the post-LN residual.
+
+    BERT's blocks are post-LN (Devlin et al. 2019; Vaswani et al. 2017, section 3.1):
+    resid_mid = LayerNorm(X + attn_out), computed here from its formula.
+
+    Raises:
+        PositionError: for a layer outside the capture.
+    """
+    check_index("layer", layer, cap.n_layers)
+    block = model.network.blocks[layer]
+    concat = cap.z[layer].flatten(1)  # [pos, head, d_head] -> [pos, head·d_head]
+    W_O = _weight(block.attn.W_O).flatten(0, 1)  # [head, d_head, d_model] -> [head·d_head, d_model]
+    b_O = _weight(block.attn.b_O)
+    attn_out = concat @ W_O + b_O
+    resid_sum = cap.resid_pre[layer] + attn_out
+    mean = resid_sum.mean(-1)
+    std = torch.sqrt(resid_sum.var(-1, unbiased=False) + block.ln1.eps)
+    ln_w, ln_b = _weight(block.ln1.w), _weight(block.ln1.b)
+    resid_mid = (resid_sum - mean[:, None]) / std[:, None] * ln_w + ln_b
+    return OutputSteps(
+        concat=concat, W_O=W_O, b_O=b_O, attn_out=attn_out, resid_sum=resid_sum, mean=mean, std=std,
+        ln_w=ln_w, ln_b=ln_b, resid_mid=resid_mid,
+        attn_out_error=float((attn_out - cap.attn_out[layer]).abs().max()),
+        resid_mid_error=float((resid_mid - cap.resid_mid[layer]).abs().max()),
+    )  # fmt: skip
+
+
+def variant_weights(
+    dots: Float[torch.Tensor, "key_pos"],
+    allowed: Bool[torch.Tensor, "key_pos"],
+    d_head: int,
+    scale: bool = True,
+    temperature: float = 1.0,
+) -> Float[torch.Tensor, "key_pos"]:
+    """softmax(q·k_j / (√d_head · T)) over the allowed keys; without ``scale``, softmax(q·k_j / T).
+
+    With ``scale=True`` and ``temperature=1`` this is the model's own row of weights. A
+    temperature above 1 flattens the weights, below 1 sharpens them; turning the scaling
+    off multiplies every score by √d_head, which sharpens them like T = 1/√d_head.
+
+    Args:
+        dots: q·k_j for one query (``HeadSteps.dots``).
+        allowed: bool mask row, True where the query may attend.
+        d_head: width of q and k.
+
+    Raises:
+        TemperatureError: unless ``temperature`` is a positive finite number.
+    """
+    if not (math.isfinite(temperature) and temperature > 0):
+        raise TemperatureError(value=temperature)
+    scores = dots * d_head**-0.5 if scale else dots.clone()
+    scores = scores / temperature
+    masked = apply_mask(scores[None, None, None], allowed[None, None])  # [1, 1, 1, key_pos]
+    return softmax_pattern(masked)[0, 0, 0]
+
+
+def entropy_bits(weights: Float[torch.Tensor, "... key_pos"]) -> Float[torch.Tensor, "..."]:
+    """Shannon entropy −Σ_j w_j log₂ w_j of each distribution (0·log 0 = 0), in bits."""
+    return -torch.special.xlogy(weights, weights).sum(-1) / math.log(2)
+
+
+@dataclass(frozen=True)
+class DotGrowth:
+    """How q·k of random vectors spreads as d_k grows. All ``[n_dims]`` float64.
+
+    Attributes:
+        d_k: the widths tried.
+        std_raw: standard deviation of q·k over the samples (about √d_k).
+        std_scaled: standard deviation of q·k / √d_k (about 1).
+    """
+
+    d_k: torch.Tensor
+    std_raw: torch.Tensor
+    std_scaled: torch.Tensor
+
+
+def dot_product_growth(d_ks: Sequence[int], n_samples: int = 2000, seed: int = 0) -> DotGrowth:
+    """Sample q, k with independent N(0, 1) entries and measure the spread of q·k for each d_k.
+
+    q·k is a sum of d_k products of variance 1, so its variance is d_k (Vaswani et al. 2017,
+    footnote 4): without the division by √d_k the scores grow with the head's width.
+    """
+    gen = torch.Generator().manual_seed(seed)
+    raw, scaled = [], []
+    for d in d_ks:
+        q = torch.randn(n_samples, d, generator=gen, dtype=torch.float64)
+        k = torch.randn(n_samples, d, generator=gen, dtype=torch.float64)
+        dots = (q * k).sum(-1)  # [n_samples]
+        raw.append(dots.std())
+        scaled.append((dots / math.sqrt(d)).std())
+    return DotGrowth(torch.tensor(list(d_ks), dtype=torch.float64), torch.stack(raw), torch.stack(scaled))
+
+
+def softmax_jacobian_norm(scores: Float[torch.Tensor, "... key_pos"]) -> Float[torch.Tensor, "..."]:
+    """Frobenius norm of the softmax's Jacobian ∂w/∂s = diag(w) − w·wᵀ, per distribution.
+
+    It goes to 0 as the softmax saturates (one weight near 1): the gradient through the
+    weights vanishes.
+    """
+    w = torch.softmax(scores, dim=-1)
+    jac = torch.diag_embed(w) - w[..., :, None] * w[..., None, :]  # [..., key_pos, key_pos]
+    return jac.flatten(-2).norm(dim=-1)
+
+
+@dataclass(frozen=True)
+class Saturation:
+    """The softmax of random scores with and without the 1/√d_k scaling. All ``[n_dims]`` float64.
+
+    Attributes:
+        d_k: the widths tried.
+        max_weight_raw, max_weight_scaled: mean over samples of the largest weight.
+        grad_norm_raw, grad_norm_scaled: mean over samples of ``softmax_jacobian_norm``.
+    """
+
+    d_k: torch.Tensor
+    max_weight_raw: torch.Tensor
+    max_weight_scaled: torch.Tensor
+    grad_norm_raw: torch.Tensor
+    grad_norm_scaled: torch.Tensor
+
+
+def softmax_saturation(d_ks: Sequence[int], n_keys: int = 16, n_samples: int = 200, seed: int = 0) -> Saturation:
+    """For each d_k: one random query against ``n_keys`` random keys (N(0, 1) entries), softmax of q·k_j.
+
+    Without scaling, the scores spread like √d_k, the largest weight goes to 1 and the
+    Jacobian's norm to 0; with it, both stay where they are for small d_k.
+    """
+    gen = torch.Generator().manual_seed(seed)
+    rows = {"max_raw": [], "max_scaled": [], "grad_raw": [], "grad_scaled": []}
+    for d in d_ks:
+        q = torch.randn(n_samples, 1, d, generator=gen, dtype=torch.float64)
+        k = torch.randn(n_samples, n_keys, d, generator=gen, dtype=torch.float64)
+        dots = (q * k).sum(-1)  # [n_samples, n_keys]
+        for name, scores in (("raw", dots), ("scaled", dots / math.sqrt(d))):
+            rows[f"max_{name}"].append(torch.softmax(scores, -1).max(-1).values.mean())
+            rows[f"grad_{name}"].append(softmax_jacobian_norm(scores).mean())
+    stacked = {name: torch.stack(values) for name, values in rows.items()}
+    return Saturation(
+        torch.tensor(list(d_ks), dtype=torch.float64),
+        stacked["max_raw"], stacked["max_scaled"], stacked["grad_raw"], stacked["grad_scaled"],
+    )  # fmt: skip
+
+
+def js_distance_matrix(weights: Float[torch.Tensor, "head key_pos"]) -> Float[torch.Tensor, "head head"]:
+    """Jensen–Shannon distance between every two distributions (rows), with base-2 logarithms.
+
+    JSD(p, r) = ½ KL(p ‖ m) + ½ KL(r ‖ m), m = ½(p + r); the distance √JSD is a metric in
+    [0, 1] (Endres & Schindelin 2003): 0 for identical rows, 1 for rows with disjoint support.
+    """
+    p = weights.double()[:, None]  # [head, 1, key_pos]
+    r = weights.double()[None, :]  # [1, head, key_pos]
+    m = (p + r) / 2
+    kl_pm = (torch.special.xlogy(p, p) - torch.special.xlogy(p, m)).sum(-1)
+    kl_rm = (torch.special.xlogy(r, r) - torch.special.xlogy(r, m)).sum(-1)
+    jsd = ((kl_pm + kl_rm) / 2 / math.log(2)).clamp(min=0)  # rounding can give −1e-17
+    return jsd.sqrt().float()
+
+
+def token_cosine(a: Capture, b: Capture, layer: int = -1) -> Float[torch.Tensor, "pos"]:
+    """Cosine similarity per token between two runs' residual streams after ``layer`` (default: the last).
+
+    Raises:
+        ValueError: if the captures have different tokens.
+    """
+    if a.tokens != b.tokens:
+        raise ValueError("the two captures have different tokens; compare two runs of the same text")
+    return F.cosine_similarity(a.resid_post[layer], b.resid_post[layer], dim=-1)
+
+
+def hide_keys_mask(n: int, hidden: Sequence[int]) -> Bool[torch.Tensor, "query_pos key_pos"]:
+    """A mask ``[n, n]`` that hides the keys at positions ``hidden`` from every query.
+
+    Raises:
+        PositionError: for a position outside 0..n−1.
+        InvalidMaskError: if every key is hidden (a query must attend to something).
+    """
+    mask = torch.ones(n, n, dtype=torch.bool)
+    for pos in hidden:
+        mask[:, check_index("hidden token", pos, n)] = False
+    return check_attn_mask(mask, n)
+
+
+def hidden_key_weight(cap: Capture, hidden: Sequence[int]) -> float:
+    """The largest weight any query of any layer and head puts on a hidden key (0.0 if none hidden)."""
+    if not hidden:
+        return 0.0
+    return float(cap.pattern[..., list(hidden)].max())
+
+
+def decoder_mask(attn_mask: Bool[torch.Tensor, "query_pos key_pos"]) -> Bool[torch.Tensor, "query_pos key_pos"]:
+    """The capture's mask AND a decoder's lower triangle: query i may attend to keys 0..i only."""
+    return attn_mask & causal_attn_mask(attn_mask.shape[-1])
+
+
+def causal_pattern(
+    scores_raw: Float[torch.Tensor, "query_pos key_pos"],
+    attn_mask: Bool[torch.Tensor, "query_pos key_pos"],
+) -> Float[torch.Tensor, "query_pos key_pos"]:
+    """The weights a decoder would get from these scores: ``decoder_mask``, then softmax.
+
+    Applied to an encoder head's captured scores it shows what the same head would compute
+    if it could not look ahead; the model is not rerun.
+    """
+    return softmax_pattern(apply_mask(scores_raw[None, None], decoder_mask(attn_mask)[None]))[0, 0]
+
+
+def masked_out_weight(weights: Float[torch.Tensor, "... key_pos"], allowed: Bool[torch.Tensor, "... key_pos"]) -> Float[torch.Tensor, "..."]:
+    """The total weight an unmasked row puts on the keys a mask would hide."""
+    return (weights * ~allowed).sum(-1)
+
+
+def closest_and_farthest(distance: Float[torch.Tensor, "head head"]) -> tuple[tuple[int, int, float], tuple[int, int, float]]:
+    """The most similar and the most different pair of heads ``(a, b, distance)``, with a < b.
+
+    Raises:
+        ValueError: for fewer than two heads.
+    """
+    n = distance.shape[0]
+    if n < 2:
+        raise ValueError("need at least two heads to compare; pass a [head, head] matrix with head >= 2")
+    a, b = torch.triu_indices(n, n, offset=1)
+    values = distance[a, b]
+    lo, hi = int(values.argmin()), int(values.argmax())
+    return (int(a[lo]), int(b[lo]), float(values[lo])), (int(a[hi]), int(b[hi]), float(values[hi]))
+
+
+@dataclass(frozen=True)
+class PaddingCheck:
+    """A padded capture compared with the same text run alone.
+
+    Attributes:
+        n_real: the text's own tokens; n_total: the batch length (real + [PAD]).
+        pad_positions: positions of the [PAD] tokens.
+        max_pad_weight: the largest weight any query of any layer and head puts on a [PAD] key.
+        max_pattern_diff: max |padded − alone| of the real tokens' weights, all layers and heads.
+        max_resid_diff: max |padded − alone| of the real tokens' final residual stream.
+    """
+
+    n_real: int
+    n_total: int
+    pad_positions: list[int]
+    max_pad_weight: float
+    max_pattern_diff: float
+    max_resid_diff: float
+
+
+def padding_check(padded: Capture, alone: Capture) -> PaddingCheck:
+    """Compare a capture from a padded batch with the run of its text alone.
+
+    Raises:
+        ValueError: if ``alone``'s tokens are not the first tokens of ``padded``.
+    """
+    n = alone.n_tokens
+    if padded.tokens[:n] != alone.tokens:
+        raise ValueError("the padded capture does not start with the unpadded run's tokens; pass the same text")
+    pads = list(range(n, padded.n_tokens))
+    real = slice(0, n)
+    return PaddingCheck(
+        n_real=n,
+        n_total=padded.n_tokens,
+        pad_positions=pads,
+        max_pad_weight=float(padded.pattern[..., pads].max()) if pads else 0.0,
+        max_pattern_diff=float((padded.pattern[:, :, real, real] - alone.pattern).abs().max()),
+        max_resid_diff=float((padded.resid_post[:, real] - alone.resid_post).abs().max()),
+    )

@@ -1,0 +1,342 @@
+"""Step by step: inside one head, with the model's own numbers; masks you can edit; all heads of a layer."""
+
+import pandas as pd
+import streamlit as st
+
+from attnviz import plots, plots_steps, steps, ui
+from attnviz.errors import AttnvizError
+
+# This page's widgets have their own keys, seeded from the kept view state (the Explorer's
+# sentence, layer and head) and written back to it: a widget's identity includes its page,
+# so sharing keys with the Explorer would hand each page the other's stale widget.
+SHARED = {"steps_sentence": "sentence", "steps_pair": "sentence_pair", "steps_layer": "layer", "steps_head": "head"}
+
+
+def restore_shared(*keys: str) -> None:
+    for key in keys:
+        if key not in st.session_state:
+            st.session_state[key] = ui.kept(SHARED[key])
+
+
+def remember_shared(*keys: str) -> None:
+    for key in keys:
+        value = st.session_state[key]
+        st.session_state[ui.KEPT][SHARED[key]] = value
+        param = ui.STATE[SHARED[key]][0]
+        if value in ("", None):
+            st.query_params.pop(param, None)
+        else:
+            st.query_params[param] = str(value)
+
+
+if "lang" in st.session_state:  # the language picker is drawn on every page under one key: hand its value over
+    st.session_state["lang"] = st.session_state["lang"]
+ui.language_switch()
+tr = ui.tr
+lang = ui.lang()
+st.title(tr("steps_title"))
+st.caption(tr("steps_intro"))
+
+restore_shared("steps_sentence", "steps_pair")
+col_text, col_pair = st.columns([2, 1])
+col_text.text_area(tr("sentence"), key="steps_sentence", height=68)
+col_pair.text_input(tr("sentence_pair"), key="steps_pair")
+remember_shared("steps_sentence", "steps_pair")
+
+text, pair = st.session_state["steps_sentence"], st.session_state["steps_pair"]
+pair = pair if pair.strip() else None
+if not text.strip():
+    st.info(tr("empty_prompt"))
+    st.stop()
+model_name = ui.kept("model")
+try:
+    cap = ui.get_capture(model_name, text, pair)
+    model = ui.get_model(model_name)
+except AttnvizError as err:
+    ui.show_error(err)
+    st.stop()
+if cap.n_truncated:
+    st.warning(tr("truncated_warning", max=cap.n_tokens, dropped=cap.n_truncated))
+
+tokens, n = cap.tokens, cap.n_tokens
+for key, upper in (("steps_layer", cap.n_layers), ("steps_head", cap.n_heads)):
+    if key not in st.session_state and ui.kept(SHARED[key]) >= upper:
+        st.session_state[ui.KEPT][SHARED[key]] = 0
+restore_shared("steps_layer", "steps_head")
+if st.session_state.get("steps_query", n) >= n:
+    st.session_state["steps_query"] = min(1, n - 1)
+if "steps_hidden" in st.session_state:
+    st.session_state["steps_hidden"] = [pos for pos in st.session_state["steps_hidden"] if pos < n]
+
+
+def token_name(pos: int) -> str:
+    return f"{pos}: {tokens[pos]}"
+
+
+col_layer, col_head, col_query = st.columns(3)
+layer = col_layer.selectbox(tr("layer"), range(cap.n_layers), key="steps_layer")
+head = col_head.selectbox(tr("head"), range(cap.n_heads), key="steps_head")
+query = col_query.selectbox(tr("steps_query_token"), range(n), key="steps_query", format_func=token_name)
+remember_shared("steps_layer", "steps_head")
+show_tables = st.toggle(tr("steps_show_tables"), key="steps_tables")
+
+hs = steps.head_steps(cap, model, layer, head, query)
+out = steps.output_steps(cap, model, layer)
+d_model, d_head = hs.X.shape[1], hs.d_head
+token_rows = [token_name(pos) for pos in range(n)]
+
+
+def show(fig, key: str, table: pd.DataFrame | None = None) -> None:
+    """A figure, and under it its numbers when the tables toggle is on."""
+    st.plotly_chart(fig, key=key)
+    if show_tables and table is not None:
+        st.dataframe(table, key=f"{key}_table")
+
+
+def row_table(values, columns: list[str] | None = None, name: str = "") -> pd.DataFrame:
+    """One vector as a one-row table (columns: tokens or components)."""
+    return pd.DataFrame([values.numpy()], columns=columns, index=[name])
+
+
+def mask_table(allowed, columns: list[str] | None = None) -> pd.DataFrame:
+    """One mask row as a table of "0" and "−∞"."""
+    cells = ["0" if ok else plots_steps.MINUS_INF for ok in allowed.tolist()]
+    return pd.DataFrame([cells], columns=columns or token_rows, index=["M"])
+
+
+def matrix_table(values, rows: list[str] | None = None) -> pd.DataFrame:
+    return pd.DataFrame(values.numpy(), index=rows)
+
+
+def strip(values, title: str, key: str, by_token: bool = False, weights: bool = False, cell_text=None) -> None:
+    """A vector as a heat strip; ``by_token``: one value per key token."""
+    fig = plots_steps.heat_strip(values, title, lang, col_tokens=tokens if by_token else None, weights=weights, cell_text=cell_text)
+    show(fig, key, row_table(values, token_rows if by_token else None, title))
+
+
+def per_token(values, title: str, key: str) -> None:
+    """A ``[pos, dim]`` matrix, one row per token."""
+    show(plots_steps.heat_strip(values, title, lang, row_tokens=tokens), key, matrix_table(values, token_rows))
+
+
+tab_steps, tab_scale, tab_masks, tab_heads = st.tabs(
+    [tr("steps_tab_steps"), tr("steps_tab_scale"), tr("steps_tab_masks"), tr("steps_tab_heads")]
+)
+
+with tab_steps:
+    st.caption(tr("steps_where", layer=layer, head=head, query=query))
+
+    st.subheader(tr("steps_step1"))
+    st.latex(rf"x = X_{{{query}}} \in \mathbb{{R}}^{{{d_model}}}, \qquad X \in \mathbb{{R}}^{{{n} \times {d_model}}}")
+    st.caption(tr("steps_step1_text", layer=layer))
+    strip(hs.x, "x", "steps_x")
+    per_token(hs.X, "X", "steps_X")
+
+    st.subheader(tr("steps_step2"))
+    st.latex(
+        rf"q = x\,W_Q^{{({head})}} + b_Q^{{({head})}} \in \mathbb{{R}}^{{{d_head}}}, \quad "
+        rf"K = X\,W_K^{{({head})}} + b_K^{{({head})}}, \quad V = X\,W_V^{{({head})}} + b_V^{{({head})}} \in \mathbb{{R}}^{{{n} \times {d_head}}}"
+    )
+    st.caption(tr("steps_step2_text", d_model=d_model, d_head=d_head, start=head * d_head, end=(head + 1) * d_head - 1, err=hs.projection_error))
+    for col, name in zip(st.columns(3), "QKV", strict=True):
+        with col:
+            weight = getattr(hs, f"W_{name}")
+            show(plots_steps.heat_strip(weight, f"W_{name} [{d_model} × {d_head}]", lang), f"steps_W_{name}", matrix_table(weight))
+    strip(hs.q, f"q [{d_head}]", "steps_q")
+    per_token(hs.K, f"K [{n} × {d_head}]", "steps_K")
+    per_token(hs.V, f"V [{n} × {d_head}]", "steps_V")
+
+    st.subheader(tr("steps_step3"))
+    top = int(hs.scaled.argmax())
+    st.latex(
+        rf"q \cdot k_j = \sum_{{c=1}}^{{{d_head}}} q_c\, k_{{j,c}}, \qquad s_j = \frac{{q \cdot k_j}}{{\sqrt{{{d_head}}}}}, \qquad "
+        rf"s_{{{top}}} = \frac{{{float(hs.dots[top]):.4f}}}{{{d_head ** 0.5:.4f}}} = {float(hs.scaled[top]):.4f}"
+    )
+    st.caption(tr("steps_step3_text", top=top))
+    strip(hs.dots, f"q · k_j [{n}]", "steps_dots", by_token=True)
+    strip(hs.scaled, f"s_j = q · k_j / √{d_head} [{n}]", "steps_scaled", by_token=True)
+
+    st.subheader(tr("steps_step4"))
+    st.latex(r"\tilde s_j = s_j + M_{ij}, \qquad M_{ij} \in \{0, -\infty\}")
+    st.caption(tr("steps_step4_text"))
+    show(plots_steps.mask_strip(hs.allowed, tokens, f"M_{{{query}j}} [{n}]", lang), "steps_mask", mask_table(hs.allowed))
+    masked_text = [["" if ok else plots_steps.MINUS_INF for ok in hs.allowed.tolist()]]
+    strip(hs.scaled.masked_fill(~hs.allowed, float("nan")), f"s̃_j [{n}]", "steps_masked", by_token=True, cell_text=masked_text)
+
+    st.subheader(tr("steps_step5"))
+    st.latex(
+        rf"w_j = \frac{{e^{{\tilde s_j - m}}}}{{\sum_k e^{{\tilde s_k - m}}}}, \qquad m = \max_k \tilde s_k = {hs.shift:.4f}, \qquad "
+        rf"\sum_k e^{{\tilde s_k - m}} = {hs.exp_sum:.4f}"
+    )
+    st.caption(tr("steps_step5_text", err=hs.weights_error))
+    strip(hs.exp, f"e^(s̃_j − m) [{n}]", "steps_exp", by_token=True, weights=True)
+    strip(hs.weights, f"w_j [{n}]", "steps_weights", by_token=True, weights=True)
+
+    st.subheader(tr("steps_step6"))
+    st.latex(rf"z = \sum_j w_j\, v_j \in \mathbb{{R}}^{{{d_head}}}")
+    st.caption(tr("steps_step6_text", err=hs.z_error))
+    strip(hs.z, f"z [{d_head}]", "steps_z")
+
+    st.subheader(tr("steps_step7"))
+    n_heads = cap.n_heads
+    st.latex(
+        rf"\mathrm{{MultiHead}}(X) = \left[z^{{(0)}} \,\|\, \cdots \,\|\, z^{{({n_heads - 1})}}\right] W_O + b_O, \qquad "
+        rf"W_O \in \mathbb{{R}}^{{{n_heads * d_head} \times {d_model}}}"
+    )
+    st.latex(
+        rf"\mathrm{{LayerNorm}}(r) = \frac{{r - \mu}}{{\sigma}} \odot \gamma + \beta, \qquad r = x + \mathrm{{MultiHead}}(X)_{{{query}}}, \quad "
+        rf"\mu = {float(out.mean[query]):.4f}, \quad \sigma = {float(out.std[query]):.4f}"
+    )
+    st.caption(tr("steps_step7_text", n=n, width=n_heads * d_head, d_model=d_model, err_out=out.attn_out_error, err_mid=out.resid_mid_error))
+    concat_row = out.concat[query].unflatten(0, (n_heads, d_head))  # [head, d_head]
+    head_names = [f"{tr('head')} {h}" for h in range(n_heads)]
+    show(plots_steps.heat_strip(concat_row, tr("steps_concat_title"), lang, row_names=head_names), "steps_concat", matrix_table(concat_row, head_names))
+    strip(out.attn_out[query], tr("steps_attn_out_title", d_model=d_model), "steps_attn_out")
+    strip(out.resid_sum[query], tr("steps_resid_sum_title"), "steps_resid_sum")
+    strip(out.resid_mid[query], tr("steps_resid_mid_title"), "steps_resid_mid")
+
+
+@st.cache_resource(show_spinner=False)
+def random_curves() -> tuple[steps.DotGrowth, steps.Saturation]:
+    d_ks = [2**i for i in range(11)]
+    return steps.dot_product_growth(d_ks), steps.softmax_saturation(d_ks)
+
+
+with tab_scale:
+    st.caption(tr("steps_scale_intro"))
+    col_toggle, col_slider = st.columns([1, 2])
+    scale = col_toggle.toggle(tr("steps_scale_toggle", d_head=d_head), value=True, key="steps_scale")
+    temperature = col_slider.slider(tr("steps_temperature"), 0.1, 5.0, 1.0, 0.05, key="steps_temperature")
+    variant = steps.variant_weights(hs.dots, hs.allowed, d_head, scale, temperature)
+    divisor = rf"\sqrt{{{d_head}}} \cdot {temperature:g}" if scale else f"{temperature:g}"
+    st.latex(rf"w_j = \mathrm{{softmax}}_j\!\left(\frac{{q \cdot k_j}}{{{divisor}}}\right)")
+    entropy = steps.entropy_bits(hs.weights)
+    cols = st.columns(4)
+    cols[0].metric(tr("steps_entropy_model"), f"{float(entropy):.4f}")
+    cols[1].metric(tr("steps_entropy_variant"), f"{float(steps.entropy_bits(variant)):.4f}")
+    cols[2].metric(tr("steps_max_model"), f"{float(hs.weights.max()):.4f}")
+    cols[3].metric(tr("steps_max_variant"), f"{float(variant.max()):.4f}")
+    st.caption(tr("steps_entropy_note", bits=float(steps.entropy_bits(hs.allowed.float() / hs.allowed.sum()))))
+    series = {tr("steps_model_weights"): hs.weights, tr("steps_variant_weights"): variant}
+    show(plots_steps.weights_compare(series, tokens, tr("steps_variant_title"), lang), "steps_variant", pd.DataFrame({k: v.numpy() for k, v in series.items()}, index=token_rows))
+    growth, saturation = random_curves()
+    st.caption(tr("steps_growth_text"))
+    st.plotly_chart(plots_steps.growth_figure(growth, lang), key="steps_growth")
+    st.caption(tr("steps_saturation_text"))
+    st.plotly_chart(plots_steps.saturation_figure(saturation, lang), key="steps_saturation")
+
+
+def batch_captures(texts: list[str]) -> list:
+    """The captures of ``texts`` run as one padded batch, each kept in the shared capture cache."""
+    ran = []
+
+    def compute(i: int):
+        if not ran:
+            ran.append(model.run_batch_with_capture(texts))
+        return ran[0][i]
+
+    return [ui.capture_cache().get_or_compute((model_name, "batch", tuple(texts), i), lambda i=i: compute(i)) for i in range(len(texts))]
+
+
+def hidden_capture(hidden: list[int]):
+    """The capture of the current text with the keys ``hidden`` masked in every layer, cached."""
+    mask = steps.hide_keys_mask(n, hidden)
+    key = (model_name, text, pair, "hidden", tuple(hidden))
+    return ui.capture_cache().get_or_compute(key, lambda: model.run_with_capture(text, pair, attn_mask=mask))
+
+
+def head_map(pattern, scores_raw, mask, title: str, key: str, map_tokens=None) -> None:
+    st.plotly_chart(plots.attention_heatmap(pattern, map_tokens or tokens, scores_raw, mask, title, lang), key=key)
+
+
+with tab_masks:
+    sub_none, sub_pad, sub_causal, sub_own = st.tabs(
+        [tr("steps_mask_none"), tr("steps_mask_padding"), tr("steps_mask_causal"), tr("steps_mask_own")]
+    )
+    with sub_none:
+        st.caption(tr("steps_none_text"))
+        head_map(cap.pattern[layer, head], cap.head_scores_raw(layer, head), cap.attn_mask, tr("heatmap_title", layer=layer, head=head), "steps_none_map")
+
+    with sub_pad:
+        st.caption(tr("steps_pad_intro"))
+        st.session_state.setdefault("steps_pad_other", "Attention is all you need.")
+        other = st.text_input(tr("steps_pad_other"), key="steps_pad_other")
+        if not other.strip():
+            st.info(tr("steps_pad_empty"))
+        else:
+            try:
+                batch = batch_captures([text, other])
+            except AttnvizError as err:
+                ui.show_error(err)
+                batch = []
+            lengths = [int(c.attn_mask[0].sum()) for c in batch]
+            if batch and lengths[0] == lengths[1]:
+                st.info(tr("steps_pad_same", n=lengths[0]))
+            elif batch:
+                short = lengths.index(min(lengths))
+                padded = batch[short]
+                alone = ui.get_capture(model_name, [text, other][short])
+                check = steps.padding_check(padded, alone)
+                pad_query = min(query, check.n_real - 1)
+                ps = steps.head_steps(padded, model, layer, head, pad_query)
+                st.caption(tr("steps_pad_text", n_real=check.n_real, n_total=check.n_total, n_pad=len(check.pad_positions), query=pad_query))
+                pad_rows = [f"{pos}: {tok}" for pos, tok in enumerate(padded.tokens)]
+                show(plots_steps.mask_strip(ps.allowed, padded.tokens, f"M_{{{pad_query}j}}", lang), "steps_pad_mask", mask_table(ps.allowed, pad_rows))
+                pad_fig = plots_steps.heat_strip(ps.weights, f"w_j [{check.n_total}]", lang, col_tokens=padded.tokens, weights=True)
+                show(pad_fig, "steps_pad_weights", row_table(ps.weights, pad_rows, "w"))
+                cols = st.columns(3)
+                cols[0].metric(tr("steps_pad_max_weight"), f"{check.max_pad_weight:.1e}")
+                cols[1].metric(tr("steps_pad_pattern_diff"), f"{check.max_pattern_diff:.1e}")
+                cols[2].metric(tr("steps_pad_resid_diff"), f"{check.max_resid_diff:.1e}")
+                series = {tr("steps_pad_padded"): ps.weights[: check.n_real], tr("steps_pad_alone"): alone.pattern[layer, head, pad_query]}
+                st.plotly_chart(plots_steps.weights_compare(series, alone.tokens, tr("steps_pad_compare_title"), lang), key="steps_pad_compare")
+                title = tr("heatmap_title", layer=layer, head=head)
+                head_map(padded.pattern[layer, head], padded.head_scores_raw(layer, head), padded.attn_mask, title, "steps_pad_map", padded.tokens)
+
+    with sub_causal:
+        st.caption(tr("steps_causal_text"))
+        st.latex(r"M_{ij} = 0 \;\; (j \le i), \qquad M_{ij} = -\infty \;\; (j > i)")
+        dec_mask = steps.decoder_mask(cap.attn_mask)
+        causal = steps.causal_pattern(cap.head_scores_raw(layer, head), cap.attn_mask)
+        future = float(steps.masked_out_weight(cap.pattern[layer, head, query], dec_mask[query]))
+        st.metric(tr("steps_causal_future", query=query), f"{future:.4f}")
+        show(plots_steps.mask_strip(dec_mask[query], tokens, f"M_{{{query}j}}", lang), "steps_causal_mask", mask_table(dec_mask[query]))
+        series = {tr("steps_encoder_weights"): cap.pattern[layer, head, query], tr("steps_decoder_weights"): causal[query]}
+        st.plotly_chart(plots_steps.weights_compare(series, tokens, tr("steps_causal_compare_title", query=query), lang), key="steps_causal_compare")
+        head_map(causal, cap.head_scores_raw(layer, head), dec_mask, tr("steps_causal_map_title", layer=layer, head=head), "steps_causal_map")
+
+    with sub_own:
+        st.caption(tr("steps_own_text"))
+        hidden = st.multiselect(tr("steps_hide"), range(n), key="steps_hidden", format_func=token_name)
+        if not hidden:
+            st.info(tr("steps_hide_prompt"))
+        else:
+            try:
+                masked_cap = hidden_capture(sorted(hidden))
+            except AttnvizError as err:
+                ui.show_error(err)
+                masked_cap = None
+            if masked_cap is not None:
+                cosine = steps.token_cosine(cap, masked_cap)
+                cols = st.columns(3)
+                cols[0].metric(tr("steps_hidden_weight"), f"{steps.hidden_key_weight(masked_cap, hidden):.1e}")
+                before = float(steps.masked_out_weight(cap.pattern[layer, head, query], masked_cap.attn_mask[query]))
+                cols[1].metric(tr("steps_hidden_before", query=query), f"{before:.4f}")
+                cols[2].metric(tr("steps_min_cosine"), f"{float(cosine.min()):.4f}")
+                series = {tr("steps_unmasked_weights"): cap.pattern[layer, head, query], tr("steps_masked_weights"): masked_cap.pattern[layer, head, query]}
+                st.plotly_chart(plots_steps.weights_compare(series, tokens, tr("steps_own_compare_title", query=query), lang), key="steps_own_compare")
+                head_map(masked_cap.pattern[layer, head], masked_cap.head_scores_raw(layer, head), masked_cap.attn_mask, tr("heatmap_title", layer=layer, head=head), "steps_own_map")
+                st.caption(tr("steps_cosine_text"))
+                fig = plots_steps.cosine_figure(cosine, tokens, tr("steps_cosine_title"), lang)
+                show(fig, "steps_cosine", row_table(cosine, token_rows, "cos"))
+
+with tab_heads:
+    st.caption(tr("steps_heads_text", layer=layer, query=query))
+    rows = cap.pattern[layer, :, query]  # [head, key_pos]
+    head_names = [f"{tr('head')} {h}" for h in range(cap.n_heads)]
+    fig = plots_steps.heat_strip(rows, tr("steps_heads_title", layer=layer, query=query), lang, col_tokens=tokens, row_names=head_names, weights=True)
+    show(fig, "steps_heads", pd.DataFrame(rows.numpy(), index=head_names, columns=token_rows))
+    distance = steps.js_distance_matrix(rows)
+    (a, b, d_close), (c, e, d_far) = steps.closest_and_farthest(distance)
+    st.caption(tr("steps_js_text", a=a, b=b, d_close=d_close, c=c, e=e, d_far=d_far))
+    show(plots_steps.distance_figure(distance, tr("steps_js_title"), lang), "steps_js", pd.DataFrame(distance.numpy(), index=head_names, columns=head_names))
