@@ -117,12 +117,14 @@ def _relabel_choices() -> None:
 
     Streamlit keeps a radio's or selectbox's state as its formatted label, which the new
     language no longer offers; setting the value again from the kept state avoids that.
+    A widget with no kept state gets its own value set again: removing it would leave the
+    browser showing the old language's label (seen in chromium, not in AppTest).
     """
     for key in TRANSLATED_CHOICES:
         if key in st.session_state[KEPT]:
             st.session_state[key] = st.session_state[KEPT][key]
-        else:
-            st.session_state.pop(key, None)
+        elif key in st.session_state:
+            st.session_state[key] = st.session_state[key]
 
 
 def show_error(err: AttnvizError) -> None:
