@@ -1,0 +1,125 @@
+"""Lesson 7: the Transformer block, counted and checked on the loaded model.
+
+An encoder block (Vaswani et al. 2017, section 3.1) has two sub-layers, each wrapped as
+LayerNorm(x + Sublayer(x)) (residual connection, then LayerNorm: "post-LN", as in BERT):
+multi-head self-attention, then the position-wise feed-forward network
+FFN(x) = W_2·act(W_1·x + b_1) + b_2, d_model → d_mlp (4·d_model) → d_model, the same for
+every position (Eq. 2). A decoder block adds a masked self-attention and a cross-attention
+whose queries come from the decoder and whose keys and values come from the encoder's output.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from jaxtyping import Float
+
+from attnviz.capture import Capture
+
+GROUPS = ("embeddings", "attention", "feed_forward", "layer_norm")
+
+
+@dataclass(frozen=True)
+class PartCount:
+    """The parameters of one component.
+
+    Attributes:
+        part: its id, e.g. "attn_q" (the page translates it).
+        group: one of ``GROUPS``.
+        shapes: its tensors' shapes, e.g. "W [384, 384] + b [384]".
+        count: numbers in one copy (one layer, for parts that every block has).
+        copies: how many copies the model holds (n_layers, or 1 for the embeddings).
+    """
+
+    part: str
+    group: str
+    shapes: str
+    count: int
+    copies: int
+
+    @property
+    def total(self) -> int:
+        return self.count * self.copies
+
+
+def _shape(t: torch.Tensor) -> str:
+    return "[" + ", ".join(str(s) for s in t.shape) + "]"
+
+
+def parameter_counts(network) -> list[PartCount]:
+    """Every component's parameter count, read from the loaded BERT-family network.
+
+    The fused query-key-value matrix is reported as its three parts (the views W_Q, W_K, W_V).
+    The totals add up to ``sum(p.numel() for p in network.parameters())``.
+    """
+    embed, block, n_layers = network.embed, network.blocks[0], len(network.blocks)
+    attn, mlp = block.attn, block.mlp
+
+    def part(name: str, group: str, tensors: dict[str, torch.Tensor], copies: int) -> PartCount:
+        shapes = " + ".join(f"{label} {_shape(t)}" for label, t in tensors.items())
+        return PartCount(name, group, shapes, sum(t.numel() for t in tensors.values()), copies)
+
+    parts = [
+        part("word_embeddings", "embeddings", {"W_E": embed.W_E}, 1),
+        part("position_embeddings", "embeddings", {"W_pos": embed.W_pos}, 1),
+        part("token_type_embeddings", "embeddings", {"W_token_type": embed.W_token_type}, 1),
+        part("embedding_layer_norm", "layer_norm", {"w": embed.ln.w, "b": embed.ln.b}, 1),
+    ]
+    for name in ("Q", "K", "V"):
+        weights = {f"W_{name}": getattr(attn, f"W_{name}"), f"b_{name}": getattr(attn, f"b_{name}")}
+        parts.append(part(f"attn_{name.lower()}", "attention", weights, n_layers))
+    parts += [
+        part("attn_o", "attention", {"W_O": attn.W_O, "b_O": attn.b_O}, n_layers),
+        part("ln1", "layer_norm", {"w": block.ln1.w, "b": block.ln1.b}, n_layers),
+        part("ffn_in", "feed_forward", {"W_in": mlp.W_in, "b_in": mlp.b_in}, n_layers),
+        part("ffn_out", "feed_forward", {"W_out": mlp.W_out, "b_out": mlp.b_out}, n_layers),
+        part("ln2", "layer_norm", {"w": block.ln2.w, "b": block.ln2.b}, n_layers),
+    ]
+    return parts
+
+
+def group_totals(parts: list[PartCount]) -> dict[str, int]:
+    """Total parameters per group (embeddings, attention, feed-forward, LayerNorm)."""
+    return {group: sum(p.total for p in parts if p.group == group) for group in GROUPS}
+
+
+@dataclass(frozen=True)
+class ResidualStep:
+    """The first sub-layer of one block on real tokens, each vector's norm ``[pos]``.
+
+    Attributes:
+        norm_input, norm_attn_out, norm_sum, norm_output: |x|, |Attn(x)|, |x + Attn(x)|,
+            |LayerNorm(x + Attn(x))| per position.
+        normalised_mean, normalised_std: mean and standard deviation over d_model of
+            (x + Attn(x) − mean)/std, before LayerNorm's own weight and bias: ≈ 0 and ≈ 1.
+        max_error: max |LayerNorm(x + Attn(x)) − captured resid_mid|: our recomputation vs the run.
+    """
+
+    norm_input: Float[torch.Tensor, "pos"]
+    norm_attn_out: Float[torch.Tensor, "pos"]
+    norm_sum: Float[torch.Tensor, "pos"]
+    norm_output: Float[torch.Tensor, "pos"]
+    normalised_mean: Float[torch.Tensor, "pos"]
+    normalised_std: Float[torch.Tensor, "pos"]
+    max_error: float
+
+
+def residual_step(cap: Capture, network, layer: int) -> ResidualStep:
+    """Recompute LN1(resid_pre + attn_out) of ``layer`` from the capture and the block's LayerNorm."""
+    ln = network.blocks[layer].ln1
+    x, attn_out = cap.resid_pre[layer], cap.attn_out[layer]  # [pos, d_model]
+    summed = x + attn_out
+    normalised = F.layer_norm(summed, (summed.shape[-1],), eps=ln.eps)
+    with torch.no_grad():
+        output = F.layer_norm(summed, (summed.shape[-1],), ln.w.float().cpu(), ln.b.float().cpu(), ln.eps)
+    return ResidualStep(
+        norm_input=x.norm(dim=-1),
+        norm_attn_out=attn_out.norm(dim=-1),
+        norm_sum=summed.norm(dim=-1),
+        norm_output=output.norm(dim=-1),
+        normalised_mean=normalised.mean(-1),
+        normalised_std=normalised.std(-1, correction=0),
+        max_error=float((output - cap.resid_mid[layer]).abs().max()),
+    )

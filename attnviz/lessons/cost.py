@@ -1,0 +1,230 @@
+"""Lesson 8: what self-attention costs, in theory (Vaswani et al. 2017, Table 1) and measured here.
+
+For a sequence of n vectors of size d:
+
+    layer                      per-layer cost   sequential operations   maximum path length
+    self-attention             O(n²·d)          O(1)                    O(1)
+    recurrent                  O(n·d²)          O(n)                    O(n)
+    convolutional (kernel k)   O(k·n·d²)        O(1)                    O(log_k n)
+    self-attention (window r)  O(r·n·d)         O(1)                    O(n/r)
+
+``measure_costs`` times one self-attention layer (attnviz's own attention functions) against
+``nn.RNN``, ``nn.LSTM`` and ``nn.Conv1d`` of the same width as n grows, and records the peak
+bytes of the tensors each forward pass creates; ``fit_exponent`` fits cost ∝ n^p on a
+log-log scale. Small n is dominated by fixed overheads, so fitted exponents fall below the
+asymptotic ones there.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+import time
+import weakref
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+import torch
+from jaxtyping import Float
+from torch import nn
+from torch.utils._python_dispatch import TorchDispatchMode
+from torch.utils._pytree import tree_leaves
+
+from attnviz.attention import attention_scores, softmax_pattern, weighted_values
+from attnviz.lessons.errors import LessonValueError
+
+COMPLEXITY = (
+    ("self_attention", r"O(n^2 \cdot d)", "O(1)", "O(1)"),
+    ("recurrent", r"O(n \cdot d^2)", "O(n)", "O(n)"),
+    ("convolutional", r"O(k \cdot n \cdot d^2)", "O(1)", r"O(\log_k n)"),
+    ("restricted", r"O(r \cdot n \cdot d)", "O(1)", "O(n/r)"),
+)
+LAYERS = ("self_attention", "rnn", "lstm", "conv1d")
+
+
+class SelfAttentionLayer(nn.Module):
+    """One-head self-attention of width d: Q, K, V = X·W_QKV, softmax(QKᵀ/√d)V, then W_O."""
+
+    def __init__(self, d_model: int):
+        super().__init__()
+        self.qkv = nn.Linear(d_model, 3 * d_model)
+        self.out = nn.Linear(d_model, d_model)
+
+    def forward(self, x: Float[torch.Tensor, "batch pos d_model"]) -> Float[torch.Tensor, "batch pos d_model"]:
+        q, k, v = self.qkv(x)[:, :, None].chunk(3, dim=-1)  # each [batch, pos, 1, d_model]
+        pattern = softmax_pattern(attention_scores(q, k))  # [batch, 1, query_pos, key_pos]
+        return self.out(weighted_values(pattern, v).flatten(2))
+
+
+class _Conv(nn.Module):
+    """``nn.Conv1d`` (kernel 3, same length) on ``[batch, pos, d_model]``."""
+
+    def __init__(self, d_model: int, kernel_size: int = 3):
+        super().__init__()
+        self.conv = nn.Conv1d(d_model, d_model, kernel_size, padding=kernel_size // 2)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.conv(x.transpose(1, 2)).transpose(1, 2)  # [batch, d_model, pos] inside
+
+
+class _Recurrent(nn.Module):
+    """``nn.RNN`` or ``nn.LSTM`` (one layer, batch first), returning only the outputs."""
+
+    def __init__(self, cell: type[nn.Module], d_model: int):
+        super().__init__()
+        self.cell = cell(d_model, d_model, batch_first=True)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.cell(x)[0]
+
+
+def build_layers(d_model: int, seed: int = 0) -> dict[str, nn.Module]:
+    """The four layers of width ``d_model`` with seeded random weights, in eval mode."""
+    torch.manual_seed(seed)
+    layers = {
+        "self_attention": SelfAttentionLayer(d_model),
+        "rnn": _Recurrent(nn.RNN, d_model),
+        "lstm": _Recurrent(nn.LSTM, d_model),
+        "conv1d": _Conv(d_model),
+    }
+    return {name: layer.eval() for name, layer in layers.items()}
+
+
+class PeakMemory(TorchDispatchMode):
+    """Peak bytes of the tensors created by the operators that run inside it.
+
+    Every operator output whose storage is new counts from its creation until it is freed;
+    ``peak`` is the largest total alive at once. Memory an operator uses internally and
+    frees before returning (e.g. inside ``nn.LSTM``'s fused kernel) is not seen.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.live = 0
+        self.peak = 0
+        self._sizes: dict[int, int] = {}
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        out = func(*args, **(kwargs or {}))
+        for tensor in tree_leaves(out):
+            if isinstance(tensor, torch.Tensor):
+                storage = tensor.untyped_storage()
+                ptr, size = storage.data_ptr(), storage.nbytes()
+                if size and ptr not in self._sizes:
+                    self._sizes[ptr] = size
+                    self.live += size
+                    self.peak = max(self.peak, self.live)
+                    weakref.finalize(storage, self._free, ptr)
+        return out
+
+    def _free(self, ptr: int) -> None:
+        self.live -= self._sizes.pop(ptr, 0)
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """One layer at one length: median seconds of a forward pass and peak bytes it created."""
+
+    layer: str
+    n: int
+    seconds: float
+    peak_bytes: int
+
+
+@dataclass(frozen=True)
+class CostResult:
+    """All measurements, and the (layer, n) pairs skipped to stay within the time cap."""
+
+    measurements: list[Measurement]
+    skipped: list[tuple[str, int]] = field(default_factory=list)
+
+    def series(self, layer: str, what: str) -> tuple[list[int], list[float]]:
+        """The lengths and the values of ``what`` ("seconds" or "peak_bytes") measured for ``layer``."""
+        rows = [m for m in self.measurements if m.layer == layer]
+        return [m.n for m in rows], [float(getattr(m, what)) for m in rows]
+
+
+def lengths(n_min: int, n_max: int) -> list[int]:
+    """Powers of two from ``n_min`` up to ``n_max`` (both rounded to powers of two).
+
+    Raises:
+        LessonValueError: unless 2 ≤ n_min ≤ n_max ≤ 65536.
+    """
+    if not 2 <= n_min <= n_max <= 65536:
+        raise LessonValueError(name="n", value=f"{n_min} … {n_max}", allowed="2 ≤ n_min ≤ n_max ≤ 65536")
+    lo, hi = round(math.log2(n_min)), round(math.log2(n_max))
+    return [2**p for p in range(lo, hi + 1)]
+
+
+def measure_costs(
+    ns: list[int],
+    d_model: int,
+    time_cap_s: float,
+    repeats: int = 3,
+    on_progress: Callable[[float, str], None] | None = None,
+    seed: int = 0,
+) -> CostResult:
+    """Time and peak memory of each layer in ``LAYERS`` for every length in ``ns``, within a time cap.
+
+    Lengths run from short to long. Before each measurement the cost is extrapolated from
+    the layer's previous length as if it grew like n² (the worst of the four); a layer whose
+    next measurement would overrun ``time_cap_s`` is not measured at longer lengths
+    (its pairs are listed in ``skipped``).
+
+    Args:
+        ns: sequence lengths, increasing.
+        d_model: the width d of every layer.
+        time_cap_s: the budget in seconds for the whole measurement.
+        repeats: timed runs per (layer, n); the median is kept (after one untimed warm-up run).
+        on_progress: called with (fraction done in [0, 1], "layer n=…") before each measurement.
+
+    Raises:
+        LessonValueError: for a non-positive width, cap or repeat count.
+    """
+    if d_model < 1 or time_cap_s <= 0 or repeats < 1:
+        raise LessonValueError(name="d_model, time cap, repeats", value=(d_model, time_cap_s, repeats), allowed="> 0")
+    layers = build_layers(d_model, seed)
+    g = torch.Generator().manual_seed(seed)
+    deadline = time.perf_counter() + time_cap_s
+    last: dict[str, tuple[int, float]] = {}
+    measurements, skipped = [], []
+    total, done = len(ns) * len(layers), 0
+    for n in ns:
+        x = torch.randn(1, n, d_model, generator=g)
+        for name, layer in layers.items():
+            done += 1
+            if name in last:
+                prev_n, prev_s = last[name]
+                expected = prev_s * (n / prev_n) ** 2 * (repeats + 2)
+                if prev_s < 0 or time.perf_counter() + expected > deadline:
+                    skipped.append((name, n))
+                    last[name] = (prev_n, -1.0)  # stopped: no longer lengths for this layer
+                    continue
+            if on_progress:
+                on_progress((done - 1) / total, f"{name} n={n}")
+            measurements.append(_measure(layer, x, name, n, repeats))
+            last[name] = (n, measurements[-1].seconds)
+    if on_progress:
+        on_progress(1.0, "")
+    return CostResult(measurements, skipped)
+
+
+@torch.inference_mode()
+def _measure(layer: nn.Module, x: torch.Tensor, name: str, n: int, repeats: int) -> Measurement:
+    layer(x)  # warm-up
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        layer(x)
+        times.append(time.perf_counter() - start)
+    with PeakMemory() as memory:
+        layer(x)
+    return Measurement(name, n, statistics.median(times), memory.peak)
+
+
+def fit_exponent(ns: list[int], values: list[float]) -> float:
+    """The slope p of the least-squares line log(value) = p·log(n) + c: cost ∝ n^p. NaN with < 2 points."""
+    if len(ns) < 2:
+        return float("nan")
+    return float(np.polyfit(np.log(ns), np.log(np.maximum(values, 1e-12)), 1)[0])
