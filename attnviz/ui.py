@@ -9,6 +9,7 @@ The view state (model, text, pair, layer, head, view, language) lives in
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import streamlit as st
 
@@ -148,10 +149,61 @@ def get_capture(model_name: str, text: str, text_pair: str | None = None) -> att
 
     Raises:
         AttnvizError: for empty text, an unknown or missing model (shown by ``show_error``).
+
+    Each text is first cut to ``MAX_TEXT_CHARS`` characters (see ``clip_text``).
     """
+    text, text_pair = clip_text(text), clip_text(text_pair)
     with st.spinner(tr("loading_model", name=model_name)):
         model = get_model(model_name)
     with st.spinner(tr("running_model")):
         return capture_cache().get_or_compute(
             (model_name, text, text_pair), lambda: model.run_with_capture(text, text_pair)
         )
+
+
+# --- serving to a class ---------------------------------------------------------------
+
+# The model reads at most 512 tokens, but the tokenizer reads the whole text first: a pasted
+# 5 MB text costs about 11 s of CPU and 0.7 GB. 20,000 characters hold 512 tokens of any
+# ordinary text (the URL's text parameter has the same limit).
+MAX_TEXT_CHARS = 20_000
+LOCAL_MODELS_ENV = "ATTNVIZ_ALLOW_LOCAL_MODELS"
+LOCAL_MODELS_SECRET = "allow_local_models"
+
+
+def clip_text(text: str | None) -> str | None:
+    """``text`` cut to its first ``MAX_TEXT_CHARS`` characters; None stays None."""
+    return None if text is None else text[:MAX_TEXT_CHARS]
+
+
+def local_models_allowed() -> bool:
+    """The operator setting that lets users load any model folder on the server from the UI.
+
+    Off by default. On when the environment variable ``ATTNVIZ_ALLOW_LOCAL_MODELS`` is
+    1, true, yes or on, or, where that variable is not set, when ``.streamlit/secrets.toml``
+    says ``allow_local_models = true``. Users never get it from the URL.
+    """
+    value = os.environ.get(LOCAL_MODELS_ENV)
+    if value is None:
+        try:
+            value = st.secrets.get(LOCAL_MODELS_SECRET, "")
+        except FileNotFoundError:  # no secrets file (or an unreadable one): the default, off
+            value = ""
+    return str(value).strip().lower() in ("1", "true", "yes", "on")
+
+
+def local_model_folder() -> str | None:
+    """Where the operator allows it, a text box for a model folder on the server (key ``local_model``).
+
+    Returns the folder typed, or None (setting off, box empty, or no ``config.json`` there,
+    which is shown as an error). Weights still load only from safetensors.
+    """
+    if not local_models_allowed():
+        return None
+    folder = st.text_input(tr("serve_local_model"), key="local_model", help=tr("serve_local_model_help")).strip()
+    if not folder:
+        return None
+    if not (Path(folder).expanduser() / "config.json").is_file():
+        st.error(tr("serve_local_model_missing", path=folder))
+        return None
+    return folder

@@ -22,6 +22,8 @@ def use_example() -> None:
 
 col_model, col_example = st.columns([1, 2])
 col_model.selectbox(tr("model"), list(attnviz.REGISTRY), key="model", format_func=lambda name: attnviz.REGISTRY[name].label)
+with col_model:
+    local_folder = ui.local_model_folder()  # None unless the operator allows local folders
 # "pick an example" is the placeholder, not an option: a translated option label would stay
 # in the old language in the browser after a language switch
 col_example.selectbox(tr("examples"), ui.EXAMPLES, index=None, placeholder=tr("example_none"), key="example", on_change=use_example)
@@ -33,8 +35,10 @@ text, pair = st.session_state["sentence"], st.session_state["sentence_pair"]
 if not text.strip():
     st.info(tr("empty_prompt"))
     st.stop()
+if max(len(text), len(pair)) > ui.MAX_TEXT_CHARS:
+    st.warning(tr("serve_text_clipped", max=ui.MAX_TEXT_CHARS))
 try:
-    cap = ui.get_capture(st.session_state["model"], text, pair if pair.strip() else None)
+    cap = ui.get_capture(local_folder or st.session_state["model"], text, pair if pair.strip() else None)
 except AttnvizError as err:
     ui.show_error(err)
     st.stop()
