@@ -12,5 +12,16 @@ pages = {
         st.Page("pages/explorer.py", title=tr("page_explorer"), icon="🔎", url_path="explorer", default=True),
         st.Page("pages/step_by_step.py", title=tr("steps_page"), icon="🧮", url_path="step_by_step"),
     ],
+    tr("lesson_section"): [
+        st.Page("pages/lessons/word_vectors.py", title=tr("lesson1_nav"), icon="🔤", url_path="lesson_word_vectors"),
+        st.Page("pages/lessons/search.py", title=tr("lesson2_nav"), icon="🛒", url_path="lesson_search"),
+        st.Page("pages/lessons/soft_hard.py", title=tr("lesson3_nav"), icon="🎚️", url_path="lesson_soft_hard"),
+        st.Page("pages/lessons/scoring.py", title=tr("lesson4_nav"), icon="⚖️", url_path="lesson_scoring"),
+        st.Page("pages/lessons/separate_qk.py", title=tr("lesson5_nav"), icon="🪞", url_path="lesson_separate_qk"),
+        st.Page("pages/lessons/positions.py", title=tr("lesson6_nav"), icon="📍", url_path="lesson_positions"),
+        st.Page("pages/lessons/block.py", title=tr("lesson7_nav"), icon="🧱", url_path="lesson_block"),
+        st.Page("pages/lessons/cost.py", title=tr("lesson8_nav"), icon="⏱️", url_path="lesson_cost"),
+        st.Page("pages/lessons/it_reference.py", title=tr("lesson9_nav"), icon="🐾", url_path="lesson_it"),
+    ],
 }
 st.navigation(pages).run()

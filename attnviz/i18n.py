@@ -7,10 +7,10 @@ The table is one dict, assembled from one module per area in ``attnviz.strings``
 
 from __future__ import annotations
 
-from attnviz.strings import core, serving, steps
+from attnviz.strings import core, lessons, serving, steps
 
 LANGS = ("en", "zh")
-PARTS = [core, steps, serving]
+PARTS = [core, steps, lessons, serving]
 
 TABLE: dict[str, dict[str, str]] = {}
 for _part in PARTS:

@@ -40,7 +40,7 @@ STATE = {
 }
 KEPT = "_kept"
 # widgets whose option labels change with the language (see ``_relabel_choices``)
-TRANSLATED_CHOICES = ["view", "example"]
+TRANSLATED_CHOICES = ["view", "example", "lesson2_vectors", "lesson9_open_head", *(f"lesson{n}_guess" for n in range(1, 10))]
 
 
 def _from_query(key: str, raw: str):

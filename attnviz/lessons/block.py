@@ -17,6 +17,7 @@ import torch.nn.functional as F
 from jaxtyping import Float
 
 from attnviz.capture import Capture
+from attnviz.lessons.quiz import Question
 
 GROUPS = ("embeddings", "attention", "feed_forward", "layer_norm")
 
@@ -80,9 +81,12 @@ def parameter_counts(network) -> list[PartCount]:
     return parts
 
 
-def group_totals(parts: list[PartCount]) -> dict[str, int]:
-    """Total parameters per group (embeddings, attention, feed-forward, LayerNorm)."""
-    return {group: sum(p.total for p in parts if p.group == group) for group in GROUPS}
+def group_totals(parts: list[PartCount], per_copy: bool = False) -> dict[str, int]:
+    """Total parameters per group (embeddings, attention, feed-forward, LayerNorm).
+
+    ``per_copy=True`` counts one copy of each part (one block's share instead of all blocks').
+    """
+    return {group: sum(p.count if per_copy else p.total for p in parts if p.group == group) for group in GROUPS}
 
 
 @dataclass(frozen=True)
@@ -122,4 +126,18 @@ def residual_step(cap: Capture, network, layer: int) -> ResidualStep:
         normalised_mean=normalised.mean(-1),
         normalised_std=normalised.std(-1, correction=0),
         max_error=float((output - cap.resid_mid[layer]).abs().max()),
+    )
+
+
+def largest_group_question(totals: dict[str, int]) -> Question:
+    """Which part of the model holds the most parameters? Answered by the counts."""
+    best = max(GROUPS, key=totals.get)
+    share = totals[best] / sum(totals.values())
+    return Question(
+        prompt="lesson7_q_prompt",
+        options=tuple(f"lesson7_group_{g}" for g in GROUPS),
+        answer=GROUPS.index(best),
+        explanation="lesson7_q_explain",
+        explanation_params={"count": f"{totals[best]:,}", "percent": f"{100 * share:.0f}"},
+        translate=True,
     )

@@ -33,14 +33,17 @@ from torch.utils._pytree import tree_leaves
 
 from attnviz.attention import attention_scores, softmax_pattern, weighted_values
 from attnviz.lessons.errors import LessonValueError
+from attnviz.lessons.quiz import Question
 
 COMPLEXITY = (
-    ("self_attention", r"O(n^2 \cdot d)", "O(1)", "O(1)"),
-    ("recurrent", r"O(n \cdot d^2)", "O(n)", "O(n)"),
-    ("convolutional", r"O(k \cdot n \cdot d^2)", "O(1)", r"O(\log_k n)"),
-    ("restricted", r"O(r \cdot n \cdot d)", "O(1)", "O(n/r)"),
+    ("self_attention", "O(n²·d)", "O(1)", "O(1)"),
+    ("recurrent", "O(n·d²)", "O(n)", "O(n)"),
+    ("convolutional", "O(k·n·d²)", "O(1)", "O(log_k n)"),
+    ("restricted", "O(r·n·d)", "O(1)", "O(n/r)"),
 )
 LAYERS = ("self_attention", "rnn", "lstm", "conv1d")
+# the growth with n of each measured layer's time and memory, for a fixed d (Table 1)
+EXPECTED_EXPONENT = {"self_attention": 2, "rnn": 1, "lstm": 1, "conv1d": 1}
 
 
 class SelfAttentionLayer(nn.Module):
@@ -228,3 +231,24 @@ def fit_exponent(ns: list[int], values: list[float]) -> float:
     if len(ns) < 2:
         return float("nan")
     return float(np.polyfit(np.log(ns), np.log(np.maximum(values, 1e-12)), 1)[0])
+
+
+def exponents(result: CostResult, what: str) -> dict[str, float]:
+    """The fitted exponent p (cost ∝ n^p) of ``what`` ("seconds" or "peak_bytes") for every layer."""
+    return {layer: fit_exponent(*result.series(layer, what)) for layer in LAYERS}
+
+
+def fastest_growth_question(result: CostResult) -> Question | None:
+    """Whose time grows fastest as n grows? Answered by the fitted exponents; None if none could be fitted."""
+    fitted = {layer: p for layer, p in exponents(result, "seconds").items() if math.isfinite(p)}
+    if not fitted:
+        return None
+    best = max(fitted, key=fitted.get)
+    return Question(
+        prompt="lesson8_q_prompt",
+        options=tuple(f"lesson8_layer_{layer}" for layer in LAYERS),
+        answer=LAYERS.index(best),
+        explanation="lesson8_q_explain",
+        explanation_params={"p": f"{fitted[best]:.2f}", "factor": f"{2 ** fitted[best]:.1f}"},
+        translate=True,
+    )

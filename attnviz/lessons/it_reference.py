@@ -17,6 +17,7 @@ from jaxtyping import Float
 from attnviz.capture import Capture
 from attnviz.errors import EmptyTextError
 from attnviz.lessons.errors import WordNotFoundError
+from attnviz.lessons.quiz import Question
 
 
 def find_word(tokenizer, tokens: list[str], word: str) -> list[int]:
@@ -94,3 +95,16 @@ def compare(cap_a: Capture, cap_b: Capture, tokenizer, query_word: str, key_word
 def most_attended(cap: Capture, layer: int, head: int, query_pos: int) -> int:
     """The key position the query gives the largest weight in that head."""
     return int(cap.pattern[layer, head, query_pos].argmax())
+
+
+def most_attended_question(cap: Capture, layer: int, head: int, query_pos: int) -> Question:
+    """Which token does the query token attend to most in that head? Options are the sentence's tokens."""
+    best = most_attended(cap, layer, head, query_pos)
+    return Question(
+        prompt="lesson9_q_prompt",
+        params={"token": cap.tokens[query_pos], "layer": layer, "head": head},
+        options=tuple(f"{tok} ·{i}" for i, tok in enumerate(cap.tokens)),
+        answer=best,
+        explanation="lesson9_q_explain",
+        explanation_params={"token": cap.tokens[best], "weight": f"{float(cap.pattern[layer, head, query_pos, best]):.3f}"},
+    )

@@ -22,6 +22,7 @@ from jaxtyping import Float, Int
 from attnviz.attention import attention_scores, softmax_pattern
 from attnviz.lessons.errors import LessonValueError
 from attnviz.lessons.heads import head_weights, project
+from attnviz.lessons.quiz import Question
 
 
 def sinusoidal_encoding(n_positions: int, d_model: int) -> Float[torch.Tensor, "pos d_model"]:
@@ -90,3 +91,15 @@ def permutation_error(
 ) -> float:
     """max |A_shuffled − P·A·Pᵀ|, where (P·A·Pᵀ)[i, j] = A[order[i], order[j]]: 0 when attention ignores order."""
     return float((pattern_shuffled - pattern[order][:, order]).abs().max())
+
+
+def shuffled_copy_question(error_with_positions: float) -> Question:
+    """With the model's learned positions added, are the shuffled sentence's weights a shuffled copy?"""
+    return Question(
+        prompt="lesson6_q_prompt",
+        options=("lesson_yes", "lesson_no"),
+        answer=0 if error_with_positions < 1e-5 else 1,
+        explanation="lesson6_q_explain",
+        explanation_params={"error": f"{error_with_positions:.3f}"},
+        translate=True,
+    )

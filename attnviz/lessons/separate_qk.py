@@ -20,6 +20,7 @@ from jaxtyping import Float
 from attnviz.attention import apply_mask, attention_scores, softmax_pattern
 from attnviz.capture import Capture
 from attnviz.lessons.heads import HeadWeights, project
+from attnviz.lessons.quiz import Question
 
 
 def head_scores(
@@ -80,3 +81,16 @@ def compare_all_heads(cap: Capture) -> AllHeads:
     diag = {name: softmax_pattern(apply_mask(s, cap.attn_mask[None])).diagonal(dim1=-2, dim2=-1).mean(-1) for name, s in mats.items()}
     sym = {name: (s - s.transpose(-1, -2)).abs().amax(dim=(-1, -2)) for name, s in mats.items()}
     return AllHeads(diag["actual"], diag["shared"], sym["actual"], sym["shared"])
+
+
+def diagonal_question(layer: int, head: int, actual: float, shared: float) -> Question:
+    """With one shared matrix, does the weight tokens put on themselves go up or down in this head?"""
+    return Question(
+        prompt="lesson5_q_prompt",
+        params={"layer": layer, "head": head},
+        options=("lesson5_up", "lesson5_down"),
+        answer=0 if shared > actual else 1,
+        explanation="lesson5_q_explain",
+        explanation_params={"actual": f"{actual:.3f}", "shared": f"{shared:.3f}"},
+        translate=True,
+    )

@@ -324,6 +324,303 @@ _LESSON4 = {
     },
 }
 
+_LESSON5 = {
+    "lesson5_intro": {
+        "en": "Queries and keys are made from the same tokens by two different matrices, W_Q and W_K. Why not one matrix for both? Replace W_K by W_Q in a real head and see what breaks.",
+        "zh": "查询和键由同一批 token 通过两个不同的矩阵 W_Q 和 W_K 得到。为什么不用同一个矩阵?把真实注意力头中的 W_K 换成 W_Q,看看会出什么问题。",
+    },
+    "lesson5_shared": {"en": "Shared matrix for both sides", "zh": "两侧共用的矩阵"},
+    "lesson5_sec_claim": {"en": "The claim", "zh": "论断"},
+    "lesson5_claim_text": {
+        "en": "With one shared W, the score of i for j equals the score of j for i: the matrix is **symmetric**, so \"it looks for the animal\" and \"the animal looks for it\" must get the same score. And a token's score with itself is its squared length, which tends to beat its score with anything else: tokens **attend to themselves**. Separate matrices let what a token looks for (its query) differ from what it offers (its key).",
+        "zh": "共用一个 W 时,i 对 j 的分数等于 j 对 i 的分数:分数矩阵是**对称**的,于是“it 在找 animal”和“animal 在找 it”必须得到相同的分数。而且一个 token 与自身的分数是它长度的平方,往往比与其他任何 token 的分数都大:token 会**关注自己**。分开的矩阵让一个 token“要找什么”(查询)可以不同于“能提供什么”(键)。",
+    },
+    "lesson5_sec_side": {"en": "This head, side by side", "zh": "这个头,并排对比"},
+    "lesson5_side_text": {
+        "en": "Left: the head as trained. Right: the same head with W_{side} (and its bias) used for both queries and keys, computed from the same layer input. The model was trained with separate matrices, so the right map is what sharing does to this head's geometry — not a retrained model.",
+        "zh": "左:训练好的原始注意力头。右:同一个头,查询和键都用 W_{side}(及其偏置),由同一层输入计算。模型是用分开的矩阵训练的,所以右图展示的是共用矩阵对该头几何结构的影响——而不是重新训练的模型。",
+    },
+    "lesson5_actual_title": {"en": "As trained: layer {layer}, head {head}", "zh": "训练所得:第 {layer} 层,第 {head} 个头"},
+    "lesson5_shared_title": {"en": "Shared W_{side}: layer {layer}, head {head}", "zh": "共用 W_{side}:第 {layer} 层,第 {head} 个头"},
+    "lesson5_symmetry_actual": {"en": "symmetry error max|S − Sᵀ| (as trained)", "zh": "对称误差 max|S − Sᵀ|(训练所得)"},
+    "lesson5_symmetry_shared": {"en": "symmetry error max|S − Sᵀ| (shared W)", "zh": "对称误差 max|S − Sᵀ|(共用 W)"},
+    "lesson5_diagonal_actual": {"en": "mean weight on itself (as trained)", "zh": "对自身的平均权重(训练所得)"},
+    "lesson5_diagonal_shared": {"en": "mean weight on itself (shared W)", "zh": "对自身的平均权重(共用 W)"},
+    "lesson5_diagonal_shared_q": {"en": "mean weight on itself (shared W_Q)", "zh": "对自身的平均权重(共用 W_Q)"},
+    "lesson5_self_argmax_actual": {"en": "tokens attending most to themselves (as trained)", "zh": "最关注自己的 token 比例(训练所得)"},
+    "lesson5_self_argmax_shared": {"en": "tokens attending most to themselves (shared W)", "zh": "最关注自己的 token 比例(共用 W)"},
+    "lesson5_sec_all": {"en": "Every head of the model", "zh": "模型的每一个头"},
+    "lesson5_all_text": {
+        "en": "Each point is one head: its mean weight on the diagonal as trained (x) and with W_K replaced by W_Q (y). Points above the dotted line attend more to themselves when sharing: **{grew} of {total}** heads.",
+        "zh": "每个点是一个头:训练所得的对角线平均权重(x)和把 W_K 换成 W_Q 后的值(y)。点在虚线之上表示共用矩阵后更关注自己:共 **{total}** 个头中有 **{grew}** 个。",
+    },
+    "lesson5_all_title": {"en": "Weight on the diagonal: as trained vs shared W_Q", "zh": "对角线权重:训练所得 vs 共用 W_Q"},
+    "lesson5_mean_diagonal_actual": {"en": "mean over all heads (as trained)", "zh": "所有头的平均(训练所得)"},
+    "lesson5_mean_diagonal_shared": {"en": "mean over all heads (shared W_Q)", "zh": "所有头的平均(共用 W_Q)"},
+    "lesson5_up": {"en": "It goes up", "zh": "上升"},
+    "lesson5_down": {"en": "It goes down", "zh": "下降"},
+    "lesson5_q_prompt": {
+        "en": "If layer {layer}, head {head} used one matrix for queries and keys, would the weight tokens put on themselves go up or down?",
+        "zh": "如果第 {layer} 层第 {head} 个头的查询和键共用一个矩阵,token 对自身的权重会上升还是下降?",
+    },
+    "lesson5_q_explain": {
+        "en": "Mean weight on the diagonal: {actual} as trained, {shared} with the shared matrix.",
+        "zh": "对角线上的平均权重:训练所得为 {actual},共用矩阵时为 {shared}。",
+    },
+}
+
+_LESSON6 = {
+    "lesson6_intro": {
+        "en": "Attention compares every token with every other, but nothing in softmax(QKᵀ/√d)V knows which token came first. Word order has to be added to the input: with sinusoids (the Transformer paper) or with learned vectors (this model).",
+        "zh": "注意力把每个 token 与其他所有 token 比较,但 softmax(QKᵀ/√d)V 中没有任何东西知道哪个 token 在前。词序必须加到输入里:用正弦波(Transformer 论文)或用学习得到的向量(本模型)。",
+    },
+    "lesson6_sec_sinusoid": {"en": "The sinusoidal encoding", "zh": "正弦位置编码"},
+    "lesson6_sinusoid_text": {
+        "en": "Each position gets a vector of d_model numbers: pairs of sine and cosine waves whose wavelength grows from 2π to 10000·2π along the dimensions. Early dimensions change fast with the position, late ones slowly — like the hands of a clock. The vector is added to the token's embedding.",
+        "zh": "每个位置得到一个 d_model 维向量:由成对的正弦和余弦波组成,波长沿维度从 2π 增长到 10000·2π。靠前的维度随位置变化很快,靠后的很慢——就像钟表的指针。这个向量被加到 token 的词嵌入上。",
+    },
+    "lesson6_n": {"en": "Positions", "zh": "位置数"},
+    "lesson6_d": {"en": "d_model", "zh": "d_model"},
+    "lesson6_sinusoid_title": {"en": "PE for {n} positions × {d} dimensions", "zh": "{n} 个位置 × {d} 维的位置编码"},
+    "lesson6_dimension": {"en": "dimension", "zh": "维度"},
+    "lesson6_position": {"en": "position", "zh": "位置"},
+    "lesson6_similarity_text": {
+        "en": "The dot product PE(p)·PE(p′) between two positions depends only on their distance p′ − p: the bands run parallel to the diagonal. Nearby positions are similar, and a fixed offset looks the same everywhere in the sentence.",
+        "zh": "两个位置的点积 PE(p)·PE(p′) 只取决于它们的距离 p′ − p:条纹与对角线平行。相邻位置相似,而固定的偏移在句子中任何地方看起来都一样。",
+    },
+    "lesson6_similarity_title": {"en": "Dot product between positions", "zh": "位置之间的点积"},
+    "lesson6_sec_permutation": {"en": "Attention without positions", "zh": "没有位置信息的注意力"},
+    "lesson6_permutation_text": {
+        "en": "Layer 0 of the model, computed from its embeddings twice: with and without its position vectors. Shuffle the words (the [CLS] and [SEP] stay in place). Without positions the shuffled sentence gets exactly the same weights, only moved with the words; with positions the weights change.",
+        "zh": "模型第 0 层,由词嵌入计算两次:带位置向量和不带位置向量。把词打乱([CLS] 和 [SEP] 保持原位)。没有位置信息时,打乱后的句子得到完全相同的权重,只是随词一起移动;有位置信息时,权重会改变。",
+    },
+    "lesson6_head": {"en": "Head of layer 0", "zh": "第 0 层的头"},
+    "lesson6_seed": {"en": "Shuffle (seed)", "zh": "打乱(种子)"},
+    "lesson6_original": {"en": "original", "zh": "原句"},
+    "lesson6_shuffled": {"en": "shuffled", "zh": "打乱后"},
+    "lesson6_error_without": {"en": "max |A′ − P·A·Pᵀ| without positions", "zh": "无位置信息时 max |A′ − P·A·Pᵀ|"},
+    "lesson6_error_with": {"en": "max |A′ − P·A·Pᵀ| with the model's positions", "zh": "带模型位置向量时 max |A′ − P·A·Pᵀ|"},
+    "lesson6_map_original": {"en": "No positions, original order: layer 0, head {head}", "zh": "无位置信息,原顺序:第 0 层,第 {head} 个头"},
+    "lesson6_map_shuffled": {"en": "No positions, shuffled: layer 0, head {head}", "zh": "无位置信息,打乱后:第 0 层,第 {head} 个头"},
+    "lesson6_sec_learned": {"en": "The model's learned positions", "zh": "模型学到的位置向量"},
+    "lesson6_learned_text": {
+        "en": "This model (like BERT) does not use sinusoids: it learned one vector per position, a matrix W_pos of {max} rows × {d} numbers, trained with the rest of the model. Their cosine similarity also falls off with distance — training found a similar solution.",
+        "zh": "本模型(与 BERT 一样)不用正弦波:它为每个位置学习一个向量,即 {max} 行 × {d} 列的矩阵 W_pos,与模型其他部分一起训练。它们的余弦相似度同样随距离下降——训练找到了类似的解。",
+    },
+    "lesson6_learned_title": {"en": "W_pos: the first {n} positions", "zh": "W_pos:前 {n} 个位置"},
+    "lesson6_learned_similarity_title": {"en": "Cosine similarity between learned positions", "zh": "学习到的位置向量之间的余弦相似度"},
+    "lesson6_q_prompt": {
+        "en": "Run the shuffled sentence through layer 0 **with** the model's position vectors. Are its weights just a shuffled copy of the original's?",
+        "zh": "把打乱后的句子**连同**模型的位置向量一起送入第 0 层。它的权重只是原句权重的打乱版吗?",
+    },
+    "lesson6_q_explain": {
+        "en": "With positions the largest difference from the shuffled copy is {error}: the position vectors moved with the slots, not with the words, so the model sees a different sentence.",
+        "zh": "带位置信息时,与打乱版的最大差异是 {error}:位置向量跟着位置走,而不是跟着词走,所以模型看到的是一个不同的句子。",
+    },
+}
+
+_LESSON7 = {
+    "lesson7_intro": {
+        "en": "How the pieces fit together: the encoder and the decoder of the Transformer, the residual connections and LayerNorm around each sub-layer, the feed-forward network, and where the parameters are — counted on the loaded model.",
+        "zh": "各个部件如何组合:Transformer 的编码器与解码器,每个子层外的残差连接和 LayerNorm,前馈网络,以及参数都在哪里——在加载的模型上实际清点。",
+    },
+    "lesson7_sec_diagram": {"en": "Encoder and decoder", "zh": "编码器与解码器"},
+    "lesson7_diagram_text": {
+        "en": "The encoder (left) reads the whole input at once; the decoder (right) writes the output one token at a time, looking back at its own earlier tokens (masked self-attention) and at the encoder's output (cross-attention). Each stack repeats its block N times; this model's encoder has {n_layers}.",
+        "zh": "编码器(左)一次读入整个输入;解码器(右)一次写出一个 token,回看自己之前写出的 token(带掩码的自注意力),并查看编码器的输出(交叉注意力)。每一侧都把各自的模块重复 N 次;本模型的编码器有 {n_layers} 层。",
+    },
+    "lesson7_encoder": {"en": "Encoder (× N)", "zh": "编码器(× N)"},
+    "lesson7_decoder": {"en": "Decoder (× N)", "zh": "解码器(× N)"},
+    "lesson7_cross_arrow": {"en": "keys and values", "zh": "键和值"},
+    "lesson7_box_enc_embed": {"en": "Input embedding", "zh": "输入词嵌入"},
+    "lesson7_box_enc_pos": {"en": "+ positional encoding", "zh": "+ 位置编码"},
+    "lesson7_box_enc_attn": {"en": "Multi-head self-attention", "zh": "多头自注意力"},
+    "lesson7_box_enc_norm1": {"en": "Add & LayerNorm", "zh": "残差 & LayerNorm"},
+    "lesson7_box_enc_ffn": {"en": "Feed-forward", "zh": "前馈网络"},
+    "lesson7_box_enc_norm2": {"en": "Add & LayerNorm", "zh": "残差 & LayerNorm"},
+    "lesson7_box_dec_embed": {"en": "Output embedding (shifted right)", "zh": "输出词嵌入(右移一位)"},
+    "lesson7_box_dec_pos": {"en": "+ positional encoding", "zh": "+ 位置编码"},
+    "lesson7_box_dec_masked": {"en": "Masked self-attention", "zh": "带掩码的自注意力"},
+    "lesson7_box_dec_cross": {"en": "Cross-attention", "zh": "交叉注意力"},
+    "lesson7_box_dec_ffn": {"en": "Feed-forward", "zh": "前馈网络"},
+    "lesson7_box_dec_out": {"en": "Linear + softmax", "zh": "线性层 + softmax"},
+    "lesson7_links": {"en": "Each part is explained on its own page:", "zh": "每个部件都有专门的页面讲解:"},
+    "lesson7_link_embed": {"en": "Embeddings", "zh": "词嵌入"},
+    "lesson7_link_pos": {"en": "Positional encoding", "zh": "位置编码"},
+    "lesson7_link_attn": {"en": "Multi-head self-attention", "zh": "多头自注意力"},
+    "lesson7_link_qk": {"en": "Queries and keys", "zh": "查询与键"},
+    "lesson7_link_masked": {"en": "Masked (restricted) attention", "zh": "带掩码(受限)的注意力"},
+    "lesson7_link_cross": {"en": "Cross-attention", "zh": "交叉注意力"},
+    "lesson7_link_cost": {"en": "Why attention, and what it costs", "zh": "为什么用注意力,以及它的代价"},
+    "lesson7_sec_residual": {"en": "Residual connection + LayerNorm", "zh": "残差连接 + LayerNorm"},
+    "lesson7_residual_text": {
+        "en": "Each sub-layer adds its output to its input (the residual connection: the token keeps what it had and gains what attention found), then LayerNorm rescales every token's vector to mean 0 and standard deviation 1 before its learned weight and bias. Below, the real numbers of one layer, recomputed from the captured tensors and the layer's own LayerNorm.",
+        "zh": "每个子层把自己的输出加到输入上(残差连接:token 保留原有的信息,再加上注意力找到的信息),然后 LayerNorm 把每个 token 的向量缩放到均值 0、标准差 1,再乘以学习到的权重、加上偏置。下面是某一层的真实数字,由捕获的张量和该层自己的 LayerNorm 重新计算。",
+    },
+    "lesson7_col_token": {"en": "token", "zh": "token"},
+    "lesson7_col_mean": {"en": "mean after normalising", "zh": "归一化后的均值"},
+    "lesson7_col_std": {"en": "std after normalising", "zh": "归一化后的标准差"},
+    "lesson7_recompute_error": {
+        "en": "max |our LayerNorm(x + MultiHead(x)) − the model's output|",
+        "zh": "max |我们计算的 LayerNorm(x + MultiHead(x)) − 模型的输出|",
+    },
+    "lesson7_sec_ffn": {"en": "The position-wise feed-forward network", "zh": "逐位置前馈网络"},
+    "lesson7_ffn_text": {
+        "en": "After attention has mixed information between tokens, each token goes alone through the same small network: widen from {d_model} to {d_mlp} numbers ({ratio}×), apply GELU, narrow back to {d_model}. It has {count} parameters per layer.",
+        "zh": "注意力在 token 之间混合信息之后,每个 token 单独通过同一个小网络:从 {d_model} 维扩展到 {d_mlp} 维({ratio} 倍),经过 GELU,再压缩回 {d_model} 维。每层有 {count} 个参数。",
+    },
+    "lesson7_ffn_params": {"en": "feed-forward parameters per layer", "zh": "每层前馈网络参数量"},
+    "lesson7_sec_counts": {"en": "Where the parameters are", "zh": "参数都在哪里"},
+    "lesson7_counts_text": {
+        "en": "Every component of the loaded model with its tensors' shapes. Parts of a block appear in each of the {n_layers} layers.",
+        "zh": "加载的模型的每个部件及其张量形状。模块中的部件在全部 {n_layers} 层中各出现一次。",
+    },
+    "lesson7_col_part": {"en": "component", "zh": "部件"},
+    "lesson7_col_shapes": {"en": "tensors", "zh": "张量"},
+    "lesson7_col_count": {"en": "parameters (one copy)", "zh": "参数量(一份)"},
+    "lesson7_col_copies": {"en": "copies", "zh": "份数"},
+    "lesson7_col_total": {"en": "parameters", "zh": "参数量"},
+    "lesson7_total": {"en": "parameters in the whole model", "zh": "整个模型的参数量"},
+    "lesson7_groups_title": {"en": "Parameters per kind of component", "zh": "各类部件的参数量"},
+    "lesson7_group_embeddings": {"en": "Embeddings", "zh": "嵌入"},
+    "lesson7_group_attention": {"en": "Attention", "zh": "注意力"},
+    "lesson7_group_feed_forward": {"en": "Feed-forward", "zh": "前馈网络"},
+    "lesson7_group_layer_norm": {"en": "LayerNorm", "zh": "LayerNorm"},
+    "lesson7_part_word_embeddings": {"en": "word embeddings", "zh": "词嵌入"},
+    "lesson7_part_position_embeddings": {"en": "position embeddings", "zh": "位置嵌入"},
+    "lesson7_part_token_type_embeddings": {"en": "token-type embeddings", "zh": "句子类型嵌入"},
+    "lesson7_part_embedding_layer_norm": {"en": "embedding LayerNorm", "zh": "嵌入层 LayerNorm"},
+    "lesson7_part_attn_q": {"en": "attention: queries", "zh": "注意力:查询"},
+    "lesson7_part_attn_k": {"en": "attention: keys", "zh": "注意力:键"},
+    "lesson7_part_attn_v": {"en": "attention: values", "zh": "注意力:值"},
+    "lesson7_part_attn_o": {"en": "attention: output", "zh": "注意力:输出"},
+    "lesson7_part_ln1": {"en": "LayerNorm after attention", "zh": "注意力之后的 LayerNorm"},
+    "lesson7_part_ffn_in": {"en": "feed-forward: widen", "zh": "前馈网络:扩展"},
+    "lesson7_part_ffn_out": {"en": "feed-forward: narrow", "zh": "前馈网络:压缩"},
+    "lesson7_part_ln2": {"en": "LayerNorm after feed-forward", "zh": "前馈网络之后的 LayerNorm"},
+    "lesson7_sec_cross": {"en": "Cross-attention", "zh": "交叉注意力"},
+    "lesson7_cross_text": {
+        "en": "In a decoder block, cross-attention takes its **queries** from the decoder (the m tokens written so far) and its **keys and values** from the encoder's output (the n input tokens). Its weight matrix is [m, n]: each output token looks over the whole input.",
+        "zh": "在解码器模块中,交叉注意力的**查询**来自解码器(已写出的 m 个 token),**键和值**来自编码器的输出(n 个输入 token)。它的权重矩阵是 [m, n]:每个输出 token 都能看遍整个输入。",
+    },
+    "lesson7_encoder_only": {
+        "en": "The bundled model is an encoder only (like BERT): it has no decoder and no cross-attention. Lesson 3 applies one of its heads to two different sentences to show the mechanics.",
+        "zh": "内置模型只有编码器(与 BERT 一样):没有解码器,也没有交叉注意力。第 3 课把它的一个头用在两个不同的句子上,演示其中的计算过程。",
+    },
+    "lesson7_q_prompt": {
+        "en": "Which kind of component holds the most parameters in this model?",
+        "zh": "在本模型中,哪一类部件的参数最多?",
+    },
+    "lesson7_q_explain": {
+        "en": "It holds {count} parameters, {percent} % of the model.",
+        "zh": "它有 {count} 个参数,占整个模型的 {percent}%。",
+    },
+}
+
+_LESSON8 = {
+    "lesson8_intro": {
+        "en": "Self-attention compares every token with every other: n² pairs. A recurrent network walks through the tokens one by one; a convolution looks at a small window. What does each cost, in theory and measured on this machine?",
+        "zh": "自注意力把每个 token 与其他所有 token 比较:n² 对。循环网络逐个走过 token;卷积只看一个小窗口。它们各自的代价是多少?理论上如何,在这台机器上实测又如何?",
+    },
+    "lesson8_sec_table": {"en": "The complexity table", "zh": "复杂度对照表"},
+    "lesson8_table_text": {
+        "en": "From the Transformer paper (Table 1), for n tokens of d numbers each, kernel size k, window r:",
+        "zh": "出自 Transformer 论文(表 1),n 个 token、每个 d 维,卷积核大小 k,窗口 r:",
+    },
+    "lesson8_col_layer": {"en": "layer", "zh": "层类型"},
+    "lesson8_col_per_layer": {"en": "cost per layer", "zh": "每层计算量"},
+    "lesson8_col_sequential": {"en": "sequential operations", "zh": "顺序操作数"},
+    "lesson8_col_path": {"en": "maximum path length", "zh": "最大路径长度"},
+    "lesson8_kind_self_attention": {"en": "self-attention", "zh": "自注意力"},
+    "lesson8_kind_recurrent": {"en": "recurrent", "zh": "循环层"},
+    "lesson8_kind_convolutional": {"en": "convolutional", "zh": "卷积层"},
+    "lesson8_kind_restricted": {"en": "self-attention (restricted to r neighbours)", "zh": "自注意力(限制在 r 个邻居内)"},
+    "lesson8_table_after": {
+        "en": "- **Cost per layer**: attention is quadratic in n but linear in d; recurrence is linear in n but quadratic in d. For sentences (n smaller than d) attention is the cheaper one.\n- **Sequential operations**: a recurrent layer must wait for the previous token, n steps in a row; attention and convolution compute all positions at once, in parallel.\n- **Maximum path length**: how many steps information needs from one token to any other. In attention every token sees every other directly.",
+        "zh": "- **每层计算量**:注意力对 n 是二次的、对 d 是线性的;循环层对 n 是线性的、对 d 是二次的。对于句子(n 小于 d),注意力更便宜。\n- **顺序操作数**:循环层必须等前一个 token 算完,连续 n 步;注意力和卷积可以同时并行计算所有位置。\n- **最大路径长度**:信息从一个 token 传到任意另一个 token 需要几步。在注意力中,每个 token 都能直接看到其他所有 token。",
+    },
+    "lesson8_sec_measure": {"en": "Measured on this machine", "zh": "在这台机器上实测"},
+    "lesson8_measure_text": {
+        "en": "One layer of each kind, all of width d, with random weights: one-head self-attention (attnviz's own attention functions), nn.RNN, nn.LSTM and nn.Conv1d (kernel 3). Each length is timed 3 times after a warm-up (the median is kept), and the peak memory of the tensors the layer creates is recorded. The measurement stops at the time cap.",
+        "zh": "每种各一层,宽度都是 d,权重随机:单头自注意力(attnviz 自己的注意力函数)、nn.RNN、nn.LSTM 和 nn.Conv1d(卷积核 3)。每个长度先预热一次,再计时 3 次(取中位数),并记录该层所创建张量的峰值内存。到达时间上限时测量停止。",
+    },
+    "lesson8_n_min": {"en": "Shortest n", "zh": "最短 n"},
+    "lesson8_n_max": {"en": "Longest n", "zh": "最长 n"},
+    "lesson8_d": {"en": "Width d", "zh": "宽度 d"},
+    "lesson8_cap": {"en": "Time cap (seconds)", "zh": "时间上限(秒)"},
+    "lesson8_run": {"en": "Measure", "zh": "开始测量"},
+    "lesson8_running": {"en": "Measuring…", "zh": "正在测量…"},
+    "lesson8_progress": {"en": "Measuring {what}…", "zh": "正在测量 {what}…"},
+    "lesson8_not_yet": {"en": "Press “Measure” to time the layers on this machine.", "zh": "按“开始测量”在这台机器上为各层计时。"},
+    "lesson8_layer_self_attention": {"en": "self-attention", "zh": "自注意力"},
+    "lesson8_layer_rnn": {"en": "nn.RNN", "zh": "nn.RNN"},
+    "lesson8_layer_lstm": {"en": "nn.LSTM", "zh": "nn.LSTM"},
+    "lesson8_layer_conv1d": {"en": "nn.Conv1d", "zh": "nn.Conv1d"},
+    "lesson8_time_axis": {"en": "seconds per forward pass", "zh": "每次前向计算的秒数"},
+    "lesson8_time_axis_title": {"en": "Time against n (d = {d}), log-log", "zh": "时间与 n 的关系(d = {d}),双对数坐标"},
+    "lesson8_memory_axis": {"en": "peak bytes of created tensors", "zh": "所创建张量的峰值字节数"},
+    "lesson8_memory_axis_title": {"en": "Memory against n (d = {d}), log-log", "zh": "内存与 n 的关系(d = {d}),双对数坐标"},
+    "lesson8_col_time_p": {"en": "fitted time exponent p", "zh": "拟合的时间指数 p"},
+    "lesson8_col_memory_p": {"en": "fitted memory exponent p", "zh": "拟合的内存指数 p"},
+    "lesson8_col_expected": {"en": "expected p (large n)", "zh": "理论 p(n 很大时)"},
+    "lesson8_col_ms": {"en": "milliseconds", "zh": "毫秒"},
+    "lesson8_col_kib": {"en": "peak KiB", "zh": "峰值 KiB"},
+    "lesson8_skipped": {
+        "en": "Not measured, to stay within the {cap} s cap: {skipped}.",
+        "zh": "为了不超过 {cap} 秒的上限,以下没有测量:{skipped}。",
+    },
+    "lesson8_reading": {
+        "en": "On a log-log plot, cost ∝ n^p is a straight line of slope p. Self-attention's memory grows like n² (the n × n weight matrix); the others grow like n. For short sequences fixed overheads dominate and the fitted exponents are smaller than the asymptotic ones; the recurrent layers pay instead for their n sequential steps.",
+        "zh": "在双对数坐标中,代价 ∝ n^p 是一条斜率为 p 的直线。自注意力的内存按 n² 增长(n × n 的权重矩阵);其他层按 n 增长。序列较短时固定开销占主导,拟合出的指数小于渐近值;循环层则要为 n 个顺序步骤付出代价。",
+    },
+    "lesson8_q_prompt": {
+        "en": "When n doubles, whose time grows the most?",
+        "zh": "当 n 翻倍时,谁的时间增长最多?",
+    },
+    "lesson8_q_explain": {
+        "en": "Its fitted exponent is p = {p}: doubling n multiplies its time by about 2^p = {factor}.",
+        "zh": "它拟合出的指数是 p = {p}:n 翻倍时,时间大约乘以 2^p = {factor}。",
+    },
+}
+
+_LESSON9 = {
+    "lesson9_intro": {
+        "en": "\"The animal didn't cross the street because it was too tired.\" — *it* is the animal. Change one word, \"… too wide\", and *it* is the street. Does the model notice? Look at every layer and head at once.",
+        "zh": "“The animal didn't cross the street because it was too tired.”——*it* 指动物。只改一个词,“… too wide”,*it* 就变成了街道。模型注意到了吗?一次看遍每一层、每一个头。",
+    },
+    "lesson9_sentence_a": {"en": "Sentence A", "zh": "句子 A"},
+    "lesson9_sentence_b": {"en": "Sentence B", "zh": "句子 B"},
+    "lesson9_query": {"en": "Query word", "zh": "查询词"},
+    "lesson9_key1": {"en": "First candidate", "zh": "第一个候选词"},
+    "lesson9_key2": {"en": "Second candidate", "zh": "第二个候选词"},
+    "lesson9_sec_sentences": {"en": "Two sentences", "zh": "两个句子"},
+    "lesson9_sentences_text": {
+        "en": "For every head we read one row of its attention: the weights of **{query}** (the query) on **{key1}** and on **{key2}** (the keys), in both sentences. Any two sentences can be compared the same way: type your own above (a Winograd pair works best).",
+        "zh": "对每个头,我们读出其注意力的一行:**{query}**(查询)分给 **{key1}** 和 **{key2}**(键)的权重,两个句子都读。任何两个句子都能这样比较:在上方输入你自己的句子(Winograd 式的句子对效果最好)。",
+    },
+    "lesson9_sec_maps": {"en": "Every layer and head", "zh": "每一层、每一个头"},
+    "lesson9_maps_text": {
+        "en": "Each cell is one head: its weight of \"{query}\" on \"{key1}\" minus its weight on \"{key2}\". Red prefers \"{key1}\", blue prefers \"{key2}\". Framed heads change their preference between the two sentences.",
+        "zh": "每个格子是一个头:“{query}”分给“{key1}”的权重减去分给“{key2}”的权重。红色偏向“{key1}”,蓝色偏向“{key2}”。带边框的头在两个句子之间改变了偏好。",
+    },
+    "lesson9_map_title": {"en": "Sentence {sentence}: weight on \"{key1}\" − weight on \"{key2}\"", "zh": "句子 {sentence}:对“{key1}”的权重 − 对“{key2}”的权重"},
+    "lesson9_sec_flipped": {"en": "Heads that flip", "zh": "改变偏好的头"},
+    "lesson9_flipped_text": {
+        "en": "**{count} of {total}** heads prefer a different candidate for \"{query}\" in the two sentences (largest change first). Open one in the Explorer to see its whole pattern.",
+        "zh": "共 **{total}** 个头中,有 **{count}** 个在两个句子里为“{query}”偏向不同的候选词(按变化从大到小排列)。在浏览器中打开一个,查看它完整的注意力模式。",
+    },
+    "lesson9_pick_head": {"en": "Head", "zh": "注意力头"},
+    "lesson9_open": {"en": "Open in the Explorer", "zh": "在浏览器中打开"},
+    "lesson9_q_prompt": {
+        "en": "In sentence A, which token will **{token}** attend to most in layer {layer}, head {head}?",
+        "zh": "在句子 A 中,第 {layer} 层第 {head} 个头里,**{token}** 最关注哪个 token?",
+    },
+    "lesson9_q_explain": {
+        "en": "Its largest weight goes to \"{token}\": {weight}.",
+        "zh": "它最大的权重给了“{token}”:{weight}。",
+    },
+}
+
 
 def _merge(*parts: dict) -> dict:
     merged: dict = {}
@@ -335,4 +632,4 @@ def _merge(*parts: dict) -> dict:
     return merged
 
 
-STRINGS: dict[str, dict[str, str]] = _merge(_COMMON, _TITLES, _LESSON1, _LESSON2, _LESSON3, _LESSON4)
+STRINGS: dict[str, dict[str, str]] = _merge(_COMMON, _TITLES, _LESSON1, _LESSON2, _LESSON3, _LESSON4, _LESSON5, _LESSON6, _LESSON7, _LESSON8, _LESSON9)

@@ -1,0 +1,129 @@
+"""The frame every lesson page shares (not a page itself): the classroom mode, the
+sections, the widgets whose values survive page changes, and the predict-then-reveal question.
+
+Classroom mode makes the type larger (a fixed CSS snippet, no user content in it) and shows
+one idea per screen: each section in its own tab.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import streamlit as st
+
+import attnviz
+from attnviz import ui
+from attnviz.lessons.quiz import Question
+
+MODEL = "minilm"
+CLASSROOM_CSS = """<style>
+[data-testid="stMain"] p, [data-testid="stMain"] li, [data-testid="stMain"] label,
+[data-testid="stMain"] [data-testid="stMarkdownContainer"] {font-size: 1.4rem !important;}
+[data-testid="stMain"] h1 {font-size: 3.2rem !important;}
+[data-testid="stMain"] h2, [data-testid="stMain"] h3 {font-size: 2.3rem !important;}
+[data-testid="stMain"] .katex {font-size: 1.7em !important;}
+[data-testid="stMain"] [data-baseweb="tab"] p {font-size: 1.3rem !important;}
+[data-testid="stMetricValue"] {font-size: 3rem !important;}
+</style>"""
+tr = ui.tr
+
+
+def kept(draw: Callable, key: str, default, *args, choices=None, **kwargs):
+    """Draw the widget ``draw(*args, [choices,] key=key, **kwargs)`` with a value kept across page changes.
+
+    Streamlit forgets a widget's value on pages where it is not drawn; the value is kept in
+    the session's kept state and given back before the widget is drawn again. For a widget
+    with ``choices`` (a selectbox or radio) a kept value that is no longer a choice gives way
+    to ``default``.
+    """
+    store = st.session_state[ui.KEPT]
+    if key not in st.session_state:
+        value = store.get(key, default)
+        st.session_state[key] = default if choices is not None and value not in choices else value
+    if choices is not None:
+        args = (*args, choices)
+    value = draw(*args, key=key, **kwargs)
+    store[key] = value
+    return value
+
+
+def start(number: int) -> bool:
+    """Draw the language switch, the classroom toggle, the lesson's title and introduction.
+
+    Returns whether classroom mode is on.
+    """
+    ui.language_switch()
+    classroom = kept(st.sidebar.toggle, "lesson_classroom", False, tr("lesson_classroom"), help=tr("lesson_classroom_help"))
+    if classroom:
+        st.html(CLASSROOM_CSS)
+    st.title(tr(f"lesson{number}_title"))
+    st.markdown(tr(f"lesson{number}_intro"))
+    st.caption(tr("lesson_model_note", name=attnviz.REGISTRY[MODEL].label))
+    return classroom
+
+
+def sections(classroom: bool, parts: list[tuple[str, Callable[[], None]]]) -> None:
+    """Draw each (title, draw) part: stacked under headers, or one tab each in classroom mode."""
+    if classroom:
+        for tab, (_, draw) in zip(st.tabs([title for title, _ in parts]), parts, strict=True):
+            with tab:
+                draw()
+        return
+    for title, draw in parts:
+        st.header(title, divider="gray")
+        draw()
+
+
+def model():
+    """The lessons' model (loaded once per process, shared read-only)."""
+    with st.spinner(tr("loading_model", name=MODEL)):
+        return ui.get_model(MODEL)
+
+
+@st.cache_resource(show_spinner=False)
+def embedding_matrix(name: str):
+    """The model's word-embedding matrix ``W_E [d_vocab, d_model]`` as a float32 CPU tensor (read-only)."""
+    return ui.get_model(name).network.embed.W_E.detach().float().cpu()
+
+
+def capture(text: str) -> attnviz.Capture | None:
+    """The cached capture of ``text``, or None after showing why it could not be made."""
+    try:
+        return ui.get_capture(MODEL, text)
+    except attnviz.AttnvizError as err:
+        ui.show_error(err)
+        return None
+
+
+def layer_head(prefix: str, n_layers: int, n_heads: int, default: tuple[int, int] = (0, 0)) -> tuple[int, int]:
+    """Kept layer and head pickers side by side (keys ``{prefix}_layer``, ``{prefix}_head``)."""
+    col_layer, col_head = st.columns(2)
+    layer = kept(col_layer.selectbox, f"{prefix}_layer", default[0], tr("layer"), choices=range(n_layers))
+    head = kept(col_head.selectbox, f"{prefix}_head", default[1], tr("head"), choices=range(n_heads))
+    return layer, head
+
+
+def predict_then_reveal(question: Question | None, key: str) -> None:
+    """The closing question: the student picks an answer, then the live model's answer is shown.
+
+    ``question`` None (not enough input to ask it) shows a hint instead.
+    """
+    if question is None:
+        st.info(tr("lesson_no_question"))
+        return
+    st.markdown(tr(question.prompt, **question.params))
+    labels = [tr(option) if question.translate else option for option in question.options]
+    guess = st.selectbox(
+        tr("lesson_your_prediction"), range(len(labels)), index=None, key=f"{key}_guess",
+        format_func=labels.__getitem__, placeholder=tr("lesson_pick_one"),
+    )  # fmt: skip
+    revealed = f"{key}_revealed"
+    if st.button(tr("lesson_reveal"), key=f"{key}_reveal", disabled=guess is None, type="primary"):
+        st.session_state[revealed] = question.fingerprint
+    if st.session_state.get(revealed) == question.fingerprint and guess is not None:
+        answer = labels[question.answer]
+        if guess == question.answer:
+            st.success(tr("lesson_right", answer=answer))
+        else:
+            st.warning(tr("lesson_wrong", answer=answer))
+        st.markdown(tr(question.explanation, **question.explanation_params))

@@ -1,0 +1,91 @@
+"""Lesson 6: positional encoding — sinusoids, learned positions, and attention without any order."""
+
+import streamlit as st
+
+from attnviz import plots, plots_lessons, ui
+from attnviz.errors import AttnvizError
+from attnviz.lessons import positions as pe
+from attnviz.lessons.word_vectors import cosine_matrix
+from pages.lessons import classroom as cr
+
+tr = ui.tr
+classroom = cr.start(6)
+model = cr.model()
+lang = ui.lang()
+shown = {}  # what the sections computed in this run, for the closing question
+
+
+def sinusoid() -> None:
+    st.latex(r"PE_{(pos,\, 2i)} = \sin\!\Big(\frac{pos}{10000^{2i/d_{model}}}\Big) \qquad PE_{(pos,\, 2i+1)} = \cos\!\Big(\frac{pos}{10000^{2i/d_{model}}}\Big)")
+    st.markdown(tr("lesson6_sinusoid_text"))
+    col_n, col_d = st.columns(2)
+    n = cr.kept(col_n.slider, "lesson6_n", 64, tr("lesson6_n"), min_value=4, max_value=256)
+    d = cr.kept(col_d.slider, "lesson6_d", 128, tr("lesson6_d"), min_value=4, max_value=512, step=2)
+    encoding = pe.sinusoidal_encoding(n, d)
+    fig = plots_lessons.matrix_heatmap(encoding, title=tr("lesson6_sinusoid_title", n=n, d=d), x_title=tr("lesson6_dimension"), y_title=tr("lesson6_position"), colorscale="RdBu", zmid=0)
+    st.plotly_chart(fig, key="lesson6_sinusoid_chart")
+    st.markdown(tr("lesson6_similarity_text"))
+    similarity = pe.dot_similarity(encoding)
+    fig = plots_lessons.matrix_heatmap(similarity, title=tr("lesson6_similarity_title"), x_title=tr("lesson6_position"), y_title=tr("lesson6_position"), colorscale="Viridis")
+    st.plotly_chart(fig, key="lesson6_similarity_chart")
+
+
+def without_positions() -> None:
+    st.markdown(tr("lesson6_permutation_text"))
+    sentence = cr.kept(st.text_input, "lesson6_sentence", "The dog chased the cat up the old tree.", tr("sentence"))
+    try:
+        enc, _ = model.tokenize(sentence)
+    except AttnvizError as err:
+        ui.show_error(err)
+        return
+    ids, types = enc["input_ids"][0], enc["token_type_ids"][0]
+    col_head, col_seed = st.columns(2)
+    head = cr.kept(col_head.selectbox, "lesson6_head", 0, tr("lesson6_head"), choices=range(model.config.n_heads))
+    seed = cr.kept(col_seed.number_input, "lesson6_seed", 1, tr("lesson6_seed"), min_value=0, max_value=9999, step=1)
+    order = pe.shuffle_order(len(ids), int(seed))
+    tokens = model.tokenizer.convert_ids_to_tokens(ids.tolist())
+    shuffled_tokens = [tokens[i] for i in order.tolist()]
+    st.text(tr("lesson6_original") + ": " + " ".join(tokens))
+    st.text(tr("lesson6_shuffled") + ": " + " ".join(shuffled_tokens))
+    errors = {}
+    for with_positions in (False, True):
+        original = pe.layer0_pattern(model, ids, types, head, with_positions)
+        shuffled = pe.layer0_pattern(model, ids[order], types[order], head, with_positions)
+        errors[with_positions] = pe.permutation_error(original, shuffled, order)
+        if not with_positions:
+            maps = (original, shuffled)
+    st.latex(r"A' = P\,A\,P^\top \quad\Longleftrightarrow\quad A'_{ij} = A_{\pi(i)\,\pi(j)}")
+    col_without, col_with = st.columns(2)
+    col_without.metric(tr("lesson6_error_without"), f"{errors[False]:.1e}")
+    col_with.metric(tr("lesson6_error_with"), f"{errors[True]:.3f}")
+    shown["error_with_positions"] = errors[True]
+    col_a, col_b = st.columns(2)
+    col_a.plotly_chart(plots.attention_heatmap(maps[0], tokens, title=tr("lesson6_map_original", head=head), lang=lang), key="lesson6_original_chart")
+    col_b.plotly_chart(plots.attention_heatmap(maps[1], shuffled_tokens, title=tr("lesson6_map_shuffled", head=head), lang=lang), key="lesson6_shuffled_chart")
+
+
+def learned() -> None:
+    W_pos = model.network.embed.W_pos.detach().float().cpu()
+    n = cr.kept(st.slider, "lesson6_learned_n", 64, tr("lesson6_n"), min_value=4, max_value=W_pos.shape[0])
+    st.markdown(tr("lesson6_learned_text", max=W_pos.shape[0], d=W_pos.shape[1]))
+    col_rows, col_sim = st.columns(2)
+    fig = plots_lessons.matrix_heatmap(W_pos[:n], title=tr("lesson6_learned_title", n=n), x_title=tr("lesson6_dimension"), y_title=tr("lesson6_position"), colorscale="RdBu", zmid=0)
+    col_rows.plotly_chart(fig, key="lesson6_learned_chart")
+    fig = plots_lessons.matrix_heatmap(cosine_matrix(W_pos[:n]), title=tr("lesson6_learned_similarity_title"), x_title=tr("lesson6_position"), y_title=tr("lesson6_position"), colorscale="RdBu", zmid=0)
+    col_sim.plotly_chart(fig, key="lesson6_learned_similarity_chart")
+
+
+def question() -> None:
+    error = shown.get("error_with_positions")
+    cr.predict_then_reveal(None if error is None else pe.shuffled_copy_question(error), "lesson6")
+
+
+cr.sections(
+    classroom,
+    [
+        (tr("lesson6_sec_sinusoid"), sinusoid),
+        (tr("lesson6_sec_permutation"), without_positions),
+        (tr("lesson6_sec_learned"), learned),
+        (tr("lesson_predict"), question),
+    ],
+)

@@ -1,0 +1,103 @@
+"""Lesson 3: soft, hard, local, self and general attention, from one real head's scores."""
+
+import streamlit as st
+
+from attnviz import plots, plots_lessons, ui
+from attnviz.lessons import soft_hard
+from attnviz.lessons.heads import head_weights
+from pages.lessons import classroom as cr
+
+tr = ui.tr
+classroom = cr.start(3)
+model = cr.model()
+sentence = cr.kept(st.text_input, "lesson3_sentence", ui.DEFAULT_TEXT, tr("sentence"))
+cap = cr.capture(sentence)
+if cap is None:
+    st.stop()
+layer, head = cr.layer_head("lesson3", cap.n_layers, cap.n_heads, default=(4, 7))
+positions = range(cap.n_tokens)
+default_query = cap.tokens.index("it") if "it" in cap.tokens else min(1, cap.n_tokens - 1)
+query = cr.kept(st.selectbox, "lesson3_query", default_query, tr("lesson_token"), choices=positions, format_func=lambda i: cap.tokens[i] + f" ·{i}")
+scores = cap.head_scores_raw(layer, head)  # [query_pos, key_pos]
+soft = soft_hard.soft_weights(scores)
+v = cap.v[layer, :, head]  # [pos, d_head]
+lang = ui.lang()
+
+
+def row_chart(weights, key: str, title: str) -> None:
+    fig = plots_lessons.bar_chart(cap.tokens, weights[query], title=title, y_title=tr("weight"), highlight=int(weights[query].argmax()))
+    st.plotly_chart(fig, key=key)
+
+
+def soft_section() -> None:
+    st.latex(r"w_{ij} = \mathrm{softmax}_j(s_{ij}) = \frac{e^{s_{ij}}}{\sum_{j'} e^{s_{ij'}}} \in (0, 1)")
+    st.markdown(tr("lesson3_soft_text"))
+    col_map, col_row = st.columns(2)
+    title = tr("lesson3_soft_title", layer=layer, head=head)
+    col_map.plotly_chart(plots.attention_heatmap(soft, cap.tokens, scores, None, title, lang), key="lesson3_soft_chart")
+    with col_row:
+        row_chart(soft, "lesson3_soft_row", tr("lesson3_row_title", token=cap.tokens[query]))
+
+
+def hard_section() -> None:
+    k = cr.kept(st.slider, "lesson3_k", 1, tr("lesson3_k"), min_value=1, max_value=min(5, cap.n_tokens))
+    hard = soft_hard.hard_weights(scores, k)
+    st.latex(r"w_{ij} = \begin{cases} 1/k & j \in \mathrm{top}_k(s_{i\cdot}) \\ 0 & \text{otherwise} \end{cases}")
+    st.markdown(tr("lesson3_hard_text"))
+    thrown = soft_hard.discarded_weight(soft, hard)
+    moved = soft_hard.output_change(soft, hard, v)
+    col_thrown, col_moved = st.columns(2)
+    col_thrown.metric(tr("lesson3_discarded", token=cap.tokens[query]), f"{100 * float(thrown[query]):.1f} %")
+    col_moved.metric(tr("lesson3_moved", token=cap.tokens[query]), f"{100 * float(moved[query]):.1f} %")
+    col_map, col_row = st.columns(2)
+    col_map.plotly_chart(plots.attention_heatmap(hard, cap.tokens, scores, None, tr("lesson3_hard_title", k=k), lang), key="lesson3_hard_chart")
+    with col_row:
+        fig = plots_lessons.bar_chart(cap.tokens, thrown, title=tr("lesson3_discarded_title"), y_title=tr("lesson3_discarded_axis"), highlight=query)
+        st.plotly_chart(fig, key="lesson3_discarded_chart")
+
+
+def local_section() -> None:
+    radius = cr.kept(st.slider, "lesson3_radius", 2, tr("lesson3_radius"), min_value=0, max_value=max(1, cap.n_tokens - 1))
+    local = soft_hard.local_weights(scores, radius)
+    st.latex(r"w_{ij} = \mathrm{softmax}_{j:\,|i-j| \le r}(s_{ij}), \qquad w_{ij} = 0 \text{ for } |i - j| > r")
+    st.markdown(tr("lesson3_local_text"))
+    thrown = soft_hard.discarded_weight(soft, local)
+    st.metric(tr("lesson3_discarded", token=cap.tokens[query]), f"{100 * float(thrown[query]):.1f} %")
+    mask = soft_hard.local_attn_mask(cap.n_tokens, radius)
+    col_map, col_row = st.columns(2)
+    col_map.plotly_chart(plots.attention_heatmap(local, cap.tokens, scores, mask, tr("lesson3_local_title", r=radius), lang), key="lesson3_local_chart")
+    with col_row:
+        row_chart(local, "lesson3_local_row", tr("lesson3_row_title", token=cap.tokens[query]))
+
+
+def general_section() -> None:
+    st.markdown(tr("lesson3_general_text"))
+    other = cr.kept(st.text_input, "lesson3_other", "The street was too wide for the animal.", tr("lesson3_other"))
+    cap_other = cr.capture(other)
+    if cap_other is None:
+        return
+    st.latex(r"\text{self: } \mathrm{softmax}\Big(\frac{(XW_Q)(XW_K)^\top}{\sqrt{d}}\Big) \qquad \text{general: } \mathrm{softmax}\Big(\frac{(YW_Q)(XW_K)^\top}{\sqrt{d}}\Big)")
+    weights = soft_hard.general_attention(cap_other.resid_pre[layer], cap.resid_pre[layer], head_weights(model, layer, head))
+    st.markdown(tr("lesson3_general_shapes", m=cap_other.n_tokens, n=cap.n_tokens))
+    fig = plots_lessons.matrix_heatmap(
+        weights, cap_other.tokens, cap.tokens, title=tr("lesson3_general_title", layer=layer, head=head),
+        x_title=tr("lesson3_general_keys"), y_title=tr("lesson3_general_queries"), zmin=0, colorbar_title=tr("weight"),
+    )  # fmt: skip
+    st.plotly_chart(fig, key="lesson3_general_chart")
+
+
+def question() -> None:
+    thrown = float(soft_hard.discarded_weight(soft, soft_hard.hard_weights(scores, 1))[query])
+    cr.predict_then_reveal(soft_hard.discarded_question(cap.tokens[query], thrown, layer, head), "lesson3")
+
+
+cr.sections(
+    classroom,
+    [
+        (tr("lesson3_sec_soft"), soft_section),
+        (tr("lesson3_sec_hard"), hard_section),
+        (tr("lesson3_sec_local"), local_section),
+        (tr("lesson3_sec_general"), general_section),
+        (tr("lesson_predict"), question),
+    ],
+)

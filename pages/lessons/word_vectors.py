@@ -1,0 +1,97 @@
+"""Lesson 1: word vectors — one-hot codes vs the model's learned embeddings."""
+
+import pandas as pd
+import streamlit as st
+
+from attnviz import plots_lessons, ui
+from attnviz.errors import AttnvizError
+from attnviz.lessons import word_vectors as wv
+from pages.lessons import classroom as cr
+
+tr = ui.tr
+classroom = cr.start(1)
+model = cr.model()
+cfg, tokenizer = model.config, model.tokenizer
+W_E = cr.embedding_matrix(cr.MODEL)
+
+text = cr.kept(st.text_input, "lesson1_words", "king, queen, man, woman, apple, banana", tr("lesson1_words"))
+words, ids = [], []
+for word in wv.split_words(text):
+    try:
+        ids.append(wv.word_ids(tokenizer, word))
+        words.append(word)
+    except AttnvizError as err:
+        ui.show_error(err)
+if not words:
+    st.info(tr("lesson1_no_words"))
+    st.stop()
+pieces = {word: tokenizer.convert_ids_to_tokens(piece_ids) for word, piece_ids in zip(words, ids, strict=True)}
+embedded = wv.word_vectors(W_E, ids)  # [word, d_model]
+cos_embedded = wv.cosine_matrix(embedded)
+
+
+def one_hot() -> None:
+    st.markdown(tr("lesson1_one_hot_text", d_vocab=f"{cfg.d_vocab:,}"))
+    st.latex(r"\mathrm{onehot}(t) = (0, \dots, 0, \underset{t}{1}, 0, \dots, 0) \in \{0, 1\}^{%d}" % cfg.d_vocab)
+    rows = [
+        {tr("lesson1_col_word"): w, tr("lesson1_col_pieces"): " ".join(p), tr("lesson1_col_ids"): ", ".join(map(str, i)), tr("lesson1_col_length"): cfg.d_vocab}
+        for (w, p), i in zip(pieces.items(), ids, strict=True)
+    ]
+    st.dataframe(pd.DataFrame(rows), hide_index=True, key="lesson1_ids_table")
+    st.markdown(tr("lesson1_lookup_text", d_vocab=f"{cfg.d_vocab:,}", d_model=cfg.d_model))
+    st.latex(r"\mathrm{onehot}(t)\, W_E = W_E[t] \qquad W_E \in \mathbb{R}^{%d \times %d}" % (cfg.d_vocab, cfg.d_model))
+
+
+def memory() -> None:
+    sentence = cr.kept(st.text_input, "lesson1_sentence", ui.DEFAULT_TEXT, tr("sentence"))
+    try:
+        enc, _ = model.tokenize(sentence)
+    except AttnvizError as err:
+        ui.show_error(err)
+        return
+    n = enc["input_ids"].shape[1]
+    sizes = wv.sentence_bytes(n, cfg.d_vocab, cfg.d_model)
+    st.markdown(tr("lesson1_memory_text", n=n))
+    col_one_hot, col_embed, col_ratio = st.columns(3)
+    col_one_hot.metric(tr("lesson1_memory_one_hot", n=n, d_vocab=cfg.d_vocab), f"{sizes['one_hot']:,} B")
+    col_embed.metric(tr("lesson1_memory_embedding", n=n, d_model=cfg.d_model), f"{sizes['embedding']:,} B")
+    col_ratio.metric(tr("lesson1_memory_ratio"), f"{sizes['one_hot'] / sizes['embedding']:.1f}×")
+
+
+def dot_products() -> None:
+    st.markdown(tr("lesson1_dot_text"))
+    cos_one_hot = wv.cosine_matrix(wv.one_hot_vectors(ids, cfg.d_vocab))
+    col_one_hot, col_embed = st.columns(2)
+    common = {"row_labels": words, "col_labels": words, "zmin": -1, "zmax": 1, "colorscale": "RdBu", "zmid": 0, "annotate": True}
+    col_one_hot.plotly_chart(plots_lessons.matrix_heatmap(cos_one_hot, title=tr("lesson1_cos_one_hot"), **common), key="lesson1_one_hot_chart")
+    col_embed.plotly_chart(plots_lessons.matrix_heatmap(cos_embedded, title=tr("lesson1_cos_embedding"), **common), key="lesson1_embedding_chart")
+
+
+def neighbours() -> None:
+    col_word, col_k = st.columns(2)
+    word = cr.kept(col_word.selectbox, "lesson1_word", words[0], tr("lesson1_pick_word"), choices=words)
+    k = cr.kept(col_k.slider, "lesson1_k", 10, tr("lesson1_k"), min_value=3, max_value=30)
+    i = words.index(word)
+    found, sims = wv.nearest_neighbours(W_E, embedded[i], k, exclude=ids[i])
+    tokens = tokenizer.convert_ids_to_tokens(found.tolist())
+    st.markdown(tr("lesson1_neighbours_text", word=word, d_vocab=f"{cfg.d_vocab:,}"))
+    table = pd.DataFrame({tr("lesson1_col_token"): tokens, tr("lesson1_col_id"): found.tolist(), tr("lesson1_col_cos"): sims.tolist()})
+    st.dataframe(table, hide_index=True, key="lesson1_neighbours_table")
+    fig = plots_lessons.bar_chart(tokens, sims, title=tr("lesson1_neighbours_title", word=word), y_title=tr("lesson1_col_cos"))
+    st.plotly_chart(fig, key="lesson1_neighbours_chart")
+
+
+def question() -> None:
+    cr.predict_then_reveal(wv.nearest_word_question(words, cos_embedded), "lesson1")
+
+
+cr.sections(
+    classroom,
+    [
+        (tr("lesson1_sec_one_hot"), one_hot),
+        (tr("lesson1_sec_memory"), memory),
+        (tr("lesson1_sec_dot"), dot_products),
+        (tr("lesson1_sec_neighbours"), neighbours),
+        (tr("lesson_predict"), question),
+    ],
+)
