@@ -8,21 +8,23 @@ A mask is applied between the scaling and the softmax: a position a query may no
 attend to gets the most negative finite value of the dtype (``torch.finfo(dtype).min``,
 as Hugging Face does), so its weight after the softmax is exactly 0 and no NaN can
 appear. Masks are boolean, True where a query may attend.
+
+Decoders add rotary position embeddings (RoPE, Su et al. 2021), which rotate q and k
+before their product, and grouped-query attention (Ainslie et al. 2023), where several
+query heads share one key/value head.
 """
 
 from __future__ import annotations
 
-import math
-
 import torch
-from jaxtyping import Bool, Float
+from jaxtyping import Bool, Float, Int
 
 from attnviz.errors import InvalidMaskError
 
 
 def attention_scores(
     q: Float[torch.Tensor, "batch query_pos head d_head"],
-    k: Float[torch.Tensor, "batch key_pos head d_head"],
+    k: Float[torch.Tensor, "batch key_pos kv_head d_head"],
     out: torch.Tensor | None = None,
 ) -> Float[torch.Tensor, "batch head query_pos key_pos"]:
     """Q·Kᵀ/√d_head for every head: the attention scores before the mask.
@@ -31,11 +33,24 @@ def attention_scores(
     entries, so the softmax does not saturate (Vaswani et al. 2017, section 3.2.1). The
     dot products are computed first and then multiplied by ``d_head ** -0.5``.
 
+    Grouped-query attention (Ainslie et al. 2023): ``k`` may have fewer heads than ``q``;
+    query head h then uses key head ``h // (head / kv_head)`` (see ``kv_head_of``). The
+    keys are broadcast over their group, never copied per query head.
+
     Args:
         out: optional contiguous ``[batch, head, query_pos, key_pos]`` tensor to write into.
+
+    Raises:
+        ValueError: if the number of query heads is not a multiple of the key heads.
     """
-    scores = torch.matmul(q.transpose(1, 2), k.permute(0, 2, 3, 1), out=out)  # [batch, head, query_pos, key_pos]
-    return scores.mul_(q.shape[-1] ** -0.5)
+    batch, n_q, h, d = q.shape
+    kv = k.shape[2]
+    if h % kv:
+        raise ValueError(f"q has {h} heads and k {kv}: the query heads must be a whole multiple of the key heads")
+    groups = q.permute(0, 2, 1, 3).unflatten(1, (kv, h // kv))  # [batch, kv_head, group, query_pos, d_head]
+    keys = k.permute(0, 2, 3, 1)[:, :, None]  # [batch, kv_head, 1, d_head, key_pos]
+    scores = torch.matmul(groups, keys, out=None if out is None else out.view(batch, kv, h // kv, n_q, -1))
+    return scores.flatten(1, 2).mul_(d**-0.5)  # [batch, head, query_pos, key_pos]
 
 
 def apply_mask(
@@ -69,10 +84,75 @@ def softmax_pattern(
 
 def weighted_values(
     pattern: Float[torch.Tensor, "batch head query_pos key_pos"],
-    v: Float[torch.Tensor, "batch key_pos head d_head"],
+    v: Float[torch.Tensor, "batch key_pos kv_head d_head"],
 ) -> Float[torch.Tensor, "batch query_pos head d_head"]:
-    """z_i = Σ_j pattern[i, j] · v_j for every head."""
-    return torch.matmul(pattern, v.transpose(1, 2)).transpose(1, 2)  # [batch, query_pos, head, d_head]
+    """z_i = Σ_j pattern[i, j] · v_j for every head.
+
+    ``v`` may have fewer heads than ``pattern`` (grouped-query attention): query head h
+    reads value head ``h // (head / kv_head)``, as in ``attention_scores``.
+    """
+    batch, h, n_q, n_k = pattern.shape
+    kv = v.shape[2]
+    groups = pattern.unflatten(1, (kv, h // kv))  # [batch, kv_head, group, query_pos, key_pos]
+    values = v.permute(0, 2, 1, 3)[:, :, None]  # [batch, kv_head, 1, key_pos, d_head]
+    return torch.matmul(groups, values).flatten(1, 2).transpose(1, 2)  # [batch, query_pos, head, d_head]
+
+
+def kv_head_of(n_heads: int, n_kv_heads: int) -> Int[torch.Tensor, "head"]:
+    """The key/value head each query head uses: ``h // (n_heads / n_kv_heads)``, int64.
+
+    With as many key/value heads as query heads (BERT, GPT-2) it is ``0, 1, ..., n_heads-1``.
+    SmolLM2's 9 query heads share 3: ``0 0 0 1 1 1 2 2 2``.
+
+    Raises:
+        ValueError: if ``n_heads`` is not a multiple of ``n_kv_heads``.
+    """
+    if n_kv_heads <= 0 or n_heads % n_kv_heads:
+        raise ValueError(f"{n_heads} query heads cannot share {n_kv_heads} key/value heads evenly")
+    return torch.arange(n_heads) // (n_heads // n_kv_heads)
+
+
+def rope_frequencies(d_head: int, theta: float) -> Float[torch.Tensor, "pair"]:
+    """The rotation speed of each dimension pair, θ_i = theta^(-2i/d_head), float32 ``[d_head/2]``.
+
+    Su et al. 2021 (RoFormer), Eq. 15. Pair 0 turns by 1 radian per position; later
+    pairs turn ever more slowly, so that together they encode near and far distances.
+    """
+    return 1.0 / (theta ** (torch.arange(0, d_head, 2, dtype=torch.float32) / d_head))
+
+
+def rope_angles(n: int, d_head: int, theta: float) -> Float[torch.Tensor, "pos pair"]:
+    """The angle m·θ_i (radians) by which pair i is rotated at position m: float32 ``[n, d_head/2]``."""
+    return torch.arange(n, dtype=torch.float32)[:, None] * rope_frequencies(d_head, theta)[None, :]
+
+
+def rope_cos_sin(
+    n: int, d_head: int, theta: float, device: torch.device | str = "cpu"
+) -> tuple[Float[torch.Tensor, "pos d_head"], Float[torch.Tensor, "pos d_head"]]:
+    """cos and sin of ``rope_angles``, each repeated for both halves: ``[n, d_head]``.
+
+    Dimension pair i is (i, i + d_head/2), the layout of Hugging Face's Llama (the
+    original RoFormer pairs neighbours 2i, 2i+1; the two are the same rotation applied to
+    a permuted basis, and checkpoints are stored for the layout they use).
+    """
+    angles = rope_angles(n, d_head, theta).to(device)
+    both = torch.cat([angles, angles], dim=-1)  # [pos, d_head]
+    return both.cos(), both.sin()
+
+
+def apply_rope(
+    x: Float[torch.Tensor, "batch pos head d_head"],
+    cos: Float[torch.Tensor, "pos d_head"],
+    sin: Float[torch.Tensor, "pos d_head"],
+) -> Float[torch.Tensor, "batch pos head d_head"]:
+    """Rotate each dimension pair (i, i + d_head/2) of x at position m by the angle m·θ_i.
+
+    (x_i, x_j) -> (x_i cos − x_j sin, x_j cos + x_i sin), Su et al. 2021, Eq. 34. After the
+    rotation, q_m·k_n depends on the positions only through m − n.
+    """
+    half = x.shape[-1] // 2
+    rotated = torch.cat([-x[..., half:], x[..., :half]], dim=-1)  # [batch, pos, head, d_head]
+    return x * cos[:, None] + rotated * sin[:, None]
 
 
 def padding_attn_mask(

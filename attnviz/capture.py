@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, fields
 import torch
 from jaxtyping import Bool, Float, Int
 
-from attnviz.attention import apply_mask, attention_scores
+from attnviz.attention import apply_mask, attention_scores, kv_head_of as _kv_head_of
 
 
 @dataclass(frozen=True, eq=False)
@@ -15,21 +15,36 @@ class Capture:
     """Everything one forward pass computed that attnviz shows, for one text (or pair).
 
     All tensors are float32 on the CPU unless noted; ``n`` is the number of tokens.
+    Each piece of data is held once: scores are derived from q and k on access, keys and
+    values keep their own (grouped) head count, ``resid_pre`` is derived from ``embed``
+    and ``resid_post``.
 
     Attributes:
-        tokens: the n display strings (word pieces, special tokens included).
+        tokens: the n display strings (word pieces, special tokens included; for decoders
+            each token decoded on its own).
         token_ids: int64 ``[pos]``.
         token_type_ids: int64 ``[pos]``, 0 for the first sentence, 1 for the second.
-        attn_mask: bool ``[query_pos, key_pos]``, True where a query may attend.
+        attn_mask: bool ``[query_pos, key_pos]``, True where a query may attend (for a
+            decoder the causal lower triangle).
         embed: ``[pos, d_model]``, the residual stream entering layer 0.
-        q, k, v: ``[layer, pos, head, d_head]``, x·W + b per head.
+        q: ``[layer, pos, head, d_head]``, x·W_Q + b_Q per head; for rotary models after
+            the rotation (the values multiplied with k).
+        k, v: ``[layer, pos, kv_head, d_head]``, as q; ``kv_head`` is ``head`` except with
+            grouped-query attention, where several query heads share one (``kv_head_of``).
         pattern: ``[layer, head, query_pos, key_pos]``, softmax weights; each row sums to 1.
         z: ``[layer, pos, head, d_head]``, Σ_j pattern[i, j]·v_j.
         attn_out: ``[layer, pos, d_model]``, concat(z)·W_O + b_O.
-        resid_mid: ``[layer, pos, d_model]``, LayerNorm(resid_pre + attn_out) (post-LN blocks).
+        resid_mid: ``[layer, pos, d_model]``, LayerNorm(resid_pre + attn_out) in post-LN
+            blocks (BERT), resid_pre + attn_out in pre-norm blocks (GPT-2, Llama).
         resid_post: ``[layer, pos, d_model]``, each block's output.
         n_truncated: how many tokens were dropped to fit the model's maximum length.
         model_name, text, text_pair: what was run.
+        logits: ``[pos, d_vocab]`` for decoders (position i scores the token after i), else None.
+        q_pre_rope: ``[layer, pos, head, d_head]``, q before the rotary rotation; None
+            for models without rotary positions.
+        k_pre_rope: ``[layer, pos, kv_head, d_head]``, likewise for k.
+        kv_head_of: int64 ``[head]``, the key/value head each query head uses.
+        causal: True for a decoder's capture.
     """
 
     tokens: list[str]
@@ -50,6 +65,11 @@ class Capture:
     text: str = ""
     text_pair: str | None = None
     meta: dict = field(default_factory=dict)
+    logits: Float[torch.Tensor, "pos d_vocab"] | None = None
+    q_pre_rope: Float[torch.Tensor, "layer pos head d_head"] | None = None
+    k_pre_rope: Float[torch.Tensor, "layer pos kv_head d_head"] | None = None
+    kv_head_of: Int[torch.Tensor, "head"] | None = None
+    causal: bool = False
 
     @property
     def n_tokens(self) -> int:
@@ -64,12 +84,22 @@ class Capture:
         return self.pattern.shape[1]
 
     @property
+    def n_kv_heads(self) -> int:
+        return self.k.shape[2]
+
+    @property
+    def kv_heads(self) -> Int[torch.Tensor, "head"]:
+        """The key/value head of each query head (``kv_head_of``; derived from the shapes if unset)."""
+        return self.kv_head_of if self.kv_head_of is not None else _kv_head_of(self.n_heads, self.n_kv_heads)
+
+    @property
     def attn_scores_raw(self) -> Float[torch.Tensor, "layer head query_pos key_pos"]:
         """Q·Kᵀ/√d_head before the mask, for every layer and head.
 
         Not stored: recomputed on each access from the captured ``q`` and ``k`` with the very
         function the model applies (``attnviz.attention.attention_scores``), which halves
-        what a capture holds. Use ``head_scores_raw`` for one head.
+        what a capture holds. With grouped-query attention each query head's scores use
+        its shared key head. Use ``head_scores_raw`` for one head.
         """
         return attention_scores(self.q, self.k)  # layer plays the batch dimension
 
@@ -84,8 +114,25 @@ class Capture:
 
     def head_scores_raw(self, layer: int, head: int) -> Float[torch.Tensor, "query_pos key_pos"]:
         """``attn_scores_raw[layer, head]``, computing only that head."""
+        kv = int(self.kv_heads[head])
         q = self.q[layer : layer + 1, :, head : head + 1]  # [1, pos, 1, d_head]
-        k = self.k[layer : layer + 1, :, head : head + 1]
+        k = self.k[layer : layer + 1, :, kv : kv + 1]
+        return attention_scores(q, k)[0, 0]
+
+    def head_scores_pre_rope(self, layer: int, head: int) -> Float[torch.Tensor, "query_pos key_pos"]:
+        """q·kᵀ/√d_head of one head from q and k *before* the rotary rotation, unmasked.
+
+        Beside ``head_scores_raw`` (after the rotation) it shows what RoPE changes: the
+        rotated product depends on the positions only through their distance.
+
+        Raises:
+            ValueError: for a capture of a model without rotary positions.
+        """
+        if self.q_pre_rope is None or self.k_pre_rope is None:
+            raise ValueError("this capture has no q and k before rotation: its model has no rotary positions")
+        kv = int(self.kv_heads[head])
+        q = self.q_pre_rope[layer : layer + 1, :, head : head + 1]  # [1, pos, 1, d_head]
+        k = self.k_pre_rope[layer : layer + 1, :, kv : kv + 1]
         return attention_scores(q, k)[0, 0]
 
     @property
@@ -95,7 +142,7 @@ class Capture:
 
     @property
     def nbytes(self) -> int:
-        """Bytes held by the tensors of this capture."""
+        """Bytes held by the tensors of this capture (views of one buffer counted by their own size)."""
         return sum(
             getattr(self, f.name).element_size() * getattr(self, f.name).nelement()
             for f in fields(self)

@@ -7,7 +7,8 @@ from typing import Literal
 
 from attnviz.errors import ConfigError
 
-Family = Literal["bert"]
+Family = Literal["bert", "gpt2", "llama"]
+ACT_FNS = {"bert": ("gelu",), "gpt2": ("gelu_new",), "llama": ("silu",)}
 
 
 @dataclass(frozen=True)
@@ -16,21 +17,30 @@ class ModelConfig:
 
     Attributes:
         family: architecture family; it selects the converter and the block layout.
+            ``"bert"``: post-LN encoder, learned positions, token types, GELU.
+            ``"gpt2"``: pre-LN decoder, learned positions, tanh-GELU, tied unembedding.
+            ``"llama"``: pre-RMSNorm decoder, rotary positions, grouped-query attention, SwiGLU.
         n_layers: number of Transformer blocks.
         n_heads: number of attention (query) heads per layer.
         d_model: width of the residual stream.
         d_head: width of one head's query, key and value vectors.
         d_mlp: hidden width of the position-wise feed-forward network.
         d_vocab: number of token ids.
-        max_positions: longest sequence the position embeddings cover, in tokens.
+        max_positions: longest sequence the model was built for, in tokens.
         n_token_types: number of token-type (segment) embeddings; 0 if none.
-        layer_norm_eps: epsilon added to the variance in LayerNorm.
-        act_fn: activation of the feed-forward network ("gelu" is the exact erf form).
+        layer_norm_eps: epsilon added to the variance in LayerNorm or RMSNorm.
+        act_fn: activation of the feed-forward network ("gelu" is the exact erf form,
+            "gelu_new" the tanh approximation of GPT-2, "silu" the gate of SwiGLU).
         name: a display name (registry name or folder name).
+        n_kv_heads: key/value heads per layer (grouped-query attention, Ainslie et al. 2023);
+            ``None`` means one per query head. ``n_heads`` must be a multiple of it.
+        rope_theta: the base of the rotary position frequencies (Su et al. 2021); llama only.
+        tie_embeddings: the unembedding is the transpose of the token embedding ``W_E``.
 
     Raises:
-        ConfigError: (a ``ValueError``) when a size is not positive or
-            ``n_heads * d_head`` differs from ``d_model``.
+        ConfigError: (a ``ValueError``) when a size is not positive, ``n_heads * d_head``
+            differs from ``d_model`` (bert, gpt2), ``n_heads`` is not a multiple of
+            ``n_kv_heads``, or the activation does not belong to the family.
     """
 
     family: Family
@@ -45,39 +55,114 @@ class ModelConfig:
     layer_norm_eps: float = 1e-12
     act_fn: str = "gelu"
     name: str = ""
+    n_kv_heads: int | None = None
+    rope_theta: float = 10000.0
+    tie_embeddings: bool = False
 
     def __post_init__(self) -> None:
-        for field in ("n_layers", "n_heads", "d_model", "d_head", "d_mlp", "d_vocab", "max_positions"):
+        if self.family not in ACT_FNS:
+            raise ConfigError(field="family", value=self.family)
+        if self.n_kv_heads is None:
+            object.__setattr__(self, "n_kv_heads", self.n_heads)
+        for field in ("n_layers", "n_heads", "d_model", "d_head", "d_mlp", "d_vocab", "max_positions", "n_kv_heads"):
             if getattr(self, field) <= 0:
                 raise ConfigError(field=field, value=getattr(self, field))
-        if self.n_heads * self.d_head != self.d_model:
+        if self.family != "llama" and self.n_heads * self.d_head != self.d_model:
             raise ConfigError(field="n_heads * d_head", value=f"{self.n_heads * self.d_head} != d_model {self.d_model}")
-        if self.act_fn not in ("gelu",):
+        if self.n_heads % self.n_kv_heads:
+            raise ConfigError(field="n_heads / n_kv_heads", value=f"{self.n_heads} / {self.n_kv_heads} is not a whole number")
+        if self.family == "llama" and self.d_head % 2:
+            raise ConfigError(field="d_head", value=f"{self.d_head} (rotary positions rotate pairs: it must be even)")
+        if self.act_fn not in ACT_FNS[self.family]:
             raise ConfigError(field="act_fn", value=self.act_fn)
+
+    @property
+    def is_decoder(self) -> bool:
+        """True for the causal families (gpt2, llama): token i sees tokens 0..i only."""
+        return self.family != "bert"
+
+    @property
+    def rotary(self) -> bool:
+        """True where positions enter as rotations of q and k (llama), not as embeddings."""
+        return self.family == "llama"
 
     @classmethod
     def from_hf(cls, hf_config, name: str = "") -> "ModelConfig":
-        """Read a Hugging Face ``BertConfig`` (or a config of the same fields).
+        """Read a Hugging Face ``BertConfig``, ``GPT2Config`` or ``LlamaConfig``.
 
         Raises:
-            ConfigError: for a ``model_type`` attnviz does not implement, or bad sizes.
+            ConfigError: for a ``model_type`` attnviz does not implement, an option that
+                changes the math attnviz implements (e.g. RoPE scaling, biases in Llama),
+                or bad sizes.
         """
         model_type = getattr(hf_config, "model_type", "")
-        if model_type != "bert":
-            raise ConfigError(field="model_type", value=model_type)
-        if getattr(hf_config, "position_embedding_type", "absolute") != "absolute":
-            raise ConfigError(field="position_embedding_type", value=hf_config.position_embedding_type)
-        return cls(
-            family="bert",
-            n_layers=hf_config.num_hidden_layers,
-            n_heads=hf_config.num_attention_heads,
-            d_model=hf_config.hidden_size,
-            d_head=hf_config.hidden_size // hf_config.num_attention_heads,
-            d_mlp=hf_config.intermediate_size,
-            d_vocab=hf_config.vocab_size,
-            max_positions=hf_config.max_position_embeddings,
-            n_token_types=hf_config.type_vocab_size,
-            layer_norm_eps=hf_config.layer_norm_eps,
-            act_fn=hf_config.hidden_act,
-            name=name,
-        )
+        readers = {"bert": _bert_fields, "gpt2": _gpt2_fields, "llama": _llama_fields}
+        if model_type not in readers:
+            raise ConfigError(field="model_type", value=f"{model_type} (attnviz implements bert, gpt2 and llama)")
+        return cls(**readers[model_type](hf_config), name=name)
+
+
+def _refuse(hf_config, field: str, allowed) -> None:
+    value = getattr(hf_config, field, allowed[0])
+    if value not in allowed:
+        raise ConfigError(field=field, value=value)
+
+
+def _bert_fields(hf_config) -> dict:
+    _refuse(hf_config, "position_embedding_type", ("absolute",))
+    return dict(
+        family="bert",
+        n_layers=hf_config.num_hidden_layers,
+        n_heads=hf_config.num_attention_heads,
+        d_model=hf_config.hidden_size,
+        d_head=hf_config.hidden_size // hf_config.num_attention_heads,
+        d_mlp=hf_config.intermediate_size,
+        d_vocab=hf_config.vocab_size,
+        max_positions=hf_config.max_position_embeddings,
+        n_token_types=hf_config.type_vocab_size,
+        layer_norm_eps=hf_config.layer_norm_eps,
+        act_fn=hf_config.hidden_act,
+    )
+
+
+def _gpt2_fields(hf_config) -> dict:
+    _refuse(hf_config, "scale_attn_weights", (True,))
+    _refuse(hf_config, "scale_attn_by_inverse_layer_idx", (False,))
+    _refuse(hf_config, "add_cross_attention", (False,))
+    return dict(
+        family="gpt2",
+        n_layers=hf_config.n_layer,
+        n_heads=hf_config.n_head,
+        d_model=hf_config.n_embd,
+        d_head=hf_config.n_embd // hf_config.n_head,
+        d_mlp=hf_config.n_inner or 4 * hf_config.n_embd,
+        d_vocab=hf_config.vocab_size,
+        max_positions=hf_config.n_positions,
+        layer_norm_eps=hf_config.layer_norm_epsilon,
+        act_fn=hf_config.activation_function,
+        tie_embeddings=True,
+    )
+
+
+def _llama_fields(hf_config) -> dict:
+    _refuse(hf_config, "attention_bias", (False,))
+    _refuse(hf_config, "mlp_bias", (False,))
+    _refuse(hf_config, "pretraining_tp", (1,))
+    rope = getattr(hf_config, "rope_parameters", None) or {"rope_type": "default", "rope_theta": 10000.0}
+    if rope.get("rope_type", "default") != "default":
+        raise ConfigError(field="rope_type", value=f"{rope['rope_type']} (attnviz implements the default rotary positions)")
+    return dict(
+        family="llama",
+        n_layers=hf_config.num_hidden_layers,
+        n_heads=hf_config.num_attention_heads,
+        d_model=hf_config.hidden_size,
+        d_head=getattr(hf_config, "head_dim", None) or hf_config.hidden_size // hf_config.num_attention_heads,
+        d_mlp=hf_config.intermediate_size,
+        d_vocab=hf_config.vocab_size,
+        max_positions=hf_config.max_position_embeddings,
+        layer_norm_eps=hf_config.rms_norm_eps,
+        act_fn=hf_config.hidden_act,
+        n_kv_heads=getattr(hf_config, "num_key_value_heads", None) or hf_config.num_attention_heads,
+        rope_theta=float(rope["rope_theta"]),
+        tie_embeddings=bool(getattr(hf_config, "tie_word_embeddings", False)),
+    )

@@ -1,4 +1,7 @@
-"""attnviz's own Transformer: the BERT encoder family, with hook points everywhere.
+"""attnviz's own Transformers, with hook points everywhere, and ``HookedTransformer``, which runs one.
+
+The BERT encoder family lives here; the decoders (GPT-2, Llama) in ``attnviz.decoder``;
+the shared blocks (norms, attention, feed-forward) in ``attnviz.layers``.
 
 Architecture of BERT (Devlin et al. 2019) = the Transformer encoder of Vaswani et al.
 2017 (post-LN: residual, then LayerNorm) with learned position and token-type embeddings
@@ -12,35 +15,17 @@ import math
 import threading
 
 import torch
-import torch.nn.functional as F
 from jaxtyping import Bool, Float, Int
 from torch import nn
 
-from attnviz.attention import (
-    apply_mask,
-    attention_scores,
-    check_attn_mask,
-    padding_attn_mask,
-    softmax_pattern,
-    weighted_values,
-)
+from attnviz.attention import causal_attn_mask, check_attn_mask, kv_head_of, padding_attn_mask
 from attnviz.capture import Capture
 from attnviz.config import ModelConfig
-from attnviz.errors import EmptyTextError
+from attnviz.errors import ConfigError, EmptyTextError
 from attnviz.hooks import HookPoint, capturing
+from attnviz.layers import MLP, Attention, LayerNorm
 
-
-class LayerNorm(nn.Module):
-    """LayerNorm over d_model (Ba et al. 2016) with weight ``w`` and bias ``b``: [d_model]."""
-
-    def __init__(self, d_model: int, eps: float):
-        super().__init__()
-        self.eps = eps
-        self.w = nn.Parameter(torch.ones(d_model))
-        self.b = nn.Parameter(torch.zeros(d_model))
-
-    def forward(self, x: Float[torch.Tensor, "... d_model"]) -> Float[torch.Tensor, "... d_model"]:
-        return F.layer_norm(x, (x.shape[-1],), self.w, self.b, self.eps)
+MAX_CAPTURE_TOKENS = 512
 
 
 class BertEmbed(nn.Module):
@@ -66,76 +51,6 @@ class BertEmbed(nn.Module):
         n = token_ids.shape[1]
         summed = self.W_E[token_ids] + self.W_pos[:n] + self.W_token_type[token_type_ids]
         return self.hook_embed(self.ln(summed))
-
-
-class Attention(nn.Module):
-    """Multi-head self-attention with explicit scores (Vaswani et al. 2017, Eq. 1 and section 3.2.2).
-
-    The query, key and value weights of all heads are stored side by side in one matrix,
-    ``W_QKV [d_model, 3, head, d_head]`` (and ``b_QKV [3, head, d_head]``), so the three
-    projections are one matrix product; ``W_Q``, ``W_K``, ``W_V`` (``[head, d_model, d_head]``)
-    and ``b_Q``, ``b_K``, ``b_V`` (``[head, d_head]``) are views of it. The output
-    projection is ``W_O [head, d_head, d_model]``, ``b_O [d_model]``.
-    """
-
-    def __init__(self, cfg: ModelConfig):
-        super().__init__()
-        h, m, d = cfg.n_heads, cfg.d_model, cfg.d_head
-        self.W_QKV = nn.Parameter(torch.zeros(m, 3, h, d))
-        self.b_QKV = nn.Parameter(torch.zeros(3, h, d))
-        self.W_O = nn.Parameter(torch.zeros(h, d, m))
-        self.b_O = nn.Parameter(torch.zeros(m))
-        for name in ("q", "k", "v", "attn_scores_raw", "attn_scores", "pattern", "z"):
-            setattr(self, f"hook_{name}", HookPoint())
-
-    W_Q = property(lambda self: self.W_QKV[:, 0].transpose(0, 1), doc="[head, d_model, d_head], a view")
-    W_K = property(lambda self: self.W_QKV[:, 1].transpose(0, 1), doc="[head, d_model, d_head], a view")
-    W_V = property(lambda self: self.W_QKV[:, 2].transpose(0, 1), doc="[head, d_model, d_head], a view")
-    b_Q = property(lambda self: self.b_QKV[0], doc="[head, d_head], a view")
-    b_K = property(lambda self: self.b_QKV[1], doc="[head, d_head], a view")
-    b_V = property(lambda self: self.b_QKV[2], doc="[head, d_head], a view")
-
-    def forward(
-        self,
-        x: Float[torch.Tensor, "batch pos d_model"],
-        attn_mask: Bool[torch.Tensor, "batch query_pos key_pos"] | None,
-    ) -> Float[torch.Tensor, "batch pos d_model"]:
-        qkv = affine(x, self.W_QKV.flatten(1), self.b_QKV.flatten())  # [batch, pos, 3·head·d_head]
-        qkv = qkv.unflatten(-1, self.b_QKV.shape)  # [batch, pos, 3, head, d_head]
-        q = self.hook_q(qkv[:, :, 0])  # [batch, pos, head, d_head]
-        k = self.hook_k(qkv[:, :, 1])
-        v = self.hook_v(qkv[:, :, 2])
-        scores_raw = self.hook_attn_scores_raw(attention_scores(q, k, out=self.hook_attn_scores_raw.out))  # [batch, head, query_pos, key_pos]
-        scores = self.hook_attn_scores(apply_mask(scores_raw, attn_mask))
-        pattern = self.hook_pattern(softmax_pattern(scores, out=self.hook_pattern.out))
-        z = self.hook_z(weighted_values(pattern, v))  # [batch, pos, head, d_head]
-        return affine(z.flatten(2), self.W_O.flatten(0, 1), self.b_O)  # [batch, pos, head·d_head] -> [batch, pos, d_model]
-
-
-def affine(
-    x: Float[torch.Tensor, "... d_in"], W: Float[torch.Tensor, "d_in d_out"], b: Float[torch.Tensor, "d_out"]
-) -> Float[torch.Tensor, "... d_out"]:
-    """x·W + b as one fused matrix product (``F.linear`` takes the weight as ``[d_out, d_in]``)."""
-    return F.linear(x, W.T, b)
-
-
-class MLP(nn.Module):
-    """Position-wise feed-forward network: W_out·GELU(W_in·x + b_in) + b_out (Vaswani et al. 2017, Eq. 2).
-
-    Weights: ``W_in [d_model, d_mlp]``, ``b_in [d_mlp]``, ``W_out [d_mlp, d_model]``, ``b_out [d_model]``.
-    """
-
-    def __init__(self, cfg: ModelConfig):
-        super().__init__()
-        self.W_in = nn.Parameter(torch.zeros(cfg.d_model, cfg.d_mlp))
-        self.b_in = nn.Parameter(torch.zeros(cfg.d_mlp))
-        self.W_out = nn.Parameter(torch.zeros(cfg.d_mlp, cfg.d_model))
-        self.b_out = nn.Parameter(torch.zeros(cfg.d_model))
-        self.hook_post = HookPoint()
-
-    def forward(self, x: Float[torch.Tensor, "batch pos d_model"]) -> Float[torch.Tensor, "batch pos d_model"]:
-        hidden = self.hook_post(F.gelu(affine(x, self.W_in, self.b_in)))  # [batch, pos, d_mlp]
-        return affine(hidden, self.W_out, self.b_out)
 
 
 class BertBlock(nn.Module):
@@ -186,6 +101,8 @@ class BertEncoder(nn.Module):
 
 
 CAPTURED_PER_LAYER = {
+    "q_pre_rope": "attn.hook_q_pre_rope",
+    "k_pre_rope": "attn.hook_k_pre_rope",
     "q": "attn.hook_q",
     "k": "attn.hook_k",
     "v": "attn.hook_v",
@@ -206,9 +123,11 @@ class HookedTransformer:
 
     Attributes:
         config: the ``ModelConfig``.
-        network: the ``nn.Module`` (e.g. ``BertEncoder``) in eval mode on ``device``.
+        network: the ``nn.Module`` (``BertEncoder`` or ``attnviz.decoder.Decoder``) in eval mode on ``device``.
         tokenizer: the checkpoint's Hugging Face tokenizer.
         device: the ``torch.device`` the network runs on.
+        max_tokens: the longest text a capture takes, ``min(max_positions, 512)``; longer
+            texts are cut (a capture's pattern grows with n², 283 MB for SmolLM2 at 512).
     """
 
     def __init__(self, config: ModelConfig, network: nn.Module, tokenizer, device: torch.device):
@@ -216,24 +135,38 @@ class HookedTransformer:
         self.network = network.eval()
         self.tokenizer = tokenizer
         self.device = device
+        self.max_tokens = min(config.max_positions, MAX_CAPTURE_TOKENS)
         self._lock = threading.Lock()
 
     def tokenize(self, text: str, text_pair: str | None = None) -> tuple[dict[str, torch.Tensor], int]:
-        """Token ids ``[1, pos]`` and token-type ids for a text (or pair), cut to ``max_positions``.
+        """Token ids ``[1, pos]`` and token-type ids for a text (or pair), cut to ``max_tokens``.
 
         Returns the encoding and how many tokens truncation dropped.
 
         Raises:
             EmptyTextError: when ``text`` is empty or blank (or ``text_pair`` is given but blank).
+            ConfigError: when a decoder is given a ``text_pair``.
         """
         if not text or not text.strip() or (text_pair is not None and not text_pair.strip()):
             raise EmptyTextError()
+        if text_pair is not None and self.config.is_decoder:
+            raise ConfigError(field="text_pair", value="a decoder reads one text; leave the second sentence empty")
         enc = self.tokenizer(text, text_pair, truncation=False, verbose=False, return_tensors="pt")
         n_full = enc["input_ids"].shape[1]
-        if n_full <= self.config.max_positions:
+        if n_full <= self.max_tokens:
             return enc, 0
-        enc = self.tokenizer(text, text_pair, truncation=True, max_length=self.config.max_positions, return_tensors="pt")
+        enc = self.tokenizer(text, text_pair, truncation=True, max_length=self.max_tokens, return_tensors="pt")
         return enc, n_full - enc["input_ids"].shape[1]
+
+    def base_mask(self, n: int) -> Bool[torch.Tensor, "query_pos key_pos"]:
+        """What every query may see in a plain run: the causal lower triangle for decoders, everything for encoders."""
+        return causal_attn_mask(n) if self.config.is_decoder else torch.ones(n, n, dtype=torch.bool)
+
+    def _run_mask(self, n: int, attn_mask: torch.Tensor | None) -> Bool[torch.Tensor, "1 query_pos key_pos"]:
+        base = self.base_mask(n)
+        if attn_mask is None:
+            return base[None]
+        return check_attn_mask(check_attn_mask(attn_mask, n).cpu() & base, n)[None]
 
     @torch.inference_mode()
     def run_with_capture(
@@ -246,80 +179,136 @@ class HookedTransformer:
 
         Args:
             text: the first (or only) sentence.
-            text_pair: an optional second sentence, joined with [SEP] and token type 1.
+            text_pair: an optional second sentence, joined with [SEP] and token type 1
+                (encoders only).
             attn_mask: optional bool ``[query_pos, key_pos]`` applied in every layer
-                (True where a query may attend), e.g. to hide keys.
+                (True where a query may attend), e.g. to hide keys. A decoder combines it
+                with its causal mask: no query ever sees a later token.
 
         Returns:
             A ``Capture`` with float32 CPU tensors (see its docstring for shapes).
 
         Raises:
             EmptyTextError: for empty or blank text.
+            ConfigError: for a ``text_pair`` given to a decoder.
             InvalidMaskError: for a mask of the wrong dtype or shape or with an empty row.
         """
         enc, n_truncated = self.tokenize(text, text_pair)
-        n = enc["input_ids"].shape[1]
-        mask = torch.ones(1, n, n, dtype=torch.bool) if attn_mask is None else check_attn_mask(attn_mask, n).cpu()[None]
-        return self._capture(enc, mask, [n_truncated], [(text, text_pair)])[0]
+        mask = self._run_mask(enc["input_ids"].shape[1], attn_mask)
+        token_types = enc.get("token_type_ids", torch.zeros_like(enc["input_ids"]))
+        return self._capture(enc["input_ids"], token_types, mask, [n_truncated], [(text, text_pair)])[0]
+
+    @torch.inference_mode()
+    def run_tokens_with_capture(
+        self,
+        token_ids: list[int] | Int[torch.Tensor, "pos"],
+        attn_mask: Bool[torch.Tensor, "query_pos key_pos"] | None = None,
+    ) -> Capture:
+        """Like ``run_with_capture``, for token ids instead of text (e.g. a prompt plus generated tokens).
+
+        Decoding ids to text and tokenizing again need not give the same ids back, so a
+        generated continuation is run as ids. The capture's ``text`` is the decoded ids.
+        Ids beyond ``max_tokens`` are cut and counted in ``n_truncated``.
+
+        Raises:
+            EmptyTextError: for no ids.
+            ConfigError: for an id outside ``[0, d_vocab)``.
+            InvalidMaskError: as in ``run_with_capture``.
+        """
+        ids = torch.as_tensor(token_ids, dtype=torch.int64).flatten()
+        if ids.numel() == 0:
+            raise EmptyTextError()
+        if ids.min() < 0 or ids.max() >= self.config.d_vocab:
+            raise ConfigError(field="token_ids", value=f"ids must lie in [0, {self.config.d_vocab})")
+        kept = ids[: self.max_tokens]
+        mask = self._run_mask(len(kept), attn_mask)
+        text = self.tokenizer.decode(kept.tolist())
+        return self._capture(kept[None], torch.zeros_like(kept)[None], mask, [len(ids) - len(kept)], [(text, None)])[0]
 
     @torch.inference_mode()
     def run_batch_with_capture(self, texts: list[str]) -> list[Capture]:
-        """Run several texts as one batch, padded to the longest, and capture each.
+        """Run several texts as one batch, padded at the end to the longest, and capture each.
 
-        Every capture has the batch's length n: a shorter text's capture ends in [PAD]
+        Every capture has the batch's length n: a shorter text's capture ends in padding
         tokens, and its ``attn_mask`` hides those padded keys from every query (the padding
-        mask, as in Devlin et al. 2019). Its real tokens' numbers equal a run of that text alone.
+        mask, as in Devlin et al. 2019; for decoders combined with the causal mask). Its
+        real tokens' numbers equal a run of that text alone.
 
         Raises:
             EmptyTextError: if ``texts`` is empty or any text is blank.
         """
         if not texts:
             raise EmptyTextError()
-        for text in texts:
-            self.tokenize(text)
-        full = [len(ids) for ids in self.tokenizer(texts, truncation=False, verbose=False)["input_ids"]]
-        enc = self.tokenizer(texts, padding=True, truncation=True, max_length=self.config.max_positions, return_tensors="pt")
-        kept = enc["attention_mask"].sum(-1).tolist()
-        masks = padding_attn_mask(enc["attention_mask"])
-        return self._capture(enc, masks, [f - k for f, k in zip(full, kept, strict=True)], [(t, None) for t in texts])
+        encodings = [self.tokenize(text) for text in texts]
+        n = max(enc["input_ids"].shape[1] for enc, _ in encodings)
+        pad_id = self.tokenizer.pad_token_id
+        pad_id = self.tokenizer.eos_token_id if pad_id is None else pad_id
+        token_ids = torch.full((len(texts), n), 0 if pad_id is None else pad_id, dtype=torch.int64)
+        token_types = torch.zeros_like(token_ids)
+        padding_mask = torch.zeros_like(token_ids)
+        for i, (enc, _) in enumerate(encodings):
+            m = enc["input_ids"].shape[1]
+            token_ids[i, :m] = enc["input_ids"][0]
+            token_types[i, :m] = enc.get("token_type_ids", torch.zeros_like(enc["input_ids"]))[0]
+            padding_mask[i, :m] = 1
+        masks = padding_attn_mask(padding_mask) & self.base_mask(n)
+        return self._capture(token_ids, token_types, masks, [k for _, k in encodings], [(t, None) for t in texts])
+
+    def token_strings(self, token_ids: list[int]) -> list[str]:
+        """What to show for each token: the word piece for encoders; for decoders each
+        id decoded on its own (its leading space kept, a newline shown as ↵; a piece of a
+        multi-byte character shows as �)."""
+        if not self.config.is_decoder:
+            return self.tokenizer.convert_ids_to_tokens(token_ids)
+        return [self.tokenizer.decode([i], clean_up_tokenization_spaces=False).replace("\n", "↵") for i in token_ids]
 
     def _capture(
         self,
-        enc: dict[str, torch.Tensor],
+        token_ids: Int[torch.Tensor, "batch pos"],
+        token_type_ids: Int[torch.Tensor, "batch pos"],
         masks: Bool[torch.Tensor, "batch query_pos key_pos"],
         n_truncated: list[int],
         texts: list[tuple[str, str | None]],
     ) -> list[Capture]:
         cfg = self.config
-        token_ids = enc["input_ids"].to(self.device)  # [batch, pos]
-        token_type_ids = enc.get("token_type_ids", torch.zeros_like(enc["input_ids"])).to(self.device)
         batch, n = token_ids.shape
         # Every captured tensor is written into one preallocated arena while the model runs
-        # (the pattern directly by the softmax, the rest by a copy at its hook point).
-        # The scores are not stored: the capture recomputes them from q and k on access.
-        L, h, d = cfg.n_layers, cfg.n_heads, cfg.d_head
-        shapes = {"q": (n, h, d), "k": (n, h, d), "v": (n, h, d), "pattern": (h, n, n), "z": (n, h, d)}
-        shapes |= {"attn_out": (n, cfg.d_model), "resid_mid": (n, cfg.d_model), "resid_post": (n, cfg.d_model)}
+        # (the pattern directly by the softmax, the logits by the unembedding, the rest by a
+        # copy at its hook point). The scores are not stored: the capture recomputes them
+        # from q and k on access. k and v keep their own (grouped) head count.
+        L, h, kv, d, m = cfg.n_layers, cfg.n_heads, cfg.n_kv_heads, cfg.d_head, cfg.d_model
+        shapes = {"q_pre_rope": (n, h, d), "k_pre_rope": (n, kv, d)} if cfg.rotary else {}
+        shapes |= {"q": (n, h, d), "k": (n, kv, d), "v": (n, kv, d), "pattern": (h, n, n), "z": (n, h, d)}
+        shapes |= {"attn_out": (n, m), "resid_mid": (n, m), "resid_post": (n, m)}
         dtype = next(self.network.parameters()).dtype
         fields = carve(shapes, L, batch, dtype, self.device)  # field -> [layer, batch, ...]
-        embed = torch.empty(batch, n, cfg.d_model, dtype=dtype, device=self.device)
+        embed = torch.empty(batch, n, m, dtype=dtype, device=self.device)
         sinks = {"embed.hook_embed": embed} | {
             f"blocks.{layer}.{CAPTURED_PER_LAYER[field]}": tensor[layer] for field, tensor in fields.items() for layer in range(L)
         }
+        logits = torch.empty(batch, n, cfg.d_vocab, dtype=dtype, device=self.device) if cfg.is_decoder else None
+        if logits is not None:
+            sinks["hook_logits"] = logits
         with self._lock, capturing(self.network, sinks):
-            self.network(token_ids, token_type_ids, None if masks.all() else masks.to(self.device))
+            if cfg.is_decoder:
+                self.network(token_ids.to(self.device), masks.to(self.device))
+            else:
+                self.network(token_ids.to(self.device), token_type_ids.to(self.device), None if masks.all() else masks.to(self.device))
 
         def own(tensor: torch.Tensor) -> torch.Tensor:  # float32 on the CPU; no copy when it already is
             return tensor.float().cpu().contiguous()
 
         return [
             Capture(
-                tokens=self.tokenizer.convert_ids_to_tokens(enc["input_ids"][i].tolist()),
-                token_ids=enc["input_ids"][i],
-                token_type_ids=token_type_ids[i].cpu(),
+                tokens=self.token_strings(token_ids[i].tolist()),
+                token_ids=token_ids[i],
+                token_type_ids=token_type_ids[i],
                 attn_mask=masks[i],
                 embed=own(embed[i]),
                 **{field: own(tensor[:, i]) for field, tensor in fields.items()},
+                logits=None if logits is None else own(logits[i]),
+                kv_head_of=kv_head_of(h, kv),
+                causal=cfg.is_decoder,
                 n_truncated=n_truncated[i],
                 model_name=cfg.name,
                 text=texts[i][0],

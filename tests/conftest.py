@@ -27,6 +27,25 @@ def minilm_hf():
     return AutoModel.from_pretrained(str(model_folder("minilm")), attn_implementation="eager").eval()
 
 
+@pytest.fixture(scope="session")
+def smollm2():
+    """The bundled decoder, loaded from its converted cache (converted here first on a fresh machine)."""
+    import attnviz
+
+    return attnviz.load_model("smollm2", device="cpu")
+
+
+@pytest.fixture(scope="session")
+def smollm2_hf():
+    """Hugging Face's eager Llama reading the same GGUF file (it dequantises it itself): the parity reference."""
+    from transformers import AutoModelForCausalLM
+
+    from attnviz.registry import gguf_source
+
+    source = gguf_source("smollm2")
+    return AutoModelForCausalLM.from_pretrained(source.parent, gguf_file=source.name, attn_implementation="eager").eval()
+
+
 def tiny_bert_pair(seed: int, n_layers: int = 2, n_heads: int = 4, d_head: int = 8, max_positions: int = 40):
     """A random Hugging Face ``BertModel`` and our ``HookedTransformer`` with the same weights.
 

@@ -1,7 +1,9 @@
 """Loading a model: a registry name or a local Hugging Face folder -> ``HookedTransformer``.
 
 Weights are read only from safetensors files (never through pickle); the config and the
-tokenizer are read with transformers, offline, without ``trust_remote_code``.
+tokenizer are read with transformers, offline, without ``trust_remote_code``. A bundled
+GGUF model is converted once into attnviz's own folder format (``loading.gguf_cache``,
+``loading.native``), which loads without conversion.
 """
 
 from __future__ import annotations
@@ -15,12 +17,16 @@ from transformers import AutoConfig, AutoTokenizer
 
 from attnviz.config import ModelConfig
 from attnviz.device import resolve_device
-from attnviz.errors import ConfigError, UnknownModelError, UnsafeWeightsError
+from attnviz.errors import ConfigError, UnknownModelError, UnsafeWeightsError, WeightsMismatchError
+from attnviz.decoder import Decoder
 from attnviz.loading.bert import convert_bert
+from attnviz.loading.gpt2 import convert_gpt2
+from attnviz.loading.llama import convert_llama
+from attnviz.loading.native import NATIVE_CONFIG, read_native_config
 from attnviz.model import BertEncoder, HookedTransformer
 from attnviz.registry import REGISTRY, model_folder
 
-NETWORKS = {"bert": (BertEncoder, convert_bert)}
+NETWORKS = {"bert": (BertEncoder, convert_bert), "gpt2": (Decoder, convert_gpt2), "llama": (Decoder, convert_llama)}
 
 
 def read_safetensors(folder: Path) -> dict[str, torch.Tensor]:
@@ -41,40 +47,65 @@ def read_safetensors(folder: Path) -> dict[str, torch.Tensor]:
 
 def build_network(cfg: ModelConfig, hf_state_dict: dict[str, torch.Tensor]) -> torch.nn.Module:
     """Our network for ``cfg`` with weights converted from a Hugging Face state dict (strict)."""
-    network_cls, convert = NETWORKS[cfg.family]
-    network = network_cls(cfg)
-    network.load_state_dict(convert(hf_state_dict, cfg), strict=True)
+    convert = NETWORKS[cfg.family][1]
+    return assemble_network(cfg, convert(hf_state_dict, cfg))
+
+
+def assemble_network(cfg: ModelConfig, state: dict[str, torch.Tensor]) -> torch.nn.Module:
+    """Our network for ``cfg`` holding ``state`` (attnviz's names and shapes, checked strictly).
+
+    The network is built without memory (on the meta device) and takes the given tensors
+    as its parameters, so no weight is allocated or copied twice.
+
+    Raises:
+        WeightsMismatchError: for missing, unexpected or mis-shaped tensors.
+    """
+    with torch.device("meta"):
+        network = NETWORKS[cfg.family][0](cfg)
+    try:
+        network.load_state_dict(state, strict=True, assign=True)
+    except RuntimeError as exc:
+        raise WeightsMismatchError(detail=str(exc).replace("\n", " ")[:500]) from None
     return network.eval().requires_grad_(False)
 
 
-def load_model(name_or_path: str | Path, device: str | torch.device = "auto") -> HookedTransformer:
-    """Load a model by registry name (e.g. ``"minilm"``) or from a local Hugging Face folder.
+def load_model(name_or_path: str | Path, device: str | torch.device = "auto", progress=None) -> HookedTransformer:
+    """Load a model by registry name (e.g. ``"minilm"``, ``"smollm2"``) or from a local folder.
 
     Args:
-        name_or_path: a name in ``attnviz.registry.REGISTRY`` or a folder holding
-            ``config.json``, ``model.safetensors`` and tokenizer files.
+        name_or_path: a name in ``attnviz.registry.REGISTRY``, a Hugging Face folder holding
+            ``config.json``, ``model.safetensors`` and tokenizer files (BERT, GPT-2 or
+            Llama), or a folder in attnviz's own format (``attnviz.loading.native``).
         device: ``"auto"`` (``$ATTNVIZ_DEVICE``, else cuda, mps, cpu) or a torch device.
+        progress: for a bundled GGUF model not yet converted, ``progress(fraction, stage)``
+            is called during the one-time conversion (default: a terminal progress bar).
 
     Raises:
         UnknownModelError: neither a registry name nor a model folder (names the choices).
         ModelNotInstalledError: a registry model whose package is missing (gives the pip command).
         UnsafeWeightsError: the folder has no safetensors weights.
         ConfigError: the architecture is not one attnviz implements.
+        WeightsMismatchError: the weights do not fit the config.
     """
     name = str(name_or_path)
     if name in REGISTRY:
-        folder = model_folder(name)
+        folder = model_folder(name, progress)
     else:
         folder = Path(name).expanduser()
-        if not (folder / "config.json").is_file():
+        if not (folder / "config.json").is_file() and not (folder / NATIVE_CONFIG).is_file():
             raise UnknownModelError(name=name, choices=", ".join(REGISTRY))
         name = folder.name
-    try:
-        hf_config = AutoConfig.from_pretrained(folder, local_files_only=True)
-    except (OSError, ValueError, KeyError) as exc:
-        raise ConfigError(field="config.json", value=str(exc)) from None
-    cfg = ModelConfig.from_hf(hf_config, name=name)
+    if (folder / NATIVE_CONFIG).is_file():
+        cfg = read_native_config(folder, name)
+        state = read_safetensors(folder)
+    else:
+        try:
+            hf_config = AutoConfig.from_pretrained(folder, local_files_only=True)
+        except (OSError, ValueError, KeyError) as exc:
+            raise ConfigError(field="config.json", value=str(exc)) from None
+        cfg = ModelConfig.from_hf(hf_config, name=name)
+        state = NETWORKS[cfg.family][1](read_safetensors(folder), cfg)
     tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True)
     target = resolve_device(device)
-    network = build_network(cfg, read_safetensors(folder)).to(target)
+    network = assemble_network(cfg, state).to(target)
     return HookedTransformer(cfg, network, tokenizer, target)

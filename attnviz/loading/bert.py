@@ -5,7 +5,8 @@ with its exact shape; a key that is neither used nor on the short ignore list is
 
 Hugging Face stores ``nn.Linear`` weights as ``[out, in]``; attnviz multiplies ``x @ W``,
 so weights are transposed and the per-head matrices split: ``query``, ``key`` and
-``value.weight [h·d, m]`` -> ``W_QKV [m, 3, h, d]`` (``W_Q = W_QKV[:, 0]`` per head); ``attention.output.dense.weight [m, h·d]`` -> ``W_O [h, d, m]``.
+``value.weight [h·d, m]`` -> ``W_QKV [m, 3·h, d]`` (queries, then keys, then values, one
+slot per head); ``attention.output.dense.weight [m, h·d]`` -> ``W_O [h, d, m]``.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import torch
 from einops import rearrange
 
 from attnviz.config import ModelConfig
-from attnviz.errors import WeightsMismatchError
+from attnviz.loading.checks import check_keys
 
 IGNORED = re.compile(r"^(embeddings\.position_ids|pooler\..*|cls\..*)$")
 
@@ -55,24 +56,6 @@ def expected_shapes(cfg: ModelConfig) -> dict[str, tuple[int, ...]]:
     return shapes
 
 
-def check_keys(state_dict: dict[str, torch.Tensor], shapes: dict[str, tuple[int, ...]], ignored: re.Pattern) -> None:
-    """Raise ``WeightsMismatchError`` for missing, unexpected or mis-shaped keys."""
-    missing = sorted(set(shapes) - set(state_dict))
-    unexpected = sorted(k for k in set(state_dict) - set(shapes) if not ignored.match(k))
-    wrong = [f"{k}: {tuple(state_dict[k].shape)} != {shapes[k]}" for k in shapes if k in state_dict and tuple(state_dict[k].shape) != shapes[k]]
-    if missing or unexpected or wrong:
-        detail = "; ".join(
-            part
-            for part in (
-                f"missing {missing[:5]}" if missing else "",
-                f"unexpected {unexpected[:5]}" if unexpected else "",
-                f"wrong shape {wrong[:5]}" if wrong else "",
-            )
-            if part
-        )
-        raise WeightsMismatchError(detail=detail)
-
-
 def convert_bert(state_dict: dict[str, torch.Tensor], cfg: ModelConfig) -> dict[str, torch.Tensor]:
     """Map a Hugging Face ``BertModel`` state dict (keys with or without ``bert.``) to ours.
 
@@ -93,9 +76,9 @@ def convert_bert(state_dict: dict[str, torch.Tensor], cfg: ModelConfig) -> dict[
         p, o = f"encoder.layer.{layer}.", f"blocks.{layer}."
         names = ("query", "key", "value")
         weights = [sd[p + f"attention.self.{name}.weight"] for name in names]  # 3 × [head·d_head, d_model]
-        out[o + "attn.W_QKV"] = rearrange(torch.stack(weights), "three (h d) m -> m three h d", h=h)
+        out[o + "attn.W_QKV"] = rearrange(torch.stack(weights), "three (h d) m -> m (three h) d", h=h)
         biases = [sd[p + f"attention.self.{name}.bias"] for name in names]  # 3 × [head·d_head]
-        out[o + "attn.b_QKV"] = rearrange(torch.stack(biases), "three (h d) -> three h d", h=h)
+        out[o + "attn.b_QKV"] = rearrange(torch.stack(biases), "three (h d) -> (three h) d", h=h)
         out[o + "attn.W_O"] = rearrange(sd[p + "attention.output.dense.weight"], "m (h d) -> h d m", h=h)
         out[o + "attn.b_O"] = sd[p + "attention.output.dense.bias"]
         out[o + "ln1.w"] = sd[p + "attention.output.LayerNorm.weight"]

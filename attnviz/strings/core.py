@@ -20,8 +20,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "{path} 中没有 safetensors 权重。attnviz 从不加载 pickle 格式的权重(pytorch_model.bin);请先转换为 model.safetensors。",
     },
     "err_config": {
-        "en": "Unsupported configuration: {field} = {value}. attnviz implements BERT-family encoders.",
-        "zh": "不支持的配置:{field} = {value}。attnviz 支持 BERT 系列编码器。",
+        "en": "Unsupported configuration: {field} = {value}. attnviz implements BERT encoders and GPT-2 and Llama decoders.",
+        "zh": "不支持的配置:{field} = {value}。attnviz 支持 BERT 编码器以及 GPT-2 和 Llama 解码器。",
     },
     "err_weights_mismatch": {
         "en": "The checkpoint's weights do not match its config: {detail}.",

@@ -1,0 +1,27 @@
+"""The strict key and shape check every converter runs before it maps a checkpoint."""
+
+from __future__ import annotations
+
+import re
+
+import torch
+
+from attnviz.errors import WeightsMismatchError
+
+
+def check_keys(state_dict: dict[str, torch.Tensor], shapes: dict[str, tuple[int, ...]], ignored: re.Pattern) -> None:
+    """Raise ``WeightsMismatchError`` for missing, unexpected or mis-shaped keys."""
+    missing = sorted(set(shapes) - set(state_dict))
+    unexpected = sorted(k for k in set(state_dict) - set(shapes) if not ignored.match(k))
+    wrong = [f"{k}: {tuple(state_dict[k].shape)} != {shapes[k]}" for k in shapes if k in state_dict and tuple(state_dict[k].shape) != shapes[k]]
+    if missing or unexpected or wrong:
+        detail = "; ".join(
+            part
+            for part in (
+                f"missing {missing[:5]}" if missing else "",
+                f"unexpected {unexpected[:5]}" if unexpected else "",
+                f"wrong shape {wrong[:5]}" if wrong else "",
+            )
+            if part
+        )
+        raise WeightsMismatchError(detail=detail)

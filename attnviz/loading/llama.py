@@ -1,0 +1,80 @@
+"""Convert a Hugging Face Llama checkpoint (``LlamaForCausalLM``) into attnviz's ``Decoder`` weights.
+
+Pure: a dict of tensors in, a dict of tensors out, after a strict key and shape check.
+
+Hugging Face stores ``nn.Linear`` weights as ``[out, in]``; attnviz multiplies ``x @ W``, so
+weights are transposed and split per head: ``q_proj [h·d, m]``, ``k_proj`` and ``v_proj
+[kv·d, m]`` -> ``W_QKV [m, h + 2·kv, d]`` (queries, then keys, then values);
+``o_proj [m, h·d]`` -> ``W_O [h, d, m]``; ``gate_proj``, ``up_proj [d_mlp, m]`` ->
+``W_gate_in [m, 2, d_mlp]``; ``down_proj [m, d_mlp]`` -> ``W_out [d_mlp, m]``. The q and
+k rows are used as stored: Hugging Face's checkpoints already use the rotate-half pair
+layout (i, i + d/2) that ``attnviz.attention.apply_rope`` implements.
+"""
+
+from __future__ import annotations
+
+import re
+
+import torch
+from einops import rearrange
+
+from attnviz.config import ModelConfig
+from attnviz.loading.checks import check_keys
+
+IGNORED = re.compile(r"^(layers\.\d+\.self_attn\.rotary_emb\.inv_freq|rotary_emb\.inv_freq)$")
+
+
+def _strip_prefix(state_dict: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    return {key.removeprefix("model."): value for key, value in state_dict.items()}
+
+
+def expected_shapes(cfg: ModelConfig) -> dict[str, tuple[int, ...]]:
+    """The keys (without ``model.``) a Llama checkpoint of ``cfg`` must hold, with their shapes."""
+    m, h, kv, d, mlp = cfg.d_model, cfg.n_heads, cfg.n_kv_heads, cfg.d_head, cfg.d_mlp
+    shapes = {"embed_tokens.weight": (cfg.d_vocab, m), "norm.weight": (m,)}
+    if not cfg.tie_embeddings:
+        shapes["lm_head.weight"] = (cfg.d_vocab, m)
+    for layer in range(cfg.n_layers):
+        p = f"layers.{layer}."
+        shapes |= {
+            p + "self_attn.q_proj.weight": (h * d, m),
+            p + "self_attn.k_proj.weight": (kv * d, m),
+            p + "self_attn.v_proj.weight": (kv * d, m),
+            p + "self_attn.o_proj.weight": (m, h * d),
+            p + "mlp.gate_proj.weight": (mlp, m),
+            p + "mlp.up_proj.weight": (mlp, m),
+            p + "mlp.down_proj.weight": (m, mlp),
+            p + "input_layernorm.weight": (m,),
+            p + "post_attention_layernorm.weight": (m,),
+        }
+    return shapes
+
+
+def convert_llama(state_dict: dict[str, torch.Tensor], cfg: ModelConfig) -> dict[str, torch.Tensor]:
+    """Map a Hugging Face ``LlamaForCausalLM`` state dict (keys with or without ``model.``) to ours.
+
+    With tied embeddings a ``lm_head.weight`` in the checkpoint is the embedding again and
+    is not used.
+
+    Raises:
+        WeightsMismatchError: when keys are missing or unexpected, or a shape differs from ``cfg``.
+    """
+    sd = _strip_prefix(state_dict)
+    if cfg.tie_embeddings:
+        sd.pop("lm_head.weight", None)
+    check_keys(sd, expected_shapes(cfg), IGNORED)
+    out = {"embed.W_E": sd["embed_tokens.weight"], "ln_final.w": sd["norm.weight"]}
+    if not cfg.tie_embeddings:
+        out["W_U"] = sd["lm_head.weight"].T  # [d_model, d_vocab]
+    for layer in range(cfg.n_layers):
+        p, o = f"layers.{layer}.self_attn.", f"blocks.{layer}."
+        qkv = torch.cat([sd[p + "q_proj.weight"], sd[p + "k_proj.weight"], sd[p + "v_proj.weight"]])  # [(h + 2·kv)·d, m]
+        out[o + "attn.W_QKV"] = rearrange(qkv, "(n d) m -> m n d", d=cfg.d_head)
+        out[o + "attn.W_O"] = rearrange(sd[p + "o_proj.weight"], "m (h d) -> h d m", d=cfg.d_head)
+        p = f"layers.{layer}."
+        gate_up = torch.stack([sd[p + "mlp.gate_proj.weight"], sd[p + "mlp.up_proj.weight"]])  # [2, d_mlp, m]
+        out[o + "mlp.W_gate_in"] = rearrange(gate_up, "two f m -> m two f")
+        out[o + "mlp.W_out"] = sd[p + "mlp.down_proj.weight"].T  # [d_mlp, d_model]
+        out[o + "ln1.w"] = sd[p + "input_layernorm.weight"]
+        out[o + "ln2.w"] = sd[p + "post_attention_layernorm.weight"]
+    return {key: value.contiguous() for key, value in out.items()}

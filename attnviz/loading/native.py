@@ -1,0 +1,43 @@
+"""attnviz's own folder format: weights already in attnviz's layout, and its ``ModelConfig`` as JSON.
+
+The GGUF cache (``attnviz.loading.gguf_cache``) writes this format, so that loading needs
+no conversion (no weight is copied or transposed) and no Hugging Face config class: a
+converted SmolLM2 loads in about a second. ``model.safetensors`` holds the tensors under
+attnviz's names (``blocks.0.attn.W_QKV``, ...); ``attnviz-config.json`` the config fields.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from pathlib import Path
+
+import torch
+from safetensors.torch import save_file
+
+from attnviz.config import ModelConfig
+from attnviz.errors import ConfigError
+
+NATIVE_CONFIG = "attnviz-config.json"
+
+
+def write_native(folder: Path, cfg: ModelConfig, state: dict[str, torch.Tensor]) -> None:
+    """Write ``cfg`` (without its display name) and the attnviz-layout ``state`` into ``folder``."""
+    fields = {key: value for key, value in asdict(cfg).items() if key != "name"}
+    (folder / NATIVE_CONFIG).write_text(json.dumps(fields, indent=1))
+    save_file(state, folder / "model.safetensors", metadata={"format": "attnviz"})
+
+
+def read_native_config(folder: Path, name: str) -> ModelConfig:
+    """The ``ModelConfig`` stored in ``folder``, named ``name``.
+
+    Raises:
+        ConfigError: when the file is unreadable or its fields are not a valid config.
+    """
+    try:
+        fields = json.loads((folder / NATIVE_CONFIG).read_text())
+        return ModelConfig(**fields, name=name)
+    except (OSError, ValueError, TypeError) as exc:
+        if isinstance(exc, ConfigError):
+            raise
+        raise ConfigError(field=NATIVE_CONFIG, value=str(exc)) from None
