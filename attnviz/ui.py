@@ -105,7 +105,12 @@ def language_switch() -> None:
 
     It lives in the pages, not in ``app.py``: widgets drawn before ``st.navigation``
     vanish from AppTest's element tree after a rerun.
+
+    It also fills the session state when ``app.py`` has not: until a session has run
+    ``app.py`` once, Streamlit serves a page address (``/step_by_step``) by running the
+    ``pages/`` script alone (its old pages-directory mode).
     """
+    init_state()
     restore("lang")
     st.sidebar.selectbox(
         tr("language"), LANGS, key="lang", format_func={"en": "English", "zh": "中文"}.get, on_change=_relabel_choices

@@ -56,6 +56,7 @@ class AppServer:
     def __enter__(self) -> AppServer:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(self.port), "--server.headless", "true"]
+        self.started_at = time.perf_counter()
         with open(self.log_path, "w") as log:
             self.process = subprocess.Popen(command, cwd=REPO, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + self.startup_timeout
@@ -174,3 +175,53 @@ def screenshot(page, name: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+# --- timing what a user sees, measured inside the page ------------------------------------
+
+# Installed before the app's own scripts (``context.add_init_script``). ``arm(kind, value)``
+# starts a measurement: the last Ctrl+Enter or click after it is the user's action, and the
+# first DOM change that shows the expected state ends it (both on the page's own clock).
+# kind "tokens": the first chart's x axis shows exactly these tokens; kind "title": its title is this text.
+MONITOR_JS = """(() => {
+  const m = window.__attnviz = {kind: null, value: null, actionAt: null, doneAt: null, firstChartAt: null};
+  const plot = () => document.querySelector('[data-testid="stPlotlyChart"] .js-plotly-plot');
+  const shows = () => {
+    const gd = plot();
+    if (!gd) return false;
+    if (m.kind === 'title') return (gd.querySelector('.gtitle') || {}).textContent === m.value;
+    const ticks = Array.from(gd.querySelectorAll('.xtick text')).map(t => t.textContent.replace(/ ·\\d+$/, ''));
+    return ticks.length === m.value.length && ticks.every((t, i) => t === m.value[i]);
+  };
+  m.arm = (kind, value) => { m.kind = kind; m.value = value; m.actionAt = null; m.doneAt = null; };
+  const act = () => { if (m.kind && m.doneAt === null) m.actionAt = performance.now(); };
+  document.addEventListener('click', act, true);
+  document.addEventListener('keydown', e => { if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) act(); }, true);
+  new MutationObserver(() => {
+    if (m.firstChartAt === null && plot() && plot().querySelector('.xtick')) m.firstChartAt = performance.now();
+    if (m.kind && m.actionAt !== null && m.doneAt === null && shows()) m.doneAt = performance.now();
+  }).observe(document, {subtree: true, childList: true, characterData: true});
+})();"""
+
+
+def new_monitored_page(browser):
+    """A page in a fresh context (its own Streamlit session) with ``MONITOR_JS`` installed."""
+    context = browser.new_context(viewport=VIEWPORT)
+    context.add_init_script(MONITOR_JS)
+    return context.new_page()
+
+
+def arm(page, kind: str, value) -> None:
+    page.evaluate("([kind, value]) => window.__attnviz.arm(kind, value)", [kind, value])
+
+
+def measured_ms(page, timeout_ms: float = 120_000) -> float:
+    """Wait until the armed state shows; milliseconds from the user's action to it."""
+    page.wait_for_function("() => window.__attnviz.doneAt !== null", timeout=timeout_ms)
+    return page.evaluate("() => window.__attnviz.doneAt - window.__attnviz.actionAt")
+
+
+def first_chart_ms(page, timeout_ms: float = 300_000) -> float:
+    """Milliseconds from the start of navigation to the first chart with axis labels."""
+    page.wait_for_function("() => window.__attnviz.firstChartAt !== null", timeout=timeout_ms)
+    return page.evaluate("() => window.__attnviz.firstChartAt")

@@ -171,3 +171,16 @@ def test_every_page_in_the_navigation_opens_without_an_error(app_server, page):
         screenshot(page, f"page-{name}")
         assert page.locator('[data-testid="stException"]').count() == 0, url
         assert page.locator("h1").count() >= 1, url
+
+
+def test_a_page_address_as_the_first_request_after_a_restart_works(page, tokens_of):
+    """Until some session has run app.py, Streamlit runs a pages/ script alone for /explorer (it crashed)."""
+    from harness import AppServer
+
+    sentence = "Owls hunt at night."
+    with AppServer() as fresh:
+        page.goto(f"{fresh.url}/explorer?{urlencode({'text': sentence})}")
+        wait_for_tokens(page, tokens_of(sentence))
+        wait_idle(page)
+        assert page.locator('[data-testid="stException"]').count() == 0
+        assert page.get_by_role("heading", name="Attention Explorer").is_visible()
