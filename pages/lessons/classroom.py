@@ -37,9 +37,10 @@ def kept(draw: Callable, key: str, default, *args, choices=None, **kwargs):
     to ``default``.
     """
     store = st.session_state[ui.KEPT]
-    if key not in st.session_state:
-        value = store.get(key, default)
-        st.session_state[key] = default if choices is not None and value not in choices else value
+    # A widget's identity includes its page: a value left under the same key by another
+    # page's widget is handed over explicitly, or the new widget would start from its default.
+    value = st.session_state[key] if key in st.session_state else store.get(key, default)
+    st.session_state[key] = default if choices is not None and value not in choices else value
     if choices is not None:
         args = (*args, choices)
     value = draw(*args, key=key, **kwargs)
@@ -52,6 +53,8 @@ def start(number: int) -> bool:
 
     Returns whether classroom mode is on.
     """
+    if "lang" in st.session_state:  # drawn on every page under one key: hand its value over
+        st.session_state["lang"] = st.session_state["lang"]
     ui.language_switch()
     classroom = kept(st.sidebar.toggle, "lesson_classroom", False, tr("lesson_classroom"), help=tr("lesson_classroom_help"))
     if classroom:

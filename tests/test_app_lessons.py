@@ -1,0 +1,308 @@
+"""The lesson pages driven like a student with AppTest, their numbers checked against independent computations."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+from apptest_helpers import array, new_app, shown_text
+
+TIRED = "The animal didn't cross the street because it was too tired."
+WIDE = "The animal didn't cross the street because it was too wide."
+
+
+def open_lesson(name: str):
+    at = new_app().run()
+    at.switch_page(f"pages/lessons/{name}.py").run()
+    assert not at.exception
+    return at
+
+
+def chart(at, key: str) -> dict:
+    """The plotly figure drawn with ``key``."""
+    return next(json.loads(c.proto.spec) for c in at.get("plotly_chart") if c.proto.id.endswith(f"-{key}"))
+
+
+def z(fig: dict) -> np.ndarray:
+    return array(next(t for t in fig["data"] if t["type"] == "heatmap")["z"])
+
+
+def bars(fig: dict) -> np.ndarray:
+    return array(next(t for t in fig["data"] if t["type"] == "bar")["y"])
+
+
+def metric(at, label_part: str) -> str:
+    return next(m.value for m in at.metric if label_part in m.label)
+
+
+def table(at, column: str):
+    return next(d.value for d in at.dataframe if column in d.value.columns)
+
+
+def reveal(at, lesson: int, guess: int):
+    at.selectbox(key=f"lesson{lesson}_guess").set_value(guess).run()
+    at.button(key=f"lesson{lesson}_reveal").click().run()
+    assert not at.exception
+    return (at.success[0].value if at.success else "") + (at.warning[-1].value if at.warning else "")
+
+
+def unit_rows(matrix: np.ndarray) -> np.ndarray:
+    return matrix / np.linalg.norm(matrix, axis=-1, keepdims=True)
+
+
+def test_word_vectors_page(minilm):
+    at = open_lesson("word_vectors")
+    at.text_input(key="lesson1_words").set_value("cat, dog, car, kitten").run()
+    assert not at.exception
+    W_E = minilm.network.embed.W_E.detach().numpy()
+    ids = [minilm.tokenizer.vocab[w] for w in ("cat", "dog", "car", "kitten")]
+    assert np.array_equal(z(chart(at, "lesson1_one_hot_chart")), np.eye(4))
+    assert np.allclose(z(chart(at, "lesson1_embedding_chart")), unit_rows(W_E[ids]) @ unit_rows(W_E[ids]).T, atol=1e-5)
+    n = len(minilm.tokenizer(TIRED)["input_ids"])
+    assert metric(at, "one-hot:") == f"{n * 30522 * 4:,} B" and metric(at, "embeddings:") == f"{n * 384 * 4:,} B"
+    cos = unit_rows(W_E) @ unit_rows(W_E)[ids[0]]
+    cos[ids[0]] = -np.inf
+    neighbours = table(at, "cosine similarity")
+    assert list(neighbours["id"]) == np.argsort(-cos)[:10].tolist()
+    expected = ["dog", "car", "kitten"][int(np.argmax([cos[i] for i in ids[1:]]))]
+    guess = ["dog", "car", "kitten"].index(expected)
+    assert f"The model says: {expected}" in reveal(at, 1, guess) and at.success
+
+
+def test_word_vectors_page_reports_unknown_words_and_classroom_mode():
+    at = open_lesson("word_vectors")
+    at.text_input(key="lesson1_words").set_value("king 笔").run()
+    assert not at.exception
+    assert "no entry for '笔'" in at.error[0].value
+    at.toggle(key="lesson_classroom").set_value(True).run()
+    assert not at.exception
+    assert len(at.tabs) == 5 and at.tabs[-1].label == "Predict, then reveal"
+    style = at.get("html")[0].value
+    assert "font-size" in style and "笔" not in style and "king" not in style
+    assert "Type at least one" not in shown_text(at)
+
+
+def test_search_page_weights_are_softmax_of_cosines(minilm, minilm_hf):
+    at = open_lesson("search")
+    catalogue = "Lenovo laptop | 900 | 4.5\nPaper notebook | 4 | 4.0\nOffice chair | 150 | 3.5"
+    at.text_area(key="lesson2_catalogue").set_value(catalogue).run()
+    at.slider(key="lesson2_temperature").set_value(0.1).run()
+    assert not at.exception
+    texts = ["laptop", "Lenovo laptop", "Paper notebook", "Office chair"]
+    enc = minilm.tokenizer(texts, padding=True, return_tensors="pt")
+    with torch.no_grad():
+        hidden = minilm_hf(**enc).last_hidden_state
+    mask = enc["attention_mask"][..., None].float()
+    emb = F.normalize((hidden * mask).sum(1) / mask.sum(1), dim=-1).numpy()
+    cos = emb[1:] @ emb[0]
+    weights = np.exp(cos / 0.1) / np.exp(cos / 0.1).sum()
+    assert np.allclose(bars(chart(at, "lesson2_weights_chart")), weights, atol=1e-4)
+    assert metric(at, "weighted price") == f"{weights @ np.array([900, 4, 150]):.2f}"
+    assert "Lenovo laptop" in reveal(at, 2, int(np.argmax(weights)))
+
+    at.radio(key="lesson2_vectors").set_value("word").run()
+    W_E = minilm.network.embed.W_E.detach()
+    vec = [F.normalize(W_E[minilm.tokenizer(t, add_special_tokens=False)["input_ids"]].mean(0), dim=0).numpy() for t in texts]
+    cos = np.array(vec[1:]) @ vec[0]
+    assert np.allclose(bars(chart(at, "lesson2_similarity_chart")), cos, atol=1e-5)
+
+
+def test_search_page_explains_bad_input():
+    at = open_lesson("search")
+    at.text_area(key="lesson2_catalogue").set_value("Laptop | 900 | 4.5\nChair, 150, 3.5").run()
+    assert not at.exception and "Line 2" in at.error[0].value
+    at.text_area(key="lesson2_catalogue").set_value("Laptop | 900 | 4.5").run()
+    at.text_input(key="lesson2_query").set_value("笔记本").run()
+    assert not at.exception and "[UNK]" in at.warning[0].value
+    at.text_input(key="lesson2_query").set_value("").run()
+    assert not at.exception and "Type a sentence" in at.error[0].value
+
+
+def test_soft_hard_local_general_page(minilm):
+    at = open_lesson("soft_hard")
+    at.selectbox(key="lesson3_layer").set_value(1).run()
+    at.selectbox(key="lesson3_head").set_value(2).run()
+    at.slider(key="lesson3_radius").set_value(1).run()
+    assert not at.exception
+    cap = minilm.run_with_capture(TIRED)
+    soft = cap.pattern[1, 2].numpy()
+    assert np.allclose(z(chart(at, "lesson3_soft_chart")), soft, atol=1e-6)
+    hard = z(chart(at, "lesson3_hard_chart"))
+    assert set(np.unique(hard)) == {0.0, 1.0} and np.array_equal(hard.sum(1), np.ones(cap.n_tokens))
+    assert np.array_equal(hard.argmax(1), soft.argmax(1))
+    it = cap.tokens.index("it")
+    assert metric(at, 'thrown away for "it"') == f"{100 * (1 - soft[it].max()):.1f} %"
+    local = z(chart(at, "lesson3_local_chart"))
+    n = cap.n_tokens
+    outside = np.abs(np.arange(n)[:, None] - np.arange(n)[None]) > 1
+    assert np.all(np.isnan(local[outside])) and np.allclose(np.nansum(local, 1), 1, atol=1e-6)
+    general = z(chart(at, "lesson3_general_chart"))
+    assert general.shape == (len(minilm.tokenizer("The street was too wide for the animal.")["input_ids"]), n)
+    bucket = min(int(4 * (1 - soft[it].max())), 3)
+    assert "The model says" in reveal(at, 3, bucket) and at.success
+
+
+def test_scoring_page(minilm):
+    at = open_lesson("scoring")
+    at.selectbox(key="lesson4_layer").set_value(3).run()
+    at.selectbox(key="lesson4_head").set_value(9).run()
+    assert not at.exception
+    cap = minilm.run_with_capture("The cat sat on the mat because it was warm.")
+    assert np.allclose(z(chart(at, "lesson4_map_scaled_dot")), cap.pattern[3, 9].numpy(), atol=1e-6)
+    concat = z(chart(at, "lesson4_map_concat"))
+    assert np.allclose(concat, concat[0], atol=1e-6)
+    counts = table(at, "parameters")
+    assert list(counts["parameters"]) == [65, 2 * 32 * 32 + 64, 0, 32 * 32, 0]
+    shapes = list(table(at, "shape")["shape"])
+    assert shapes == ["[1, 1, 32]", "[1, 1, 32]", "[1, 32, 64]", "[1, 64]", "[1, 32]", "[1, 32]", "[1, 1, 64]", "[1, 96]", "[1, 1, 32]"]
+    at.number_input(key="lesson4_value_size").set_value(16).run()
+    at.number_input(key="lesson4_n_positions").set_value(10).run()
+    assert list(table(at, "shape")["shape"])[5:] == ["[1, 10]", "[1, 1, 16]", "[1, 48]", "[1, 1, 32]"]
+    assert len(bars(chart(at, "lesson4_seq2seq_chart"))) == 10
+    assert "random" in at.info[0].value
+    assert "The model says: No" in reveal(at, 4, 1)
+
+
+def test_separate_qk_page(minilm):
+    at = open_lesson("separate_qk")
+    at.selectbox(key="lesson5_layer").set_value(3).run()
+    at.selectbox(key="lesson5_head").set_value(4).run()
+    assert not at.exception
+    cap = minilm.run_with_capture(TIRED)
+    assert np.allclose(z(chart(at, "lesson5_actual_chart")), cap.pattern[3, 4].numpy(), atol=1e-6)
+    q = cap.q[3, :, 4]
+    shared = torch.softmax(q @ q.T / math.sqrt(32), -1).numpy()
+    assert np.allclose(z(chart(at, "lesson5_shared_chart")), shared, atol=1e-4)
+    assert float(metric(at, "symmetry error max|S − Sᵀ| (shared W)")) < 1e-6
+    assert float(metric(at, "symmetry error max|S − Sᵀ| (as trained)")) > 0.1
+    assert metric(at, "mean weight on itself (shared W)") == f"{np.diag(shared).mean():.3f}"
+    scatter = chart(at, "lesson5_all_chart")["data"][0]
+    assert len(array(scatter["x"])) == 72
+    at.radio(key="lesson5_shared").set_value("K").run()
+    k = cap.k[3, :, 4]
+    assert np.allclose(z(chart(at, "lesson5_shared_chart")), torch.softmax(k @ k.T / math.sqrt(32), -1).numpy(), atol=1e-4)
+    up = np.diag(torch.softmax(k @ k.T / math.sqrt(32), -1).numpy()).mean() > np.diag(cap.pattern[3, 4].numpy()).mean()
+    assert "The model says" in reveal(at, 5, 0 if up else 1) and at.success
+
+
+def test_positions_page(minilm):
+    at = open_lesson("positions")
+    at.slider(key="lesson6_n").set_value(20).run()
+    at.slider(key="lesson6_d").set_value(16).run()
+    assert not at.exception
+    pos, i = np.arange(20)[:, None], np.arange(8)[None]
+    expected = np.zeros((20, 16))
+    expected[:, 0::2], expected[:, 1::2] = np.sin(pos / 10000 ** (2 * i / 16)), np.cos(pos / 10000 ** (2 * i / 16))
+    assert np.allclose(z(chart(at, "lesson6_sinusoid_chart")), expected, atol=1e-5)
+    assert np.allclose(z(chart(at, "lesson6_similarity_chart")), expected @ expected.T, atol=1e-4)
+    assert float(metric(at, "without positions")) < 1e-6
+    assert float(metric(at, "with the model's positions")) > 1e-3
+    W_pos = minilm.network.embed.W_pos.detach().numpy()
+    assert np.allclose(z(chart(at, "lesson6_learned_chart")), W_pos[:64], atol=1e-6)
+    at.number_input(key="lesson6_seed").set_value(5).run()
+    original, shuffled = at.text[0].value.split(": ")[1].split(), at.text[1].value.split(": ")[1].split()
+    assert sorted(original) == sorted(shuffled) and original != shuffled
+    assert shuffled[0] == "[CLS]" and shuffled[-1] == "[SEP]"
+    assert "The model says: No" in reveal(at, 6, 1)
+
+
+def test_block_page(minilm, minilm_hf):
+    at = open_lesson("block")
+    assert not at.exception
+    total = sum(p.numel() for name, p in minilm_hf.named_parameters() if not name.startswith("pooler"))
+    assert metric(at, "whole model") == f"{total:,}"
+    counts = table(at, "copies")
+    assert counts["parameters"].sum() == total
+    links = {link.proto.label: link.proto.page for link in at.get("page_link")}
+    assert links["Multi-head self-attention → Step by step"] == "step_by_step"
+    assert links["Positional encoding → 6 · Positional encoding"] == "lesson_positions"
+    assert links["Embeddings → 1 · Word vectors"] == "lesson_word_vectors"
+    assert float(metric(at, "max |our LayerNorm")) < 1e-4
+    at.selectbox(key="lesson7_layer").set_value(4).run()
+    cap = minilm.run_with_capture(TIRED)
+    residual = table(at, "|x|")
+    assert np.allclose(residual["|LayerNorm(…)|"], cap.resid_mid[4].norm(dim=-1).numpy(), atol=1e-3)
+    assert metric(at, "feed-forward parameters per layer") == f"{2 * 384 * 1536 + 1536 + 384:,}"
+    assert "The model says: Embeddings" in reveal(at, 7, 0)
+
+
+def test_cost_page_measures_within_a_tiny_budget():
+    at = open_lesson("cost")
+    assert "Press “Measure”" in shown_text(at)
+    complexity = table(at, "cost per layer")
+    assert list(complexity["cost per layer"])[:3] == ["O(n²·d)", "O(n·d²)", "O(k·n·d²)"]
+    at.selectbox(key="lesson8_n_min").set_value(8).run()
+    at.selectbox(key="lesson8_n_max").set_value(16).run()
+    at.selectbox(key="lesson8_d").set_value(8).run()
+    at.button(key="lesson8_run").click().run()
+    assert not at.exception
+    measured = table(at, "milliseconds")
+    assert sorted(set(measured["n"])) == [8, 16] and len(measured) == 8
+    assert at.get("progress")[0].value == 100
+    time_fig = chart(at, "lesson8_time_chart")
+    assert len(time_fig["data"]) == 4 and time_fig["layout"]["xaxis"]["type"] == "log"
+    exponents = table(at, "fitted time exponent p")
+    for layer in ("self-attention", "nn.LSTM"):
+        rows = measured[measured["layer"] == layer].sort_values("n")
+        slope = math.log(rows["milliseconds"].iloc[1] / rows["milliseconds"].iloc[0]) / math.log(2)  # two points: the slope is the fit
+        assert math.isclose(float(exponents[exponents["layer"] == layer]["fitted time exponent p"].iloc[0]), slope, abs_tol=1e-6)
+    fastest = exponents["fitted time exponent p"].idxmax()
+    assert "The model says" in reveal(at, 8, int(fastest)) and at.success
+
+
+def test_cost_page_rejects_an_empty_range():
+    at = open_lesson("cost")
+    at.selectbox(key="lesson8_n_min").set_value(64).run()
+    at.selectbox(key="lesson8_n_max").set_value(8).run()
+    at.button(key="lesson8_run").click().run()
+    assert not at.exception and "n_min ≤ n_max" in at.error[0].value
+
+
+def test_it_page_lists_flipping_heads_and_opens_one_in_the_explorer(minilm):
+    at = open_lesson("it_reference")
+    a, b = minilm.run_with_capture(TIRED), minilm.run_with_capture(WIDE)
+    it, animal, street = a.tokens.index("it"), a.tokens.index("animal"), a.tokens.index("street")
+    pref_a = (a.pattern[:, :, it, animal] - a.pattern[:, :, it, street]).numpy()
+    pref_b = (b.pattern[:, :, it, animal] - b.pattern[:, :, it, street]).numpy()
+    assert np.allclose(z(chart(at, "lesson9_map_A")), pref_a, atol=1e-6)
+    flipped = table(at, "A: → animal")
+    assert {(l, h) for l, h in zip(flipped["Layer"], flipped["Head"])} == {tuple(x) for x in np.argwhere(pref_a * pref_b < 0)}
+    layer, head = int(flipped["Layer"].iloc[0]), int(flipped["Head"].iloc[0])
+    answer = int(a.pattern[layer, head, it].argmax())
+    assert f"The model says: {a.tokens[answer]} ·{answer}" in reveal(at, 9, answer)
+    at.selectbox(key="lesson9_open_sentence").set_value(WIDE).run()
+    at.button(key="lesson9_open").click().run()
+    assert not at.exception
+    assert at.title[0].value == "Attention Explorer"
+    assert at.selectbox(key="layer").value == layer and at.selectbox(key="head").value == head
+    assert at.text_area(key="sentence").value == WIDE
+
+
+def test_it_page_explains_a_missing_word():
+    at = open_lesson("it_reference")
+    at.text_input(key="lesson9_key2").set_value("trophy").run()
+    assert not at.exception and "'trophy' is not in the sentence" in at.error[0].value
+
+
+def test_lessons_in_chinese_keep_what_the_student_typed():
+    at = open_lesson("soft_hard")
+    at.text_input(key="lesson3_sentence").set_value("Dogs chase cats in the garden.").run()
+    at.toggle(key="lesson_classroom").set_value(True).run()
+    at.selectbox(key="lang").set_value("zh").run()
+    assert not at.exception
+    assert at.title[0].value.startswith("第 3 课")
+    assert at.text_input(key="lesson3_sentence").value == "Dogs chase cats in the garden."
+    at.switch_page("pages/lessons/word_vectors.py").run()
+    at.switch_page("pages/lessons/soft_hard.py").run()
+    assert not at.exception and at.text_input(key="lesson3_sentence").value == "Dogs chase cats in the garden."
+    assert "dogs" in chart(at, "lesson3_soft_chart")["layout"]["xaxis"]["ticktext"]
+    for page in ("search", "scoring", "separate_qk", "positions", "block", "cost", "it_reference"):
+        at.switch_page(f"pages/lessons/{page}.py").run()
+        assert not at.exception, page
+        assert at.title[0].value.startswith("第 ") and "课" in at.title[0].value
+        assert at.toggle(key="lesson_classroom").value and at.tabs[-1].label == "先预测,再揭晓"
