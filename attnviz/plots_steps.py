@@ -6,6 +6,8 @@ numbers go into the figures as float32 arrays, so the values on hover are the mo
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import plotly.graph_objects as go
 import torch
@@ -16,6 +18,7 @@ from attnviz.plots import HEAD_COLOURS, token_labels
 from attnviz.steps import DotGrowth, Saturation
 
 MINUS_INF = "−∞"
+MAX_WRITTEN = 24  # token strips up to this length show their values in the cells
 
 
 def _axis_labels(tokens: list[str] | None, names: list[str] | None, n: int) -> list:
@@ -44,7 +47,8 @@ def heat_strip(
         col_tokens / row_tokens: raw tokens labelling the columns / rows (escaped here);
             without them columns are numbered (vector components) and rows use ``row_names``.
         weights: a 0-to-max blue scale for weights; otherwise a diverging scale centred on 0.
-        cell_text: optional ``[rows, n]`` text written in the cells (e.g. "−∞").
+        cell_text: optional ``[rows, n]`` text written in the cells (e.g. "−∞"); by default a
+            one-row strip over at most ``MAX_WRITTEN`` tokens has its values written in.
     """
     z = values.detach().float().numpy()
     z = z[None] if z.ndim == 1 else z  # [rows, n]
@@ -58,6 +62,8 @@ def heat_strip(
         else {"colorscale": "RdBu_r", "zmid": 0.0}
     )
     row_hover = "%{y}<br>" if y != [""] else ""
+    if cell_text is None and col_tokens is not None and rows == 1 and n <= MAX_WRITTEN:
+        cell_text = [["" if np.isnan(v) else f"{v:.3f}" if weights else f"{v:.2f}" for v in z[0]]]
     fig = go.Figure(
         go.Heatmap(
             z=z, x=x, y=y, **scale,
@@ -67,7 +73,7 @@ def heat_strip(
         )
     )  # fmt: skip
     categorical = col_tokens is not None
-    fig.update_xaxes(type="category" if categorical else "linear", tickangle=-45 if categorical else 0, showgrid=False)
+    fig.update_xaxes(type="category" if categorical else "linear", showgrid=False, automargin=True)
     fig.update_yaxes(type="category", autorange="reversed", showgrid=False)
     fig.update_layout(
         title={"text": title, "font": {"size": 13}},
@@ -94,7 +100,7 @@ def mask_strip(allowed: torch.Tensor, tokens: list[str], title: str, lang: str =
             xgap=1,
         )
     )  # fmt: skip
-    fig.update_xaxes(type="category", tickangle=-45)
+    fig.update_xaxes(type="category", automargin=True)
     fig.update_layout(title={"text": title, "font": {"size": 13}}, height=130, margin={"t": 32, "b": 10, "l": 10, "r": 10})
     return fig
 
@@ -115,14 +121,23 @@ def weights_compare(series: dict[str, torch.Tensor], tokens: list[str], title: s
             for i, (name, values) in enumerate(series.items())
         ]
     )  # fmt: skip
-    fig.update_xaxes(type="category", tickangle=-45)
+    fig.update_xaxes(type="category", automargin=True)
     fig.update_yaxes(title=t("weight", lang), rangemode="tozero")
     fig.update_layout(title=title, barmode="group", height=340, margin={"t": 50, "b": 10}, legend={"orientation": "h", "y": 1.12})
     return fig
 
 
-def growth_figure(growth: DotGrowth, lang: str = "en") -> go.Figure:
-    """Spread (standard deviation) of q·k and of q·k/√d_k for random vectors, against d_k (log–log)."""
+def _mark_model_width(fig: go.Figure, d_head: int | None, lang: str) -> None:
+    if d_head is not None:
+        fig.add_vline(x=d_head, line={"dash": "dash", "color": "#d62728", "width": 1})
+        fig.add_annotation(x=math.log10(d_head), y=1, yref="paper", text=t("steps_this_model", lang, d_head=d_head), showarrow=False, yanchor="bottom", font={"color": "#d62728"})
+
+
+def growth_figure(growth: DotGrowth, lang: str = "en", d_head: int | None = None) -> go.Figure:
+    """Spread (standard deviation) of q·k and of q·k/√d_k for random vectors, against d_k (log–log).
+
+    ``d_head``: draw a marker at this model's head width.
+    """
     d = growth.d_k.numpy()
     fig = go.Figure(
         [
@@ -133,12 +148,16 @@ def growth_figure(growth: DotGrowth, lang: str = "en") -> go.Figure:
     )
     fig.update_xaxes(type="log", title="d_k")
     fig.update_yaxes(type="log", title=t("steps_std", lang))
-    fig.update_layout(title=t("steps_growth_title", lang), height=360, margin={"t": 50})
+    _mark_model_width(fig, d_head, lang)
+    fig.update_layout(title=t("steps_growth_title", lang), height=360, margin={"t": 60})
     return fig
 
 
-def saturation_figure(sat: Saturation, lang: str = "en") -> go.Figure:
-    """Largest softmax weight and the norm of the softmax's Jacobian against d_k, with and without 1/√d_k."""
+def saturation_figure(sat: Saturation, lang: str = "en", d_head: int | None = None) -> go.Figure:
+    """Largest softmax weight and the norm of the softmax's Jacobian against d_k, with and without 1/√d_k.
+
+    ``d_head``: draw a marker at this model's head width in both panels.
+    """
     fig = make_subplots(rows=1, cols=2, subplot_titles=(t("steps_max_weight", lang), t("steps_grad_norm", lang)))
     d = sat.d_k.numpy()
     for col, (raw, scaled) in enumerate(((sat.max_weight_raw, sat.max_weight_scaled), (sat.grad_norm_raw, sat.grad_norm_scaled)), start=1):
@@ -148,6 +167,8 @@ def saturation_figure(sat: Saturation, lang: str = "en") -> go.Figure:
                 row=1, col=col,
             )  # fmt: skip
         fig.update_xaxes(type="log", title="d_k", row=1, col=col)
+        if d_head is not None:
+            fig.add_vline(x=d_head, line={"dash": "dash", "color": "#d62728", "width": 1}, row=1, col=col)
     fig.update_yaxes(rangemode="tozero")
     fig.update_layout(title=t("steps_saturation_title", lang), height=380, margin={"t": 80})
     return fig
@@ -177,7 +198,7 @@ def cosine_figure(cosine: torch.Tensor, tokens: list[str], title: str, lang: str
             hovertemplate=f"%{{x}}<br>{t('steps_cosine', lang)}: %{{y:.6f}}<extra></extra>",
         )
     )  # fmt: skip
-    fig.update_xaxes(type="category", tickangle=-45)
+    fig.update_xaxes(type="category", automargin=True)
     fig.update_yaxes(title=t("steps_cosine", lang), range=[min(0.0, float(values.min())), 1.0])
     fig.update_layout(title=title, height=320, margin={"t": 50})
     return fig

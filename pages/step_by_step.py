@@ -69,6 +69,11 @@ if "steps_hidden" in st.session_state:
     st.session_state["steps_hidden"] = [pos for pos in st.session_state["steps_hidden"] if pos < n]
 
 
+def small(value: float) -> str:
+    """A difference or a weight that should be 0: "0" when it is exactly 0."""
+    return f"{value:.1e}" if value else "0"
+
+
 def token_name(pos: int) -> str:
     return f"{pos}: {tokens[pos]}"
 
@@ -221,9 +226,9 @@ with tab_scale:
     show(plots_steps.weights_compare(series, tokens, tr("steps_variant_title"), lang), "steps_variant", pd.DataFrame({k: v.numpy() for k, v in series.items()}, index=token_rows))
     growth, saturation = random_curves()
     st.caption(tr("steps_growth_text"))
-    st.plotly_chart(plots_steps.growth_figure(growth, lang), key="steps_growth")
+    st.plotly_chart(plots_steps.growth_figure(growth, lang, d_head), key="steps_growth")
     st.caption(tr("steps_saturation_text"))
-    st.plotly_chart(plots_steps.saturation_figure(saturation, lang), key="steps_saturation")
+    st.plotly_chart(plots_steps.saturation_figure(saturation, lang, d_head), key="steps_saturation")
 
 
 def batch_captures(texts: list[str]) -> list:
@@ -285,9 +290,9 @@ with tab_masks:
                 pad_fig = plots_steps.heat_strip(ps.weights, f"w_j [{check.n_total}]", lang, col_tokens=padded.tokens, weights=True)
                 show(pad_fig, "steps_pad_weights", row_table(ps.weights, pad_rows, "w"))
                 cols = st.columns(3)
-                cols[0].metric(tr("steps_pad_max_weight"), f"{check.max_pad_weight:.1e}")
-                cols[1].metric(tr("steps_pad_pattern_diff"), f"{check.max_pattern_diff:.1e}")
-                cols[2].metric(tr("steps_pad_resid_diff"), f"{check.max_resid_diff:.1e}")
+                cols[0].metric(tr("steps_pad_max_weight"), small(check.max_pad_weight))
+                cols[1].metric(tr("steps_pad_pattern_diff"), small(check.max_pattern_diff))
+                cols[2].metric(tr("steps_pad_resid_diff"), small(check.max_resid_diff))
                 series = {tr("steps_pad_padded"): ps.weights[: check.n_real], tr("steps_pad_alone"): alone.pattern[layer, head, pad_query]}
                 st.plotly_chart(plots_steps.weights_compare(series, alone.tokens, tr("steps_pad_compare_title"), lang), key="steps_pad_compare")
                 title = tr("heatmap_title", layer=layer, head=head)
@@ -319,7 +324,7 @@ with tab_masks:
             if masked_cap is not None:
                 cosine = steps.token_cosine(cap, masked_cap)
                 cols = st.columns(3)
-                cols[0].metric(tr("steps_hidden_weight"), f"{steps.hidden_key_weight(masked_cap, hidden):.1e}")
+                cols[0].metric(tr("steps_hidden_weight"), small(steps.hidden_key_weight(masked_cap, hidden)))
                 before = float(steps.masked_out_weight(cap.pattern[layer, head, query], masked_cap.attn_mask[query]))
                 cols[1].metric(tr("steps_hidden_before", query=query), f"{before:.4f}")
                 cols[2].metric(tr("steps_min_cosine"), f"{float(cosine.min()):.4f}")

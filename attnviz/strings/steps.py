@@ -186,6 +186,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "steps_unscaled": {"en": "softmax(q · k)", "zh": "softmax(q · k)"},
     "steps_scaled": {"en": "softmax(q · k / √d_k)", "zh": "softmax(q · k / √d_k)"},
     "steps_saturation_title": {"en": "Without scaling the softmax saturates", "zh": "不缩放时 softmax 会饱和"},
+    "steps_this_model": {"en": "this model: d_k = {d_head}", "zh": "本模型:d_k = {d_head}"},
     "steps_js_distance": {"en": "Jensen–Shannon distance", "zh": "Jensen–Shannon 距离"},
     "steps_cosine": {"en": "cosine similarity", "zh": "余弦相似度"},
 }

@@ -1,0 +1,232 @@
+"""The Step-by-step page driven like a user with AppTest; every number shown is checked against
+an independent computation from a fresh capture of the bundled model (numpy, float64)."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from apptest_helpers import array, new_app, shown_text
+
+PAGE = "pages/step_by_step.py"
+TEXT = "The animal didn't cross the street because it was too tired."
+
+
+@pytest.fixture
+def at():
+    app = new_app().run()
+    return app.switch_page(PAGE).run()
+
+
+@pytest.fixture(scope="module")
+def cap(minilm):
+    return minilm.run_with_capture(TEXT)
+
+
+def fig(at, key: str) -> dict:
+    return json.loads(at.get_by_key(key).proto.spec)
+
+
+def z_of(at, key: str) -> np.ndarray:
+    return array(fig(at, key)["data"][0]["z"]).astype(np.float64)
+
+
+def bars(at, key: str) -> list[np.ndarray]:
+    return [array(trace["y"]).astype(np.float64) for trace in fig(at, key)["data"]]
+
+
+def metrics(at) -> dict[str, float]:
+    return {m.label: float(m.value) for m in at.metric}
+
+
+def np_softmax(scores: np.ndarray) -> np.ndarray:
+    e = np.exp(scores - scores[np.isfinite(scores)].max())
+    return e / e.sum()
+
+
+def pick(at, layer: int, head: int, query: int):
+    at.selectbox(key="steps_layer").set_value(layer)
+    at.selectbox(key="steps_head").set_value(head)
+    return at.selectbox(key="steps_query").set_value(query).run()
+
+
+def test_explorer_link_opens_the_same_layer_and_head():
+    at = new_app().run()
+    at.selectbox(key="layer").set_value(4).run()
+    at.selectbox(key="head").set_value(7).run()
+    link = at.page_link[0]
+    assert link.value == "Open layer 4, head 7 step by step" and "step_by_step" in link.proto.page
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    assert at.title[0].value == "Inside one head, step by step"
+    assert at.selectbox(key="steps_layer").value == 4 and at.selectbox(key="steps_head").value == 7
+    assert "Layer 4, head 7" in shown_text(at)
+    at.selectbox(key="steps_head").set_value(2).run()
+    at.switch_page("pages/explorer.py").run()
+    assert not at.exception
+    assert at.selectbox(key="layer").value == 4 and at.selectbox(key="head").value == 2
+    assert at.text_area(key="sentence").value == TEXT
+
+
+@pytest.mark.parametrize("layer, head, query", [(2, 7, 10), (5, 0, 3)])
+def test_displayed_q_k_v_mask_and_weights_recompute_the_model(at, cap, layer, head, query):
+    pick(at, layer, head, query)
+    assert not at.exception
+    q = z_of(at, "steps_q")[0]
+    K, V = z_of(at, "steps_K"), z_of(at, "steps_V")
+    mask_text = fig(at, "steps_mask")["data"][0]["text"][0]
+    mask = np.array([0.0 if cell == "0" else -np.inf for cell in mask_text])
+    weights = z_of(at, "steps_weights")[0]
+    pattern = np_softmax(K @ q / math.sqrt(q.shape[0]) + mask)
+    assert np.abs(pattern - cap.pattern[layer, head, query].numpy()).max() < 1e-6
+    assert np.abs(weights @ V - cap.z[layer, query, head].numpy()).max() < 1e-6
+    assert np.abs(weights - cap.pattern[layer, head, query].numpy()).max() < 1e-6
+    assert np.abs(z_of(at, "steps_z")[0] - cap.z[layer, query, head].numpy()).max() < 1e-6
+    assert np.abs(z_of(at, "steps_x")[0] - cap.resid_pre[layer, query].numpy()).max() == 0
+    assert np.abs(z_of(at, "steps_attn_out")[0] - cap.attn_out[layer, query].numpy()).max() < 1e-5
+    assert np.abs(z_of(at, "steps_resid_mid")[0] - cap.resid_mid[layer, query].numpy()).max() < 1e-5
+    assert len(at.latex) >= 8
+    top = int(np.argmax(K @ q))
+    assert f"s_{{{top}}} = \\frac{{{(K @ q)[top]:.4f}}}" in at.latex[2].value
+
+
+def test_tables_toggle_shows_the_same_numbers(at, cap):
+    assert len(at.dataframe) == 0
+    at.toggle(key="steps_tables").set_value(True).run()
+    assert not at.exception and len(at.dataframe) > 10
+    tables = [frame.value for frame in at.dataframe]  # in page order; a vector's table is one row named by its title
+    q_table = next(t for t in tables if t.index[0] == "q [32]")
+    assert np.array_equal(q_table.to_numpy()[0], cap.q[0, 1, 0].numpy())
+    mask_table = next(t for t in tables if t.index[0] == "M")
+    assert list(mask_table.to_numpy()[0]) == ["0"] * cap.n_tokens and mask_table.columns[2] == "2: animal"
+
+
+def test_scaling_toggle_and_temperature_change_the_weights(at, cap):
+    layer, head, query = 3, 1, 10
+    pick(at, layer, head, query)
+    dots = cap.k[layer, :, head].double().numpy() @ cap.q[layer, query, head].double().numpy()
+
+    def check(divisor: float) -> None:
+        assert not at.exception
+        expected = np_softmax(dots / divisor)
+        model = cap.pattern[layer, head, query].double().numpy()
+        shown = metrics(at)
+        entropy = -(expected * np.log2(expected)).sum()
+        assert shown["Entropy, this setting (bits)"] == pytest.approx(entropy, abs=1e-4)
+        assert shown["Largest weight, this setting"] == pytest.approx(expected.max(), abs=1e-4)
+        assert shown["Largest weight, model"] == pytest.approx(model.max(), abs=1e-4)
+        assert np.abs(bars(at, "steps_variant")[1] - expected).max() < 1e-5
+
+    check(math.sqrt(32))
+    at.toggle(key="steps_scale").set_value(False).run()
+    check(1.0)
+    assert metrics(at)["Largest weight, this setting"] > metrics(at)["Largest weight, model"]
+    at.slider(key="steps_temperature").set_value(2.0).run()
+    check(2.0)
+    at.toggle(key="steps_scale").set_value(True).run()
+    check(math.sqrt(32) * 2.0)
+    assert metrics(at)["Entropy, this setting (bits)"] > metrics(at)["Entropy, model (bits)"]
+    assert "\\sqrt{32} \\cdot 2" in at.latex[-1].value or any("\\sqrt{32} \\cdot 2" in x.value for x in at.latex)
+
+
+def test_hiding_a_token_reruns_the_model_under_that_mask(at, cap, minilm):
+    layer, head, query = 1, 4, 10
+    pick(at, layer, head, query)
+    at.multiselect(key="steps_hidden").set_value([2]).run()
+    assert not at.exception
+    mask = torch.ones(cap.n_tokens, cap.n_tokens, dtype=torch.bool)
+    mask[:, 2] = False
+    masked = minilm.run_with_capture(TEXT, attn_mask=mask)
+    before, after = bars(at, "steps_own_compare")
+    assert np.abs(before - cap.pattern[layer, head, query].numpy()).max() < 1e-6
+    assert after[2] == 0 and np.abs(after - masked.pattern[layer, head, query].numpy()).max() < 1e-6
+    a, b = cap.resid_post[-1].double().numpy(), masked.resid_post[-1].double().numpy()
+    cosine = (a * b).sum(-1) / np.linalg.norm(a, axis=-1) / np.linalg.norm(b, axis=-1)
+    assert np.abs(bars(at, "steps_cosine")[0] - cosine).max() < 1e-5
+    shown = metrics(at)
+    assert shown["Largest weight on a hidden key (all layers)"] == 0.0
+    assert shown["Lowest cosine similarity"] == pytest.approx(cosine.min(), abs=1e-4)
+    assert shown["Weight query 10 put there before"] == pytest.approx(float(cap.pattern[layer, head, query, 2]), abs=1e-4)
+
+    at.multiselect(key="steps_hidden").set_value(list(range(cap.n_tokens))).run()
+    assert not at.exception
+    assert "attend to no key" in at.error[0].value
+
+
+def test_padding_demo_shows_pad_keys_with_minus_infinity_and_zero_weight(at, minilm):
+    layer, head, query = 2, 5, 3
+    pick(at, layer, head, query)
+    at.text_input(key="steps_pad_other").set_value("Cats sleep.").run()
+    assert not at.exception
+    alone = minilm.run_with_capture("Cats sleep.")
+    n_real = alone.n_tokens
+    mask_text = fig(at, "steps_pad_mask")["data"][0]["text"][0]
+    assert mask_text == ["0"] * n_real + ["−∞"] * (16 - n_real)
+    assert fig(at, "steps_pad_mask")["data"][0]["x"][-1].startswith("[PAD]")
+    weights = z_of(at, "steps_pad_weights")[0]
+    assert (weights[n_real:] == 0).all()
+    assert np.abs(weights[:n_real] - alone.pattern[layer, head, query].numpy()).max() < 1e-5
+    padded_bars, alone_bars = bars(at, "steps_pad_compare")
+    assert np.abs(alone_bars - alone.pattern[layer, head, query].numpy()).max() < 1e-6
+    shown = metrics(at)
+    assert shown["Largest weight on a [PAD] key"] == 0.0 and shown["Max |Δ| of real weights vs unpadded"] < 1e-5
+
+    at.text_input(key="steps_pad_other").set_value("A lion did not walk over the road since he was so sleepy.").run()
+    assert not at.exception
+    assert "nothing is padded" in shown_text(at) or fig(at, "steps_pad_mask")
+
+
+def test_causal_mask_demo_renormalises_over_earlier_keys(at, cap):
+    layer, head, query = 4, 9, 6
+    pick(at, layer, head, query)
+    encoder, decoder = bars(at, "steps_causal_compare")
+    scores = cap.head_scores_raw(layer, head)[query].double().numpy()
+    assert np.abs(encoder - cap.pattern[layer, head, query].numpy()).max() < 1e-6
+    assert (decoder[query + 1 :] == 0).all()
+    assert np.abs(decoder[: query + 1] - np_softmax(scores[: query + 1])).max() < 1e-6
+    assert fig(at, "steps_causal_mask")["data"][0]["text"][0] == ["0"] * (query + 1) + ["−∞"] * (cap.n_tokens - query - 1)
+    future = float(cap.pattern[layer, head, query, query + 1 :].sum())
+    assert metrics(at)[f"Weight query {query} put on later tokens"] == pytest.approx(future, abs=1e-4)
+
+
+def test_all_heads_with_jensen_shannon_distances(at, cap):
+    layer, query = 3, 10
+    pick(at, layer, 0, query)
+    rows = cap.pattern[layer, :, query].double().numpy()  # [head, key_pos]
+    assert np.abs(z_of(at, "steps_heads") - rows).max() < 1e-6
+    shown = z_of(at, "steps_js")
+    for a, b in ((0, 1), (2, 11), (6, 7)):
+        m = (rows[a] + rows[b]) / 2
+        kl = lambda p: float((p[p > 0] * np.log2(p[p > 0] / m[p > 0])).sum())  # noqa: E731
+        assert shown[a, b] == pytest.approx(math.sqrt((kl(rows[a]) + kl(rows[b])) / 2), abs=1e-5)
+    assert (np.diag(shown) == 0).all() and np.allclose(shown, shown.T)
+
+
+def test_chinese_page_and_language_kept_from_the_explorer():
+    at = new_app().run()
+    at.selectbox(key="lang").set_value("zh").run()
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    assert at.title[0].value == "走进一个注意力头:逐步计算"
+    assert at.selectbox(key="steps_query").label == "查询 token"
+    assert {"七个步骤", "为什么除以 √d_k", "掩码", "该层的所有头", "因果掩码"} <= {tab.label for tab in at.tabs}
+    assert "键" in fig(at, "steps_weights")["data"][0]["hovertemplate"]
+    assert "本模型" in str(fig(at, "steps_growth")["layout"]["annotations"])
+    at.toggle(key="steps_scale").set_value(False).run()
+    at.multiselect(key="steps_hidden").set_value([1]).run()
+    assert not at.exception
+    assert "被屏蔽键上的最大权重(所有层)" in [m.label for m in at.metric]
+
+
+def test_blank_text_prompts_and_hostile_tokens_are_escaped(at):
+    at.text_area(key="steps_sentence").set_value("  ").run()
+    assert not at.exception and "Type a sentence" in shown_text(at)
+    at.text_area(key="steps_sentence").set_value("<img src=x onerror=alert(1)>").run()
+    assert not at.exception
+    spec = at.get_by_key("steps_weights").proto.spec + at.get_by_key("steps_heads").proto.spec
+    assert "<img" not in spec and "&lt;" in spec
+    assert "<" in at.selectbox(key="steps_query").options[1]  # widget labels are plain text
