@@ -165,7 +165,7 @@ with tab_steps:
     st.latex(r"\tilde s_j = s_j + M_{ij}, \qquad M_{ij} \in \{0, -\infty\}")
     st.caption(tr("steps_step4_text"))
     show(plots_steps.mask_strip(hs.allowed, tokens, f"M_{{{query}j}} [{n}]", lang), "steps_mask", mask_table(hs.allowed))
-    masked_text = [["" if ok else plots_steps.MINUS_INF for ok in hs.allowed.tolist()]]
+    masked_text = [[f"{v:.2f}" if ok else plots_steps.MINUS_INF for v, ok in zip(hs.scaled.tolist(), hs.allowed.tolist(), strict=True)]]
     strip(hs.scaled.masked_fill(~hs.allowed, float("nan")), f"s̃_j [{n}]", "steps_masked", by_token=True, cell_text=masked_text)
 
     st.subheader(tr("steps_step5"))
