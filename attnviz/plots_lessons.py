@@ -1,7 +1,8 @@
 """Plotly figures of the lessons. No model runs here, and no Streamlit.
 
 Every label that may hold user text (tokens, words, item titles) is HTML-escaped with
-``plots.token_labels`` before it reaches a figure. Titles arrive already translated.
+``plots.token_labels`` before it reaches a figure, and titles (translated, possibly
+holding a typed word) with ``html.escape``.
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ def matrix_heatmap(
         zmid=zmid,
         zmin=zmin,
         zmax=zmax,
-        colorbar={"title": colorbar_title},
+        colorbar={"title": html.escape(colorbar_title)},
         hovertemplate="%{y}, %{x}: %{z:.4f}<extra></extra>",
     )
     if annotate:
@@ -60,9 +61,9 @@ def matrix_heatmap(
     for axis, labels, n in ((fig.update_xaxes, col_labels, cols), (fig.update_yaxes, row_labels, rows)):
         if labels is not None:
             axis(tickmode="array", tickvals=list(range(n)), ticktext=token_labels(labels))
-    fig.update_xaxes(title=x_title, side="top", showgrid=False)
-    fig.update_yaxes(title=y_title, autorange="reversed", showgrid=False)
-    fig.update_layout(title=title, height=min(900, 220 + 24 * max(rows, 8)), margin={"t": 110})
+    fig.update_xaxes(title=html.escape(x_title), side="top", showgrid=False)
+    fig.update_yaxes(title=html.escape(y_title), autorange="reversed", showgrid=False)
+    fig.update_layout(title=html.escape(title), height=min(900, 220 + 24 * max(rows, 8)), margin={"t": 110})
     return fig
 
 
@@ -71,7 +72,7 @@ def bar_chart(labels: list[str], values, title: str = "", x_title: str = "", y_t
     heights = _numpy(values)
     colours = [HEAD_COLOURS[1] if i == highlight else HEAD_COLOURS[0] for i in range(len(heights))]
     fig = go.Figure(go.Bar(x=token_labels(labels), y=heights, marker_color=colours, hovertemplate="%{x}: %{y:.4f}<extra></extra>"))
-    fig.update_layout(title=title, xaxis_title=x_title, yaxis_title=y_title, height=360)
+    fig.update_layout(title=html.escape(title), xaxis_title=html.escape(x_title), yaxis_title=html.escape(y_title), height=360)
     return fig
 
 
@@ -88,6 +89,7 @@ def layer_head_map(values, title: str = "", layer_title: str = "", head_title: s
 def actual_vs_shared(actual, shared, title: str = "", x_title: str = "", y_title: str = "", hover: list[str] | None = None) -> go.Figure:
     """One point per head: x the actual value, y the value with a shared W, and the line y = x."""
     x, y = _numpy(actual).ravel(), _numpy(shared).ravel()
+    hover = None if hover is None else [html.escape(h) for h in hover]
     top = float(max(x.max(), y.max(), 1e-9))
     fig = go.Figure(
         [
@@ -95,7 +97,7 @@ def actual_vs_shared(actual, shared, title: str = "", x_title: str = "", y_title
             go.Scatter(x=[0, top], y=[0, top], mode="lines", line={"dash": "dot", "color": "grey"}, hoverinfo="skip", showlegend=False),
         ]
     )
-    fig.update_layout(title=title, xaxis_title=x_title, yaxis_title=y_title, height=420)
+    fig.update_layout(title=html.escape(title), xaxis_title=html.escape(x_title), yaxis_title=html.escape(y_title), height=420)
     return fig
 
 
@@ -109,9 +111,9 @@ def cost_loglog(series: dict[str, tuple[list[int], list[float]]], fits: dict[str
                 line={"color": HEAD_COLOURS[i % len(HEAD_COLOURS)]},
             )
         )  # fmt: skip
-    fig.update_xaxes(type="log", title=x_title)
-    fig.update_yaxes(type="log", title=y_title)
-    fig.update_layout(title=title, height=420)
+    fig.update_xaxes(type="log", title=html.escape(x_title))
+    fig.update_yaxes(type="log", title=html.escape(y_title))
+    fig.update_layout(title=html.escape(title), height=420)
     return fig
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 
 import numpy as np
 import pytest
@@ -11,6 +12,7 @@ import torch
 import torch.nn.functional as F
 
 from apptest_helpers import array, new_app, shown_text
+from attnviz.lessons.safe_text import escape_markdown
 
 TIRED = "The animal didn't cross the street because it was too tired."
 WIDE = "The animal didn't cross the street because it was too wide."
@@ -260,7 +262,7 @@ def test_cost_page_rejects_an_empty_range():
     at.selectbox(key="lesson8_n_min").set_value(64).run()
     at.selectbox(key="lesson8_n_max").set_value(8).run()
     at.button(key="lesson8_run").click().run()
-    assert not at.exception and "n_min ≤ n_max" in at.error[0].value
+    assert not at.exception and "64 … 8 is not allowed" in at.error[0].value
 
 
 def test_it_page_lists_flipping_heads_and_opens_one_in_the_explorer(minilm):
@@ -274,7 +276,7 @@ def test_it_page_lists_flipping_heads_and_opens_one_in_the_explorer(minilm):
     assert {(l, h) for l, h in zip(flipped["Layer"], flipped["Head"])} == {tuple(x) for x in np.argwhere(pref_a * pref_b < 0)}
     layer, head = int(flipped["Layer"].iloc[0]), int(flipped["Head"].iloc[0])
     answer = int(a.pattern[layer, head, it].argmax())
-    assert f"The model says: {a.tokens[answer]} ·{answer}" in reveal(at, 9, answer)
+    assert f"The model says: {escape_markdown(a.tokens[answer])} ·{answer}" in reveal(at, 9, answer)
     at.selectbox(key="lesson9_open_sentence").set_value(WIDE).run()
     at.button(key="lesson9_open").click().run()
     assert not at.exception
@@ -306,3 +308,38 @@ def test_lessons_in_chinese_keep_what_the_student_typed():
         assert not at.exception, page
         assert at.title[0].value.startswith("第 ") and "课" in at.title[0].value
         assert at.toggle(key="lesson_classroom").value and at.tabs[-1].label == "先预测,再揭晓"
+
+
+HOSTILE = ["<img src=x onerror=alert(1)>", "![x](http://example.com/a.png)", "$\\frac{1}{2}$"]
+# unescaped HTML in figures; unescaped Markdown (a tag, an image or link, a formula) in text
+RAW_HTML = re.compile(r"<img|<script")
+RAW_MARKDOWN = re.compile(r"(?<!\\)<img|(?<!\\)!\[|(?<!\\)\]\(http|(?<!\\)\$\\frac")
+
+
+def shown(at) -> tuple[str, str]:
+    """(the figures' JSON, the Markdown of the text elements and metric labels) on screen."""
+    figs = "\n".join(c.proto.spec for c in at.get("plotly_chart"))
+    return figs, "\n".join([shown_text(at), *(m.label for m in at.metric)])
+
+
+@pytest.mark.parametrize("hostile", HOSTILE)
+def test_typed_text_is_never_html_markdown_or_a_formula(hostile):
+    at = open_lesson("word_vectors")
+    at.text_input(key="lesson1_words").set_value(f"{hostile.replace(' ', '')} cat dog").run()
+    views = [shown(at)]
+    at.switch_page("pages/lessons/search.py").run()
+    at.text_area(key="lesson2_catalogue").set_value(f"{hostile} | 1 | 2\nLaptop | 900 | 4.5").run()
+    at.text_input(key="lesson2_query").set_value(hostile).run()
+    views.append(shown(at))
+    at.switch_page("pages/lessons/it_reference.py").run()
+    at.text_input(key="lesson9_key2").set_value(hostile).run()
+    assert at.error
+    views.append(shown(at))
+    at.switch_page("pages/lessons/soft_hard.py").run()
+    at.text_input(key="lesson3_sentence").set_value(f"it {hostile}").run()
+    views.append(shown(at))
+    assert not at.exception
+    for figs, text in views:
+        assert not RAW_HTML.search(figs)
+        assert not RAW_MARKDOWN.search(text), RAW_MARKDOWN.search(text)
+    assert any("&lt;" in figs or "](http" in figs or "frac" in figs for figs, _ in views)  # the text is shown, escaped

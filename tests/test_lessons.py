@@ -278,3 +278,12 @@ def test_question_rejects_an_answer_outside_the_options():
         Question("lesson1_q_prompt", ("a", "b"), 2, "lesson1_q_explain")
     q = Question("lesson1_q_prompt", ("a", "b"), 1, "lesson1_q_explain", params={"word": "x"})
     assert q.fingerprint != Question("lesson1_q_prompt", ("a", "b"), 0, "lesson1_q_explain", params={"word": "x"}).fingerprint
+
+
+def test_escape_markdown_escapes_every_markup_character():
+    from attnviz.lessons.safe_text import escape_markdown, escape_params
+
+    assert escape_markdown("![x](http://e.com/a.png)") == r"\!\[x\]\(http\://e\.com/a\.png\)"
+    assert escape_markdown("<b>$x$</b>") == r"\<b\>\$x\$\</b\>"
+    assert escape_markdown("laptop 14") == "laptop 14"
+    assert escape_params({"word": "*a*", "n": 3}) == {"word": r"\*a\*", "n": "3"}

@@ -13,7 +13,9 @@ import streamlit as st
 
 import attnviz
 from attnviz import ui
+from attnviz.i18n import t
 from attnviz.lessons.quiz import Question
+from attnviz.lessons.safe_text import escape_markdown, escape_params
 
 MODEL = "minilm"
 CLASSROOM_CSS = """<style>
@@ -26,6 +28,16 @@ CLASSROOM_CSS = """<style>
 [data-testid="stMetricValue"] {font-size: 3rem !important;}
 </style>"""
 tr = ui.tr
+
+
+def md(key: str, **params) -> str:
+    """``tr(key, **params)`` for Markdown: the params (user text, tokens) are escaped."""
+    return tr(key, **escape_params(params))
+
+
+def show_error(err: attnviz.AttnvizError) -> None:
+    """An attnviz error as ``st.error`` in the user's language, its params (user text) escaped."""
+    st.error(t(err.key, ui.lang(), **escape_params(err.params)))
 
 
 def kept(draw: Callable, key: str, default, *args, choices=None, **kwargs):
@@ -78,9 +90,13 @@ def sections(classroom: bool, parts: list[tuple[str, Callable[[], None]]]) -> No
 
 
 def model():
-    """The lessons' model (loaded once per process, shared read-only)."""
-    with st.spinner(tr("loading_model", name=MODEL)):
-        return ui.get_model(MODEL)
+    """The lessons' model (loaded once per process, shared read-only); stops the page after showing why it is missing."""
+    try:
+        with st.spinner(tr("loading_model", name=MODEL)):
+            return ui.get_model(MODEL)
+    except attnviz.AttnvizError as err:
+        show_error(err)
+        st.stop()
 
 
 @st.cache_resource(show_spinner=False)
@@ -94,7 +110,7 @@ def capture(text: str) -> attnviz.Capture | None:
     try:
         return ui.get_capture(MODEL, text)
     except attnviz.AttnvizError as err:
-        ui.show_error(err)
+        show_error(err)
         return None
 
 
@@ -114,7 +130,7 @@ def predict_then_reveal(question: Question | None, key: str) -> None:
     if question is None:
         st.info(tr("lesson_no_question"))
         return
-    st.markdown(tr(question.prompt, **question.params))
+    st.markdown(md(question.prompt, **question.params))
     labels = [tr(option) if question.translate else option for option in question.options]
     guess = st.selectbox(
         tr("lesson_your_prediction"), range(len(labels)), index=None, key=f"{key}_guess",
@@ -124,9 +140,9 @@ def predict_then_reveal(question: Question | None, key: str) -> None:
     if st.button(tr("lesson_reveal"), key=f"{key}_reveal", disabled=guess is None, type="primary"):
         st.session_state[revealed] = question.fingerprint
     if st.session_state.get(revealed) == question.fingerprint and guess is not None:
-        answer = labels[question.answer]
+        answer = escape_markdown(labels[question.answer])
         if guess == question.answer:
             st.success(tr("lesson_right", answer=answer))
         else:
             st.warning(tr("lesson_wrong", answer=answer))
-        st.markdown(tr(question.explanation, **question.explanation_params))
+        st.markdown(md(question.explanation, **question.explanation_params))

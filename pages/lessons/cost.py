@@ -44,7 +44,7 @@ def measure() -> None:
                 on_progress=lambda fraction, what: bar.progress(fraction, text=tr("lesson8_progress", what=what)),
             )  # fmt: skip
         except AttnvizError as err:
-            ui.show_error(err)
+            cr.show_error(err)
             return
         st.session_state[RESULT] = (result, d, cap_s)
     if RESULT not in st.session_state:

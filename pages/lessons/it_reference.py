@@ -24,18 +24,18 @@ if cap_a is None or cap_b is None:
 try:
     result = it.compare(cap_a, cap_b, model.tokenizer, query_word, (key_1, key_2))
 except AttnvizError as err:
-    ui.show_error(err)
+    cr.show_error(err)
     st.stop()
 
 
 def sentences() -> None:
-    st.markdown(tr("lesson9_sentences_text", query=query_word, key1=key_1, key2=key_2))
+    st.markdown(cr.md("lesson9_sentences_text", query=query_word, key1=key_1, key2=key_2))
     st.text("A: " + " ".join(cap_a.tokens))
     st.text("B: " + " ".join(cap_b.tokens))
 
 
 def every_head() -> None:
-    st.markdown(tr("lesson9_maps_text", query=query_word, key1=key_1, key2=key_2))
+    st.markdown(cr.md("lesson9_maps_text", query=query_word, key1=key_1, key2=key_2))
     col_left, col_right = st.columns(2)
     for col, pref, name in ((col_left, result.preference_a, "A"), (col_right, result.preference_b, "B")):
         fig = plots_lessons.layer_head_map(
@@ -47,7 +47,7 @@ def every_head() -> None:
 
 def flipped() -> None:
     n_heads = result.weights_a.shape[0] * result.weights_a.shape[1]
-    st.markdown(tr("lesson9_flipped_text", count=len(result.flipped), total=n_heads, query=query_word))
+    st.markdown(cr.md("lesson9_flipped_text", count=len(result.flipped), total=n_heads, query=query_word))
     if not result.flipped:
         return
     rows = pd.DataFrame(

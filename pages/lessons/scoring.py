@@ -72,7 +72,7 @@ def seq2seq() -> None:
     try:
         module = scoring.random_seq2seq(**{name: int(size) for name, size in sizes.items()}, seed=int(seed))
     except AttnvizError as err:
-        ui.show_error(err)
+        cr.show_error(err)
         return
     st.info(tr("lesson4_seq2seq_note", seed=int(seed)))
     steps = scoring.decoder_step(module)

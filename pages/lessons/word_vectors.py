@@ -21,7 +21,7 @@ for word in wv.split_words(text):
         ids.append(wv.word_ids(tokenizer, word))
         words.append(word)
     except AttnvizError as err:
-        ui.show_error(err)
+        cr.show_error(err)
 if not words:
     st.info(tr("lesson1_no_words"))
     st.stop()
@@ -47,7 +47,7 @@ def memory() -> None:
     try:
         enc, _ = model.tokenize(sentence)
     except AttnvizError as err:
-        ui.show_error(err)
+        cr.show_error(err)
         return
     n = enc["input_ids"].shape[1]
     sizes = wv.sentence_bytes(n, cfg.d_vocab, cfg.d_model)
@@ -74,7 +74,7 @@ def neighbours() -> None:
     i = words.index(word)
     found, sims = wv.nearest_neighbours(W_E, embedded[i], k, exclude=ids[i])
     tokens = tokenizer.convert_ids_to_tokens(found.tolist())
-    st.markdown(tr("lesson1_neighbours_text", word=word, d_vocab=f"{cfg.d_vocab:,}"))
+    st.markdown(cr.md("lesson1_neighbours_text", word=word, d_vocab=f"{cfg.d_vocab:,}"))
     table = pd.DataFrame({tr("lesson1_col_token"): tokens, tr("lesson1_col_id"): found.tolist(), tr("lesson1_col_cos"): sims.tolist()})
     st.dataframe(table, hide_index=True, key="lesson1_neighbours_table")
     fig = plots_lessons.bar_chart(tokens, sims, title=tr("lesson1_neighbours_title", word=word), y_title=tr("lesson1_col_cos"))
