@@ -16,6 +16,11 @@ import torch
 from attnviz.plots import HEAD_COLOURS, token_labels
 
 
+def _escape(text: str) -> str:
+    """HTML-escape &, < and > (plotly shows a named entity such as &quot; literally in titles)."""
+    return html.escape(text, quote=False)
+
+
 def _numpy(values) -> np.ndarray:
     return values.detach().float().cpu().numpy() if isinstance(values, torch.Tensor) else np.asarray(values, dtype=float)
 
@@ -52,7 +57,7 @@ def matrix_heatmap(
         zmid=zmid,
         zmin=zmin,
         zmax=zmax,
-        colorbar={"title": html.escape(colorbar_title)},
+        colorbar={"title": _escape(colorbar_title)},
         hovertemplate="%{y}, %{x}: %{z:.4f}<extra></extra>",
     )
     if annotate:
@@ -61,9 +66,9 @@ def matrix_heatmap(
     for axis, labels, n in ((fig.update_xaxes, col_labels, cols), (fig.update_yaxes, row_labels, rows)):
         if labels is not None:
             axis(tickmode="array", tickvals=list(range(n)), ticktext=token_labels(labels))
-    fig.update_xaxes(title=html.escape(x_title), side="top", showgrid=False)
-    fig.update_yaxes(title=html.escape(y_title), autorange="reversed", showgrid=False)
-    fig.update_layout(title=html.escape(title), height=min(900, 220 + 24 * max(rows, 8)), margin={"t": 110})
+    fig.update_xaxes(title=_escape(x_title), side="top", showgrid=False)
+    fig.update_yaxes(title=_escape(y_title), autorange="reversed", showgrid=False)
+    fig.update_layout(title=_escape(title), height=min(900, 220 + 24 * max(rows, 8)), margin={"t": 110})
     return fig
 
 
@@ -72,7 +77,7 @@ def bar_chart(labels: list[str], values, title: str = "", x_title: str = "", y_t
     heights = _numpy(values)
     colours = [HEAD_COLOURS[1] if i == highlight else HEAD_COLOURS[0] for i in range(len(heights))]
     fig = go.Figure(go.Bar(x=token_labels(labels), y=heights, marker_color=colours, hovertemplate="%{x}: %{y:.4f}<extra></extra>"))
-    fig.update_layout(title=html.escape(title), xaxis_title=html.escape(x_title), yaxis_title=html.escape(y_title), height=360)
+    fig.update_layout(title=_escape(title), xaxis_title=_escape(x_title), yaxis_title=_escape(y_title), height=360)
     return fig
 
 
@@ -89,7 +94,7 @@ def layer_head_map(values, title: str = "", layer_title: str = "", head_title: s
 def actual_vs_shared(actual, shared, title: str = "", x_title: str = "", y_title: str = "", hover: list[str] | None = None) -> go.Figure:
     """One point per head: x the actual value, y the value with a shared W, and the line y = x."""
     x, y = _numpy(actual).ravel(), _numpy(shared).ravel()
-    hover = None if hover is None else [html.escape(h) for h in hover]
+    hover = None if hover is None else [_escape(h) for h in hover]
     top = float(max(x.max(), y.max(), 1e-9))
     fig = go.Figure(
         [
@@ -97,7 +102,7 @@ def actual_vs_shared(actual, shared, title: str = "", x_title: str = "", y_title
             go.Scatter(x=[0, top], y=[0, top], mode="lines", line={"dash": "dot", "color": "grey"}, hoverinfo="skip", showlegend=False),
         ]
     )
-    fig.update_layout(title=html.escape(title), xaxis_title=html.escape(x_title), yaxis_title=html.escape(y_title), height=420)
+    fig.update_layout(title=_escape(title), xaxis_title=_escape(x_title), yaxis_title=_escape(y_title), height=420)
     return fig
 
 
@@ -107,13 +112,13 @@ def cost_loglog(series: dict[str, tuple[list[int], list[float]]], fits: dict[str
     for i, (name, (ns, values)) in enumerate(series.items()):
         fig.add_trace(
             go.Scatter(
-                x=ns, y=values, mode="lines+markers", name=f"{html.escape(name)} (p ≈ {fits[name]:.2f})",
+                x=ns, y=values, mode="lines+markers", name=f"{_escape(name)} (p ≈ {fits[name]:.2f})",
                 line={"color": HEAD_COLOURS[i % len(HEAD_COLOURS)]},
             )
         )  # fmt: skip
-    fig.update_xaxes(type="log", title=html.escape(x_title))
-    fig.update_yaxes(type="log", title=html.escape(y_title))
-    fig.update_layout(title=html.escape(title), height=420)
+    fig.update_xaxes(type="log", title=_escape(x_title))
+    fig.update_yaxes(type="log", title=_escape(y_title))
+    fig.update_layout(title=_escape(title), height=420)
     return fig
 
 
@@ -135,13 +140,13 @@ def transformer_diagram(labels: dict[str, str], encoder_title: str, decoder_titl
     for box, (col, row) in DIAGRAM_BOXES.items():
         x, y = x_of[col], row
         fig.add_shape(type="rect", x0=x - 0.8, x1=x + 0.8, y0=y - 0.35, y1=y + 0.35, fillcolor="#deebf7" if col == 0 else "#fee6ce", line={"color": "#555"})
-        fig.add_annotation(x=x, y=y, text=html.escape(labels[box]), showarrow=False)
+        fig.add_annotation(x=x, y=y, text=_escape(labels[box]), showarrow=False)
         if row:
             fig.add_annotation(x=x, y=y - 0.35, ax=x, ay=y - 0.65, xref="x", yref="y", axref="x", ayref="y", showarrow=True, arrowhead=2, text="")
     fig.add_annotation(x=1.2, y=3, ax=0.8, ay=5, xref="x", yref="y", axref="x", ayref="y", showarrow=True, arrowhead=2, arrowwidth=2, arrowcolor="#d62728", text="")
-    fig.add_annotation(x=1.0, y=4.2, text=html.escape(cross_label), showarrow=False, font={"color": "#d62728"})
+    fig.add_annotation(x=1.0, y=4.2, text=_escape(cross_label), showarrow=False, font={"color": "#d62728"})
     for col, text in ((0, encoder_title), (1, decoder_title)):
-        fig.add_annotation(x=x_of[col], y=6, text=f"<b>{html.escape(text)}</b>", showarrow=False)
+        fig.add_annotation(x=x_of[col], y=6, text=f"<b>{_escape(text)}</b>", showarrow=False)
     fig.update_xaxes(visible=False, range=[-1, 3])
     fig.update_yaxes(visible=False, range=[-0.6, 6.4])
     fig.update_layout(height=520, plot_bgcolor="white", margin={"t": 20, "b": 20}, showlegend=False)

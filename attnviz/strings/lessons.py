@@ -603,7 +603,7 @@ _LESSON9 = {
         "en": "Each cell is one head: its weight of \"{query}\" on \"{key1}\" minus its weight on \"{key2}\". Red prefers \"{key1}\", blue prefers \"{key2}\". Framed heads change their preference between the two sentences.",
         "zh": "每个格子是一个头:“{query}”分给“{key1}”的权重减去分给“{key2}”的权重。红色偏向“{key1}”,蓝色偏向“{key2}”。带边框的头在两个句子之间改变了偏好。",
     },
-    "lesson9_map_title": {"en": "Sentence {sentence}: weight on \"{key1}\" − weight on \"{key2}\"", "zh": "句子 {sentence}:对“{key1}”的权重 − 对“{key2}”的权重"},
+    "lesson9_map_title": {"en": "Sentence {sentence}: {key1} − {key2}", "zh": "句子 {sentence}:{key1} − {key2}"},
     "lesson9_sec_flipped": {"en": "Heads that flip", "zh": "改变偏好的头"},
     "lesson9_flipped_text": {
         "en": "**{count} of {total}** heads prefer a different candidate for \"{query}\" in the two sentences (largest change first). Open one in the Explorer to see its whole pattern.",
