@@ -22,6 +22,7 @@ CELL_CENTRE_JS = """([i, j]) => {
 
 HEAD_MAP_CENTRE_JS = """([layer, head]) => {
   const gd = document.querySelector('[data-testid="stPlotlyChart"] .js-plotly-plot');
+  gd.scrollIntoView({block: 'center'});
   const trace = gd._fullData.find(t => t.type === 'scatter' && t.customdata);
   const k = trace.customdata.findIndex(c => c[0] === layer && c[1] === head);
   const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis, box = gd.getBoundingClientRect();

@@ -1,0 +1,19 @@
+"""A small run of the load test (benchmarks/load_test.py): sessions typing at once see only their own tokens."""
+
+from __future__ import annotations
+
+import sys
+
+from harness import REPO
+
+sys.path.insert(0, str(REPO / "benchmarks"))
+
+from load_test import run_sessions, sentence_for  # noqa: E402
+
+
+def test_three_sessions_typing_at_once_each_see_only_their_own_tokens(app_server, browser, tokens_of):
+    assert len({tuple(tokens_of(sentence_for(i))) for i in range(20)}) == 20  # the sentences differ
+    result = run_sessions(browser, app_server, 3, tokens_of)
+    assert result["own_tokens_everywhere"], result["mismatches"]
+    assert 0 < result["typing_to_heatmap_ms"]["p50"] <= result["typing_to_heatmap_ms"]["p95"] < 60_000
+    assert result["peak_rss_bytes"] > 100 * 2**20  # the server with the model loaded
