@@ -149,6 +149,16 @@ def test_soft_hard_local_general_page(minilm):
     assert "The model says" in reveal(at, 3, bucket) and at.success
 
 
+def test_a_shorter_sentence_shrinks_the_sliders_without_an_error(minilm):
+    at = open_lesson("soft_hard")
+    at.slider(key="lesson3_radius").set_value(12).run()
+    at.slider(key="lesson3_k").set_value(5).run()
+    at.text_input(key="lesson3_sentence").set_value("It.").run()
+    assert not at.exception
+    n = len(minilm.tokenizer("It.")["input_ids"])
+    assert n == 4 and at.slider(key="lesson3_radius").value == n - 1 and at.slider(key="lesson3_k").value == n
+
+
 def test_scoring_page(minilm):
     at = open_lesson("scoring")
     at.selectbox(key="lesson4_layer").set_value(3).run()

@@ -46,13 +46,18 @@ def kept(draw: Callable, key: str, default, *args, choices=None, **kwargs):
     Streamlit forgets a widget's value on pages where it is not drawn; the value is kept in
     the session's kept state and given back before the widget is drawn again. For a widget
     with ``choices`` (a selectbox or radio) a kept value that is no longer a choice gives way
-    to ``default``.
+    to ``default``; a number is clamped into ``min_value`` … ``max_value``.
     """
     store = st.session_state[ui.KEPT]
     # A widget's identity includes its page: a value left under the same key by another
     # page's widget is handed over explicitly, or the new widget would start from its default.
     value = st.session_state[key] if key in st.session_state else store.get(key, default)
-    st.session_state[key] = default if choices is not None and value not in choices else value
+    if choices is not None and value not in choices:
+        value = default
+    low, high = kwargs.get("min_value"), kwargs.get("max_value")
+    if isinstance(value, (int, float)) and low is not None and high is not None:
+        value = min(max(value, low), high)  # a slider's range can shrink with the sentence
+    st.session_state[key] = value
     if choices is not None:
         args = (*args, choices)
     value = draw(*args, key=key, **kwargs)

@@ -47,13 +47,12 @@ def without_positions() -> None:
     shuffled_tokens = [tokens[i] for i in order.tolist()]
     st.text(tr("lesson6_original") + ": " + " ".join(tokens))
     st.text(tr("lesson6_shuffled") + ": " + " ".join(shuffled_tokens))
-    errors = {}
-    for with_positions in (False, True):
-        original = pe.layer0_pattern(model, ids, types, head, with_positions)
-        shuffled = pe.layer0_pattern(model, ids[order], types[order], head, with_positions)
-        errors[with_positions] = pe.permutation_error(original, shuffled, order)
-        if not with_positions:
-            maps = (original, shuffled)
+    patterns = {  # (original, shuffled) weights of layer 0, without and with the position vectors
+        with_positions: (pe.layer0_pattern(model, ids, types, head, with_positions), pe.layer0_pattern(model, ids[order], types[order], head, with_positions))
+        for with_positions in (False, True)
+    }
+    errors = {with_positions: pe.permutation_error(*maps, order) for with_positions, maps in patterns.items()}
+    maps = patterns[False]
     st.latex(r"A' = P\,A\,P^\top \quad\Longleftrightarrow\quad A'_{ij} = A_{\pi(i)\,\pi(j)}")
     col_without, col_with = st.columns(2)
     col_without.metric(tr("lesson6_error_without"), f"{errors[False]:.1e}")
