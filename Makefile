@@ -33,8 +33,8 @@ run: $(RUNTIME)
 test: $(TESTDEPS)
 	$(PY) -m pytest
 
-bench: $(RUNTIME)
-	$(PY) benchmarks/bench_capture.py --json benchmarks/capture.json
+bench: $(TESTDEPS)
+	$(PY) benchmarks/run_all.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache
