@@ -12,6 +12,11 @@ pages = {
         st.Page("pages/explorer.py", title=tr("page_explorer"), icon="🔎", url_path="explorer", default=True),
         st.Page("pages/step_by_step.py", title=tr("steps_page"), icon="🧮", url_path="step_by_step"),
     ],
+    tr("dec_section"): [
+        st.Page("pages/next_token.py", title=tr("dec_nav_next"), icon="🔮", url_path="next_token"),
+        st.Page("pages/generation.py", title=tr("dec_nav_generation"), icon="⏭️", url_path="generation"),
+        st.Page("pages/rope_gqa.py", title=tr("dec_nav_rope_gqa"), icon="🌀", url_path="rope_gqa"),
+    ],
     tr("lesson_section"): [
         st.Page("pages/lessons/word_vectors.py", title=tr("lesson1_nav"), icon="🔤", url_path="lesson_word_vectors"),
         st.Page("pages/lessons/search.py", title=tr("lesson2_nav"), icon="🛒", url_path="lesson_search"),

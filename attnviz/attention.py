@@ -64,7 +64,7 @@ def apply_mask(
     """
     if attn_mask is None:
         return scores
-    return scores.masked_fill(~attn_mask[:, None], torch.finfo(scores.dtype).min)
+    return torch.where(attn_mask[:, None], scores, torch.finfo(scores.dtype).min)  # one pass, a new tensor
 
 
 def softmax_pattern(
@@ -144,15 +144,20 @@ def apply_rope(
     x: Float[torch.Tensor, "batch pos head d_head"],
     cos: Float[torch.Tensor, "pos d_head"],
     sin: Float[torch.Tensor, "pos d_head"],
+    out: torch.Tensor | None = None,
 ) -> Float[torch.Tensor, "batch pos head d_head"]:
     """Rotate each dimension pair (i, i + d_head/2) of x at position m by the angle m·θ_i.
 
     (x_i, x_j) -> (x_i cos − x_j sin, x_j cos + x_i sin), Su et al. 2021, Eq. 34. After the
     rotation, q_m·k_n depends on the positions only through m − n.
+
+    Args:
+        out: optional contiguous tensor of x's shape to write into.
     """
     half = x.shape[-1] // 2
     rotated = torch.cat([-x[..., half:], x[..., :half]], dim=-1)  # [batch, pos, head, d_head]
-    return x * cos[:, None] + rotated * sin[:, None]
+    result = torch.mul(x, cos[:, None], out=out)
+    return result.addcmul_(rotated, sin[:, None])
 
 
 def padding_attn_mask(

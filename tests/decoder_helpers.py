@@ -101,3 +101,13 @@ def hf_run(hf, token_ids: torch.Tensor):
 def relative_error(ours: torch.Tensor, theirs: torch.Tensor) -> float:
     """max |ours − theirs| / max |theirs|."""
     return float((ours - theirs).abs().max() / theirs.abs().max())
+
+
+def hf_greedy(hf, prompt_ids: list[int], n_new: int) -> list[int]:
+    """Hugging Face's greedy ``generate``: the ``n_new`` ids after ``prompt_ids``."""
+    with torch.no_grad():
+        out = hf.generate(
+            torch.tensor([prompt_ids]), max_new_tokens=n_new, min_new_tokens=n_new, do_sample=False,
+            attention_mask=torch.ones(1, len(prompt_ids), dtype=torch.long), pad_token_id=0,
+        )  # fmt: skip
+    return out[0, len(prompt_ids) :].tolist()

@@ -1,0 +1,90 @@
+"""Generation, step by step: append one token at a time (greedy or seeded sampling) and watch the newest token's attention."""
+
+import html
+
+import streamlit as st
+
+import attnviz
+from attnviz import decoding, plots_decoder, ui
+from attnviz.errors import AttnvizError
+from attnviz.lessons.safe_text import escape_markdown
+from pages.lessons.classroom import kept
+
+ui.language_switch()
+tr = ui.tr
+st.title(tr("dec_gen_title"))
+st.markdown(tr("dec_gen_intro"))
+
+model_name = kept(st.selectbox, "dec_model", ui.DECODERS[0], tr("dec_model_label"), choices=ui.DECODERS, format_func=lambda n: attnviz.REGISTRY[n].label)
+prompt = kept(st.text_area, "dec_prompt", ui.DEFAULT_PROMPT, tr("dec_prompt"), height=80)
+strategy_labels = {"greedy": tr("dec_strategy_greedy"), "sample": tr("dec_strategy_sample")}
+col_s, col_t, col_k, col_seed = st.columns([2, 1, 1, 1])
+strategy = kept(col_s.radio, "dec_strategy", "greedy", tr("dec_strategy"), choices=tuple(strategy_labels), format_func=strategy_labels.get)
+sampling = strategy == "sample"
+temperature = kept(col_t.slider, "dec_gen_temperature", 1.0, tr("dec_temperature"), min_value=0.1, max_value=3.0, step=0.05, disabled=not sampling)
+k = kept(col_k.slider, "dec_gen_top_k", 50, tr("dec_top_k"), min_value=1, max_value=200, disabled=not sampling)
+seed = int(kept(col_seed.number_input, "dec_seed", 0, tr("dec_seed"), min_value=0, max_value=2**31 - 1, step=1, disabled=not sampling))
+if not prompt.strip():
+    st.info(tr("dec_empty_prompt"))
+    st.stop()
+try:
+    prompt_cap = ui.get_capture(model_name, prompt)
+    model = ui.get_model(model_name)
+except AttnvizError as err:
+    ui.show_error(err)
+    st.stop()
+
+# The generated tokens live in the session; new settings start over. Stepping back keeps
+# them, so stepping forward again shows the same tokens without choosing again.
+settings = (model_name, prompt, strategy, temperature, k, seed) if sampling else (model_name, prompt, strategy)
+state = st.session_state.setdefault("dec_gen", {})
+if state.get("settings") != settings:
+    state.update(settings=settings, chosen=[], step=0)
+prompt_ids = tuple(prompt_cap.token_ids.tolist())
+
+
+def capture_of(step: int) -> attnviz.Capture:
+    """The capture after ``step`` generated tokens (each step's capture is cached)."""
+    return prompt_cap if step == 0 else ui.get_token_capture(model_name, prompt_ids + tuple(state["chosen"][:step]))
+
+
+def move(delta: int) -> None:
+    state["step"] = max(0, state["step"] + delta)
+
+
+def restart() -> None:
+    state.update(chosen=[], step=0)
+
+
+at_limit = len(prompt_ids) + state["step"] >= model.max_tokens
+col_back, col_forward, col_restart = st.columns(3)
+col_back.button(tr("dec_step_back"), key="dec_back", on_click=move, args=(-1,), disabled=state["step"] == 0, use_container_width=True)
+col_forward.button(tr("dec_step_forward"), key="dec_forward", on_click=move, args=(1,), disabled=at_limit, type="primary", use_container_width=True)
+col_restart.button(tr("dec_restart"), key="dec_restart", on_click=restart, disabled=not state["chosen"], use_container_width=True)
+
+try:
+    while len(state["chosen"]) < state["step"]:  # choose the tokens not chosen yet, each from the capture before it
+        i = len(state["chosen"])
+        state["chosen"].append(decoding.choose_next(capture_of(i).logits[-1], strategy, temperature, k, seed, i))
+    step = state["step"]
+    cap = capture_of(step)
+except AttnvizError as err:
+    ui.show_error(err)
+    st.stop()
+
+if step == 0:
+    st.info(tr("dec_gen_step0", n=len(prompt_ids)))
+else:
+    probs = decoding.next_token_probs(capture_of(step - 1).logits[-1], temperature if sampling else 1.0)
+    p = float(probs[state["chosen"][step - 1]])
+    st.success(tr("dec_gen_step", step=step, token=escape_markdown(cap.tokens[-1]), p=f"{p:.4f}"))
+if at_limit:
+    st.warning(tr("dec_gen_limit", max=model.max_tokens))
+st.caption(tr("dec_gen_text"))
+st.text(model.tokenizer.decode(cap.token_ids.tolist()))
+
+mean_label = tr("dec_heads_mean")
+head = kept(st.selectbox, "dec_head", None, tr("head"), choices=[None, *range(cap.n_heads)], format_func=lambda h: mean_label if h is None else str(h))
+rows = decoding.newest_token_rows(cap, head)
+title = tr("dec_rows_title", token=html.escape(cap.tokens[-1])) + (f" — {mean_label}" if head is None else f" — {tr('head')} {head}")
+st.plotly_chart(plots_decoder.newest_token_rows(rows, cap.tokens, title, ui.lang()), key="dec_rows_chart")

@@ -1,0 +1,51 @@
+"""Next token: the decoder's top-k next tokens with probabilities; temperature and k change the view, not the run."""
+
+import html
+
+import streamlit as st
+
+import attnviz
+from attnviz import decoding, plots_decoder, ui
+from attnviz.errors import AttnvizError
+from attnviz.lessons.safe_text import escape_markdown
+from pages.lessons.classroom import kept
+
+ui.language_switch()
+tr = ui.tr
+st.title(tr("dec_next_title"))
+
+model_name = kept(st.selectbox, "dec_model", ui.DECODERS[0], tr("dec_model_label"), choices=ui.DECODERS, format_func=lambda n: attnviz.REGISTRY[n].label)
+prompt = kept(st.text_area, "dec_prompt", ui.DEFAULT_PROMPT, tr("dec_prompt"), height=80)
+if not prompt.strip():
+    st.info(tr("dec_empty_prompt"))
+    st.stop()
+try:
+    cap = ui.get_capture(model_name, prompt)
+    model = ui.get_model(model_name)
+except AttnvizError as err:
+    ui.show_error(err)
+    st.stop()
+st.markdown(tr("dec_next_intro", vocab=f"{model.config.d_vocab:,}"))
+if cap.n_truncated:
+    st.warning(tr("truncated_warning", max=cap.n_tokens, dropped=cap.n_truncated))
+
+if st.session_state.get("dec_position_of") != (model_name, prompt):  # a new prompt: predict after its last token
+    st.session_state["dec_position_of"] = (model_name, prompt)
+    st.session_state.pop("dec_position", None)
+    st.session_state[ui.KEPT].pop("dec_position", None)
+col_t, col_k, col_pos = st.columns(3)
+temperature = kept(col_t.slider, "dec_temperature", 1.0, tr("dec_temperature"), min_value=0.1, max_value=3.0, step=0.05, help=tr("dec_temperature_help"))
+k = kept(col_k.slider, "dec_top_k", 10, tr("dec_top_k"), min_value=1, max_value=50)
+labels = [f"{i}: {tok}" for i, tok in enumerate(cap.tokens)]
+position = kept(col_pos.selectbox, "dec_position", cap.n_tokens - 1, tr("dec_predict_after"), choices=range(cap.n_tokens), format_func=labels.__getitem__)
+
+probs = decoding.next_token_probs(cap.logits[position], temperature)
+ids, top = decoding.top_k(probs, k)
+title = tr("dec_bars_title", token=html.escape(cap.tokens[position]), pos=position, k=k, vocab=f"{len(probs):,}", temperature=f"{temperature:g}")
+st.plotly_chart(plots_decoder.next_token_bars(model.token_strings(ids.tolist()), top, title, ui.lang()), key="dec_next_chart")
+st.latex(r"p(w) = \frac{e^{z_w / T}}{\sum_{v} e^{z_v / T}}")
+st.caption(tr("dec_mass", k=k, mass=f"{float(top.sum()):.1%}", total=f"{float(probs.sum()):.4f}"))
+if position + 1 < cap.n_tokens:
+    actual = int(cap.token_ids[position + 1])
+    rank = int((probs > probs[actual]).sum()) + 1
+    st.caption(tr("dec_actual_next", token=escape_markdown(cap.tokens[position + 1]), p=f"{float(probs[actual]):.4f}", rank=rank))

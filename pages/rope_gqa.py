@@ -1,0 +1,65 @@
+"""RoPE and grouped-query attention: rotation angles, q·k before and after rotation, heads sharing keys and values."""
+
+import streamlit as st
+
+import attnviz
+from attnviz import gqa, plots_decoder, ui
+from attnviz.attention import rope_angles
+from attnviz.errors import AttnvizError
+from pages.lessons.classroom import kept
+
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def similarity_by_layer(model_name: str, prompt: str, _cap: attnviz.Capture) -> list[tuple[float, float]]:
+    """Within-group and across-group similarity of every layer (computed once per capture)."""
+    return [gqa.within_and_across(gqa.pattern_similarity(_cap.pattern[l]), _cap.kv_heads) for l in range(_cap.n_layers)]
+
+
+ui.language_switch()
+tr = ui.tr
+lang = ui.lang()
+st.title(tr("dec_rope_title"))
+
+model_name = kept(st.selectbox, "dec_model", ui.DECODERS[0], tr("dec_model_label"), choices=ui.DECODERS, format_func=lambda n: attnviz.REGISTRY[n].label)
+prompt = kept(st.text_area, "dec_prompt", ui.DEFAULT_PROMPT, tr("dec_prompt"), height=80)
+if not prompt.strip():
+    st.info(tr("dec_empty_prompt"))
+    st.stop()
+try:
+    cap = ui.get_capture(model_name, prompt)
+    cfg = ui.get_model(model_name).config
+except AttnvizError as err:
+    ui.show_error(err)
+    st.stop()
+if cap.n_truncated:
+    st.warning(tr("truncated_warning", max=cap.n_tokens, dropped=cap.n_truncated))
+col_layer, col_head = st.columns(2)
+layer = kept(col_layer.selectbox, "dec_rope_layer", 0, tr("layer"), choices=range(cap.n_layers))
+head = kept(col_head.selectbox, "dec_rope_head", 0, tr("head"), choices=range(cap.n_heads))
+
+st.header(tr("dec_rope_header"), divider="gray")
+st.markdown(tr("dec_rope_intro", pairs=cfg.d_head // 2, theta=f"{cfg.rope_theta:g}", d_head=cfg.d_head))
+angles = rope_angles(cap.n_tokens, cfg.d_head, cfg.rope_theta)
+st.plotly_chart(plots_decoder.rope_angles(angles, cap.tokens, tr("dec_angles_title"), lang), key="dec_angles_chart")
+st.caption(tr("dec_rope_compare", layer=layer, head=head))
+before, after = cap.head_scores_pre_rope(layer, head), cap.head_scores_raw(layer, head)
+allowed = cap.attn_mask
+half = float(max(before[allowed].abs().max(), after[allowed].abs().max()))
+col_before, col_after = st.columns(2)
+col_before.plotly_chart(plots_decoder.score_heatmap(before, cap.tokens, allowed, tr("dec_before_rope"), lang, zmax=half), key="dec_before_chart")
+col_after.plotly_chart(plots_decoder.score_heatmap(after, cap.tokens, allowed, tr("dec_after_rope"), lang, zmax=half), key="dec_after_chart")
+
+st.header(tr("dec_gqa_header"), divider="gray")
+if cap.n_kv_heads == cap.n_heads:
+    st.info(tr("dec_no_gqa"))
+    st.stop()
+st.markdown(tr("dec_gqa_intro", heads=cap.n_heads, kv=cap.n_kv_heads, group=cap.n_heads // cap.n_kv_heads))
+st.plotly_chart(plots_decoder.gqa_groups(cap.kv_heads, lang), key="dec_groups_chart")
+similarity = gqa.pattern_similarity(cap.pattern[layer])
+within, across = gqa.within_and_across(similarity, cap.kv_heads)
+st.plotly_chart(plots_decoder.similarity_heatmap(similarity, cap.kv_heads, tr("dec_similarity_title", layer=layer), lang), key="dec_similarity_chart")
+st.caption(tr("dec_similarity_help"))
+st.markdown(tr("dec_within_summary", layer=layer, within=f"{within:.3f}", across=f"{across:.3f}"))
+per_layer = similarity_by_layer(model_name, prompt, cap)
+st.plotly_chart(plots_decoder.within_across_lines([w for w, _ in per_layer], [a for _, a in per_layer], lang), key="dec_within_chart")

@@ -1,0 +1,168 @@
+"""The one-time GGUF -> cache conversion: same weights as Hugging Face's dequantisation, atomic, redone when interrupted."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+
+import pytest
+import torch
+
+import attnviz
+from attnviz.loading import gguf_cache
+from attnviz.loading.native import NATIVE_CONFIG, read_native_config
+from attnviz.registry import gguf_source
+from decoder_helpers import hf_run, relative_error, tiny_llama_pair
+
+SAMPLES = ["The capital of France is", "  two spaces, a tab\tand a newline\n", "中文 and émojis 🙂", "<|im_start|>user\nHi<|im_end|>"]
+
+
+@pytest.fixture(scope="module")
+def fresh(tmp_path_factory):
+    """The bundled GGUF converted right here, into an empty cache directory."""
+    root = tmp_path_factory.mktemp("cache")
+    old = os.environ.get("ATTNVIZ_CACHE")
+    os.environ["ATTNVIZ_CACHE"] = str(root)
+    try:
+        stages = []
+        folder = gguf_cache.converted_folder(gguf_source("smollm2"), lambda fraction, stage: stages.append((fraction, stage)))
+    finally:
+        os.environ.pop("ATTNVIZ_CACHE") if old is None else os.environ.__setitem__("ATTNVIZ_CACHE", old)
+    return folder, stages
+
+
+def test_conversion_reports_progress_to_the_end(fresh):
+    folder, stages = fresh
+    fractions = [f for f, _ in stages]
+    assert fractions == sorted(fractions) and fractions[-1] == 1.0 and stages[-1][1] == "done"
+    assert {"config", "tokenizer", "weights", "write"} <= {s for _, s in stages}
+    assert gguf_cache.is_complete(folder) and not list(folder.parent.glob(".partial-*"))
+
+
+def test_converted_weights_are_hf_dequantised_weights(fresh, smollm2_hf):
+    from safetensors.torch import load_file
+
+    from attnviz.loading.llama import convert_llama
+
+    folder, _ = fresh
+    cfg = read_native_config(folder, "smollm2")
+    ours = load_file(folder / "model.safetensors")
+    expected = convert_llama(smollm2_hf.state_dict(), cfg)
+    assert set(ours) == set(expected)
+    assert all(torch.equal(ours[key], expected[key]) for key in expected), [k for k in expected if not torch.equal(ours[k], expected[k])][:3]
+
+
+def test_converted_tokenizer_tokenizes_like_the_gguf_one(fresh):
+    from transformers import AutoTokenizer
+
+    folder, _ = fresh
+    source = gguf_source("smollm2")
+    reference = AutoTokenizer.from_pretrained(source.parent, gguf_file=source.name)
+    cached = AutoTokenizer.from_pretrained(folder)
+    for text in SAMPLES:
+        assert cached(text)["input_ids"] == reference(text)["input_ids"]
+    assert cached("Hello")["input_ids"] == [19556]  # no BOS is added
+
+
+def test_the_user_cache_is_loaded_without_converting_again(smollm2, monkeypatch):
+    monkeypatch.setattr(gguf_cache, "read_gguf", lambda *a: pytest.fail("converted again"))
+    start = time.perf_counter()
+    model = attnviz.load_model("smollm2", device="cpu")
+    assert time.perf_counter() - start < 20  # about 0.5 s on an idle machine; loose for a busy one
+    assert model.config == smollm2.config
+
+
+def test_unpermute_undoes_llama_cpp_row_order():
+    """llama.cpp's converter moves each rotary pair (i, i + d/2) next to each other; we move them back."""
+    n_heads, d_head, d_model = 3, 8, 5
+    w = torch.arange(n_heads * d_head * d_model, dtype=torch.float32).reshape(n_heads * d_head, d_model)
+    llama_cpp = w.reshape(n_heads, 2, d_head // 2, d_model).swapaxes(1, 2).reshape(w.shape)
+    assert torch.equal(gguf_cache.unpermute_rotary_rows(llama_cpp, n_heads), w)
+    assert torch.equal(llama_cpp[1], w[d_head // 2])  # row 1 of head 0 was the second half's first row
+
+
+def test_gguf_names_map_to_hf_names_strictly():
+    assert gguf_cache.hf_name("blk.12.attn_q.weight") == "model.layers.12.self_attn.q_proj.weight"
+    assert gguf_cache.hf_name("blk.0.ffn_norm.weight") == "model.layers.0.post_attention_layernorm.weight"
+    assert gguf_cache.hf_name("token_embd.weight") == "model.embed_tokens.weight"
+    with pytest.raises(attnviz.WeightsMismatchError, match="rope_freqs"):
+        gguf_cache.hf_name("rope_freqs.weight")
+
+
+# ---- atomicity, with a tiny model standing in for the GGUF reading ----------------------
+
+
+@pytest.fixture
+def tiny_source(tmp_path, monkeypatch):
+    """A fake GGUF file whose "reading" gives a tiny random Llama; the cache in a temporary folder."""
+    hf, ours = tiny_llama_pair(6)
+    source = tmp_path / "tiny.gguf"
+    source.write_bytes(b"GGUF stand-in")
+    monkeypatch.setenv("ATTNVIZ_CACHE", str(tmp_path / "cache"))
+    calls = []
+
+    def read(path, report):
+        calls.append(path)
+        report(0.5, "weights")
+        return hf.config, ours.tokenizer, hf.state_dict()
+
+    monkeypatch.setattr(gguf_cache, "read_gguf", read)
+    return source, hf, calls
+
+
+def test_an_interrupted_conversion_leaves_nothing_usable_and_is_redone(tiny_source, monkeypatch):
+    source, hf, calls = tiny_source
+    folder = gguf_cache.cache_folder(source)
+    real_write = gguf_cache.write_native
+
+    def killed(partial, cfg, state):  # dies after writing half of the weights file
+        (partial / "model.safetensors").write_bytes(b"\0" * 1000)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(gguf_cache, "write_native", killed)
+    with pytest.raises(KeyboardInterrupt):
+        gguf_cache.converted_folder(source, lambda *a: None)
+    assert not folder.exists() and not gguf_cache.is_complete(folder)
+    assert not list(folder.parent.glob(".partial-*"))
+
+    monkeypatch.setattr(gguf_cache, "write_native", real_write)
+    assert gguf_cache.converted_folder(source, lambda *a: None) == folder and gguf_cache.is_complete(folder)
+    model = attnviz.load_model(folder, device="cpu")
+    cap = model.run_with_capture("The animal didn't cross the street.")
+    pattern, logits, _ = hf_run(hf, cap.token_ids)
+    assert (cap.pattern - pattern).abs().max() <= 1e-5 and relative_error(cap.logits, logits) <= 1e-4
+    gguf_cache.converted_folder(source, lambda *a: None)
+    assert len(calls) == 2  # the finished cache is used as it is
+
+
+def test_leftovers_of_a_killed_process_are_removed_and_a_broken_cache_redone(tiny_source):
+    source, _, calls = tiny_source
+    folder = gguf_cache.cache_folder(source)
+    folder.mkdir(parents=True)
+    (folder / "model.safetensors").write_bytes(b"half")  # a folder without a manifest is never used
+    dead = folder.parent / f".partial-{folder.name}-999999999-x1"
+    dead.mkdir()
+    (dead / "model.safetensors").write_bytes(b"half")
+    alive = folder.parent / f".partial-{folder.name}-{os.getpid()}-x2"  # another conversion still running
+    alive.mkdir()
+    gguf_cache.converted_folder(source, lambda *a: None)
+    assert gguf_cache.is_complete(folder) and not dead.exists() and alive.exists()
+    assert len(calls) == 1
+
+    manifest = json.loads((folder / gguf_cache.MANIFEST).read_text())
+    assert NATIVE_CONFIG in manifest["files"]
+    with open(folder / "model.safetensors", "r+b") as weights:  # a truncated weights file
+        weights.truncate(100)
+    assert not gguf_cache.is_complete(folder)
+    gguf_cache.converted_folder(source, lambda *a: None)
+    assert gguf_cache.is_complete(folder) and len(calls) == 2
+
+
+def test_cache_root_is_the_user_cache_dir_unless_overridden(monkeypatch, tmp_path):
+    import platformdirs
+
+    monkeypatch.delenv("ATTNVIZ_CACHE", raising=False)
+    assert gguf_cache.cache_root() == gguf_cache.Path(platformdirs.user_cache_dir("attnviz"))
+    monkeypatch.setenv("ATTNVIZ_CACHE", str(tmp_path))
+    assert gguf_cache.cache_root() == tmp_path

@@ -1,0 +1,47 @@
+"""Generation stepping: greedy choices equal Hugging Face's greedy ``generate``; seeded sampling repeats exactly."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from attnviz import decoding
+from decoder_helpers import hf_greedy, tiny_gpt2_pair, tiny_llama_pair
+
+
+@pytest.mark.parametrize("make", [tiny_llama_pair, tiny_gpt2_pair], ids=["llama", "gpt2"])
+def test_greedy_steps_equal_hf_generate_on_tiny_models(make):
+    hf, ours = make(4)
+    prompt = ours.tokenizer("The animal didn't cross")["input_ids"]
+    chosen = decoding.generate(ours.run_tokens_with_capture, prompt, 8)
+    assert chosen == hf_greedy(hf, prompt, 8)
+
+
+def test_sampling_with_a_seed_repeats_and_another_seed_differs():
+    _, ours = tiny_llama_pair(5)
+    prompt = ours.tokenizer("Once upon a time")["input_ids"]
+    first = decoding.generate(ours.run_tokens_with_capture, prompt, 10, "sample", temperature=1.5, seed=11)
+    assert first == decoding.generate(ours.run_tokens_with_capture, prompt, 10, "sample", temperature=1.5, seed=11)
+    others = [decoding.generate(ours.run_tokens_with_capture, prompt, 10, "sample", temperature=1.5, seed=s) for s in (12, 13)]
+    assert any(other != first for other in others)
+
+
+def test_each_step_extends_the_previous_capture(smollm2):
+    """The newest token's row is the last row of the longer capture; the earlier tokens' numbers do not change."""
+    prompt = smollm2.tokenizer("The capital of France is")["input_ids"]
+    before = smollm2.run_tokens_with_capture(prompt)
+    chosen = decoding.choose_next(before.logits[-1])
+    after = smollm2.run_tokens_with_capture(prompt + [chosen])
+    n = before.n_tokens
+    assert after.n_tokens == n + 1 and after.tokens[-1] == smollm2.tokenizer.decode([chosen])
+    assert (after.pattern[:, :, :n, :n] - before.pattern).abs().max() <= 1e-5  # causal: the past is unchanged
+    rows = decoding.newest_token_rows(after)
+    assert rows.shape == (30, n + 1) and torch.allclose(rows.sum(-1), torch.ones(30), atol=1e-5)
+    assert torch.equal(decoding.newest_token_rows(after, 4), after.pattern[:, 4, -1])
+
+
+def test_smollm2_greedy_steps_equal_hf_generate(smollm2, smollm2_hf):
+    prompt = smollm2.tokenizer("The capital of France is")["input_ids"]
+    chosen = decoding.generate(smollm2.run_tokens_with_capture, prompt, 4)
+    assert chosen == hf_greedy(smollm2_hf, prompt, 4)
+    assert smollm2.tokenizer.decode(chosen).startswith(" Paris")
