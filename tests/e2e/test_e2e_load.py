@@ -8,7 +8,7 @@ from harness import REPO
 
 sys.path.insert(0, str(REPO / "benchmarks"))
 
-from load_test import run_sessions, sentence_for  # noqa: E402
+from load_test import run_protocol_sessions, run_sessions, sentence_for  # noqa: E402
 
 
 def test_three_sessions_typing_at_once_each_see_only_their_own_tokens(app_server, browser, tokens_of):
@@ -17,3 +17,9 @@ def test_three_sessions_typing_at_once_each_see_only_their_own_tokens(app_server
     assert result["own_tokens_everywhere"], result["mismatches"]
     assert 0 < result["typing_to_heatmap_ms"]["p50"] <= result["typing_to_heatmap_ms"]["p95"] < 60_000
     assert result["peak_rss_bytes"] > 100 * 2**20  # the server with the model loaded
+
+
+def test_five_websocket_sessions_sending_at_once_each_receive_only_their_own_tokens(app_server, tokens_of):
+    result = run_protocol_sessions(app_server, 5, tokens_of)
+    assert result["own_tokens_everywhere"], result["mismatches"]
+    assert 0 < result["typing_to_heatmap_ms"]["p50"] <= result["typing_to_heatmap_ms"]["max"] < 60_000
