@@ -21,8 +21,13 @@ HEAD_COLOURS = [
 
 
 def token_labels(tokens: list[str]) -> list[str]:
-    """Escaped axis labels, made unique by position where a token repeats."""
-    return [f"{html.escape(tok)} ·{i}" if tokens.count(tok) > 1 else html.escape(tok) for i, tok in enumerate(tokens)]
+    """Escaped axis labels, made unique by position where a token repeats.
+
+    Only ``&``, ``<`` and ``>`` are escaped: plotly decodes those entities but would show
+    ``&quot;`` literally, and quotes cannot open a tag.
+    """
+    labels = [html.escape(tok, quote=False) for tok in tokens]
+    return [f"{label} ·{i}" if tokens.count(tok) > 1 else label for i, (tok, label) in enumerate(zip(tokens, labels, strict=True))]
 
 
 def attention_heatmap(

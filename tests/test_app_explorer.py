@@ -153,3 +153,9 @@ def test_switching_language_keeps_what_the_user_typed_and_picked(at):
     at.selectbox(key="lang").set_value("en").run()
     assert at.text_area(key="sentence").value == "My own sentence, typed by hand."
     assert at.selectbox(key="layer").value == 3
+
+
+def test_quotes_in_tokens_are_shown_as_typed():
+    from attnviz.plots import token_labels
+
+    assert token_labels(['"', "'", "<b>", "a", "a"]) == ['"', "'", "&lt;b&gt;", "a ·3", "a ·4"]
