@@ -28,10 +28,18 @@ with col_model:
 # in the old language in the browser after a language switch
 col_example.selectbox(tr("examples"), ui.EXAMPLES, index=None, placeholder=tr("example_none"), key="example", on_change=use_example)
 st.text_area(tr("sentence"), key="sentence", height=80)
-st.text_input(tr("sentence_pair"), key="sentence_pair")
+try:
+    decoder = ui.is_decoder(local_folder or st.session_state["model"])
+except AttnvizError as err:
+    ui.show_error(err)
+    st.stop()
+if decoder:  # one text, read left to right: no second sentence
+    st.caption(tr("dec_no_pair"))
+else:
+    st.text_input(tr("sentence_pair"), key="sentence_pair")
 ui.remember("model", "sentence", "sentence_pair")
 
-text, pair = st.session_state["sentence"], st.session_state["sentence_pair"]
+text, pair = st.session_state["sentence"], "" if decoder else st.session_state["sentence_pair"]
 if not text.strip():
     st.info(tr("empty_prompt"))
     st.stop()
