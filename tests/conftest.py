@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 
 import pytest
-import torch
+
+from bert_helpers import tiny_bert_pair
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -44,42 +45,6 @@ def smollm2_hf():
 
     source = gguf_source("smollm2")
     return AutoModelForCausalLM.from_pretrained(source.parent, gguf_file=source.name, attn_implementation="eager").eval()
-
-
-def tiny_bert_pair(seed: int, n_layers: int = 2, n_heads: int = 4, d_head: int = 8, max_positions: int = 40):
-    """A random Hugging Face ``BertModel`` and our ``HookedTransformer`` with the same weights.
-
-    The vocabulary is the bundled model's, so its tokenizer can be used on real text.
-    """
-    from transformers import BertConfig, BertModel
-
-    from attnviz.config import ModelConfig
-    from attnviz.loading import build_network
-    from attnviz.model import HookedTransformer
-
-    torch.manual_seed(seed)
-    hf_config = BertConfig(
-        vocab_size=30522,
-        hidden_size=n_heads * d_head,
-        num_hidden_layers=n_layers,
-        num_attention_heads=n_heads,
-        intermediate_size=4 * n_heads * d_head,
-        max_position_embeddings=max_positions,
-        type_vocab_size=2,
-        attn_implementation="eager",
-    )
-    hf = BertModel(hf_config, add_pooling_layer=False).eval()
-    with torch.no_grad():  # make LayerNorm weights and biases non-trivial too
-        for name, param in hf.named_parameters():
-            if "LayerNorm" in name:
-                param.add_(0.1 * torch.randn_like(param))
-    cfg = ModelConfig.from_hf(hf_config, name=f"tiny-{seed}")
-    from attnviz.registry import model_folder
-    from transformers import AutoTokenizer
-
-    tokenizer = AutoTokenizer.from_pretrained(model_folder("minilm"), local_files_only=True)
-    ours = HookedTransformer(cfg, build_network(cfg, hf.state_dict()), tokenizer, torch.device("cpu"))
-    return hf, ours
 
 
 @pytest.fixture(params=[0, 1, 2], ids=lambda s: f"seed{s}")

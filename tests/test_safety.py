@@ -132,7 +132,7 @@ def test_the_operator_setting_in_secrets_offers_a_folder_box():
 
 
 def test_with_the_operator_setting_a_local_folder_loads_and_a_pickle_folder_is_refused(monkeypatch, tmp_path):
-    from conftest import tiny_bert_pair
+    from bert_helpers import tiny_bert_pair
 
     monkeypatch.setenv("ATTNVIZ_ALLOW_LOCAL_MODELS", "1")
     hf, _ = tiny_bert_pair(seed=7)
