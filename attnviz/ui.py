@@ -71,10 +71,15 @@ def init_state() -> None:
 
 
 def restore(*keys: str) -> None:
-    """Before a widget is drawn: give it the kept value (Streamlit forgets a widget's state on pages where it is not drawn)."""
+    """Before a widget is drawn: give it its current or kept value.
+
+    Streamlit ties a widget to its page: a widget with the same key on another page is a
+    new widget that would start from its default, and a widget's state is forgotten on
+    pages where it is not drawn. Assigning the value through the Session State API before
+    the widget is drawn carries it over in both cases.
+    """
     for key in keys:
-        if key not in st.session_state:
-            st.session_state[key] = st.session_state[KEPT][key]
+        st.session_state[key] = st.session_state[key] if key in st.session_state else st.session_state[KEPT][key]
 
 
 def remember(*keys: str) -> None:

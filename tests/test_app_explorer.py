@@ -159,3 +159,14 @@ def test_quotes_in_tokens_are_shown_as_typed():
     from attnviz.plots import token_labels
 
     assert token_labels(['"', "'", "<b>", "a", "a"]) == ['"', "'", "&lt;b&gt;", "a ·3", "a ·4"]
+
+
+def test_language_and_view_survive_a_visit_to_another_page(at):
+    at.selectbox(key="lang").set_value("zh").run()
+    at.selectbox(key="layer").set_value(2).run()
+    at.switch_page("pages/step_by_step.py").run()
+    assert not at.exception
+    at.switch_page("pages/explorer.py").run()
+    assert not at.exception
+    assert at.title[0].value == "注意力浏览器"
+    assert at.selectbox(key="layer").value == 2
