@@ -157,6 +157,14 @@ def markdown(results: dict) -> str:
         f"({m['torch_threads']} torch threads), device `{m['device']}`, Python {m['python']}, torch {m['torch']}; "
         f"load average at start {m['load_average_at_start']}. Model: `minilm` (BERT, 6 layers × 12 heads).",
         "",
+    ]
+    if max(m["load_average_at_start"]) > m["cpu_count"]:
+        lines += [
+            "**The machine was busy with other work during this run** (load average above its CPU count): every time",
+            "below is an upper bound; on an idle machine they are shorter. Memory and correctness do not depend on it.",
+            "",
+        ]
+    lines += [
         "## Capture vs Hugging Face eager",
         "",
         "`run_with_capture` against `output_attentions=True` in eager mode, both from text, interleaved, medians.",
@@ -241,7 +249,11 @@ def main() -> None:
     parser.add_argument("--sessions", type=int, default=20, help="concurrent websocket sessions in the load test")
     parser.add_argument("--browser-sessions", type=int, default=20, help="concurrent browser sessions in the load test")
     parser.add_argument("--out", type=Path, default=HERE, help="folder for results.md and results.json")
+    parser.add_argument("--report-only", action="store_true", help="rewrite results.md from an existing results.json")
     args = parser.parse_args()
+    if args.report_only:
+        (args.out / "results.md").write_text(markdown(json.loads((args.out / "results.json").read_text())))
+        return
 
     results = {"machine": machine(), "cache_mb": float(os.environ.get("ATTNVIZ_CACHE_MB", "1024"))}
     steps = [
