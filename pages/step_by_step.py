@@ -43,7 +43,7 @@ col_text.text_area(tr("sentence"), key="steps_sentence", height=68)
 col_pair.text_input(tr("sentence_pair"), key="steps_pair")
 remember_shared("steps_sentence", "steps_pair")
 
-text, pair = st.session_state["steps_sentence"], st.session_state["steps_pair"]
+text, pair = ui.clip_text(st.session_state["steps_sentence"]), ui.clip_text(st.session_state["steps_pair"])
 pair = pair if pair.strip() else None
 if not text.strip():
     st.info(tr("empty_prompt"))
