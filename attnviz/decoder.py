@@ -20,7 +20,7 @@ from torch import nn
 from attnviz.attention import rope_cos_sin
 from attnviz.config import ModelConfig
 from attnviz.hooks import HookPoint
-from attnviz.layers import MLP, Attention, GatedMLP, LayerNorm, RMSNorm
+from attnviz.layers import MLP, Attention, GatedMLP, LayerNorm, RMSNorm, linear
 
 
 def make_norm(cfg: ModelConfig) -> nn.Module:
@@ -72,8 +72,10 @@ class PreNormBlock(nn.Module):
 class Decoder(nn.Module):
     """A causal language model: embeddings, ``n_layers`` pre-norm blocks, final norm, unembedding.
 
-    With ``cfg.tie_embeddings`` the unembedding is ``embed.W_Eᵀ`` (one tensor, not a copy);
-    otherwise it is its own ``W_U [d_model, d_vocab]``. Returns the logits.
+    The unembedding ``W_U [d_model, d_vocab]`` (logits = x·W_U) is, with
+    ``cfg.tie_embeddings``, ``embed.W_Eᵀ`` (one tensor, not a copy), otherwise a view of its
+    own ``unembed_weight [d_vocab, d_model]`` (stored as ``nn.Linear`` stores weights).
+    Returns the logits.
     """
 
     def __init__(self, cfg: ModelConfig):
@@ -82,12 +84,17 @@ class Decoder(nn.Module):
         self.embed = DecoderEmbed(cfg)
         self.blocks = nn.ModuleList(PreNormBlock(cfg) for _ in range(cfg.n_layers))
         self.ln_final = make_norm(cfg)
-        self.W_U = None if cfg.tie_embeddings else nn.Parameter(torch.zeros(cfg.d_model, cfg.d_vocab))
+        self.unembed_weight = None if cfg.tie_embeddings else nn.Parameter(torch.zeros(cfg.d_vocab, cfg.d_model))
         self.hook_logits = HookPoint()
 
     @property
-    def unembed(self) -> Float[torch.Tensor, "d_model d_vocab"]:
-        return self.embed.W_E.T if self.W_U is None else self.W_U
+    def W_U(self) -> Float[torch.Tensor, "d_model d_vocab"]:
+        """``[d_model, d_vocab]``, a view."""
+        return self._unembed_rows.T
+
+    @property
+    def _unembed_rows(self) -> Float[torch.Tensor, "d_vocab d_model"]:
+        return self.embed.W_E if self.unembed_weight is None else self.unembed_weight
 
     def forward(
         self,
@@ -101,4 +108,4 @@ class Decoder(nn.Module):
         for block in self.blocks:
             resid = block(resid, attn_mask, rope)
         final = self.ln_final(resid)
-        return self.hook_logits(torch.matmul(final, self.unembed, out=self.hook_logits.out))  # [batch, pos, d_vocab]
+        return self.hook_logits(linear(final, self._unembed_rows, None, out=self.hook_logits.out))  # [batch, pos, d_vocab]

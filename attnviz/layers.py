@@ -19,21 +19,24 @@ ATTENTION_HOOKS = ("q", "k", "v", "attn_scores_raw", "attn_scores", "pattern", "
 ROTARY_HOOKS = ("q_pre_rope", "k_pre_rope")
 
 
-def affine(
+def linear(
     x: Float[torch.Tensor, "... d_in"],
-    W: Float[torch.Tensor, "d_in d_out"],
-    b: Float[torch.Tensor, "d_out"] | None,
+    weight: Float[torch.Tensor, "d_out d_in"],
+    bias: Float[torch.Tensor, "d_out"] | None,
     out: torch.Tensor | None = None,
 ) -> Float[torch.Tensor, "... d_out"]:
-    """x·W + b as one fused matrix product (``F.linear`` takes the weight as ``[d_out, d_in]``).
+    """x·weightᵀ + bias, with the weight stored as ``nn.Linear`` stores it, ``[d_out, d_in]``.
+
+    That orientation (each output's row of weights contiguous) is the one CPU matrix
+    libraries multiply fastest, and the one Hugging Face checkpoints are stored in.
 
     Args:
         out: optional contiguous tensor of the result's shape to write into.
     """
     if out is None:
-        return F.linear(x, W.T, b)
-    torch.matmul(x, W, out=out)
-    return out if b is None else out.add_(b)
+        return F.linear(x, weight, bias)
+    torch.matmul(x, weight.T, out=out)
+    return out if bias is None else out.add_(bias)
 
 
 class LayerNorm(nn.Module):
@@ -64,12 +67,14 @@ class RMSNorm(nn.Module):
 class Attention(nn.Module):
     """Multi-head self-attention with explicit scores (Vaswani et al. 2017, Eq. 1 and section 3.2.2).
 
-    The query, key and value weights of all heads are stored side by side in one matrix,
-    ``W_QKV [d_model, head + 2·kv_head, d_head]`` (and ``b_QKV [head + 2·kv_head, d_head]``),
-    so the three projections are one matrix product. ``W_Q`` (``[head, d_model, d_head]``),
-    ``W_K``, ``W_V`` (``[kv_head, d_model, d_head]``) and ``b_Q``, ``b_K``, ``b_V`` are views
-    of it. The output projection is ``W_O [head, d_head, d_model]``, ``b_O [d_model]``.
-    Llama has no biases: there ``b_QKV``, ``b_Q``.. and ``b_O`` are ``None``.
+    Stored as ``nn.Linear`` stores weights (one row per output): the query, key and value
+    weights of all heads side by side, ``qkv_weight [head + 2·kv_head, d_head, d_model]``
+    and ``qkv_bias [head + 2·kv_head, d_head]``, so that the three projections are one
+    matrix product; the output projection ``o_weight [d_model, head·d_head]``, ``o_bias
+    [d_model]``. The math's names are views of them: ``W_Q [head, d_model, d_head]``,
+    ``W_K``, ``W_V [kv_head, d_model, d_head]``, ``b_Q [head, d_head]``, ``b_K``, ``b_V``,
+    ``W_O [head, d_head, d_model]``, ``b_O [d_model]`` (q = x·W_Q + b_Q). Llama has no
+    biases: there the biases are ``None``.
 
     With grouped-query attention (``kv_head < head``) query head h uses key/value head
     ``h // (head / kv_head)``. With rotary positions, ``hook_q_pre_rope`` and
@@ -82,10 +87,10 @@ class Attention(nn.Module):
         h, kv, m, d = cfg.n_heads, cfg.n_kv_heads, cfg.d_model, cfg.d_head
         self.n_heads, self.n_kv_heads = h, kv
         biased = cfg.family != "llama"
-        self.W_QKV = nn.Parameter(torch.zeros(m, h + 2 * kv, d))
-        self.b_QKV = nn.Parameter(torch.zeros(h + 2 * kv, d)) if biased else None
-        self.W_O = nn.Parameter(torch.zeros(h, d, m))
-        self.b_O = nn.Parameter(torch.zeros(m)) if biased else None
+        self.qkv_weight = nn.Parameter(torch.zeros(h + 2 * kv, d, m))
+        self.qkv_bias = nn.Parameter(torch.zeros(h + 2 * kv, d)) if biased else None
+        self.o_weight = nn.Parameter(torch.zeros(m, h * d))
+        self.o_bias = nn.Parameter(torch.zeros(m)) if biased else None
         for name in (ROTARY_HOOKS if cfg.rotary else ()) + ATTENTION_HOOKS:
             setattr(self, f"hook_{name}", HookPoint())
 
@@ -94,14 +99,20 @@ class Attention(nn.Module):
             return None
         h, kv = self.n_heads, self.n_kv_heads
         start, stop = ((0, h), (h, h + kv), (h + kv, h + 2 * kv))[part]
-        return tensor[..., start:stop, :]
+        return tensor[start:stop]
 
-    W_Q = property(lambda self: self._part(self.W_QKV, 0).transpose(0, 1), doc="[head, d_model, d_head], a view")
-    W_K = property(lambda self: self._part(self.W_QKV, 1).transpose(0, 1), doc="[kv_head, d_model, d_head], a view")
-    W_V = property(lambda self: self._part(self.W_QKV, 2).transpose(0, 1), doc="[kv_head, d_model, d_head], a view")
-    b_Q = property(lambda self: self._part(self.b_QKV, 0), doc="[head, d_head], a view (None without biases)")
-    b_K = property(lambda self: self._part(self.b_QKV, 1), doc="[kv_head, d_head], a view (None without biases)")
-    b_V = property(lambda self: self._part(self.b_QKV, 2), doc="[kv_head, d_head], a view (None without biases)")
+    W_Q = property(lambda self: self._part(self.qkv_weight, 0).transpose(1, 2), doc="[head, d_model, d_head], a view")
+    W_K = property(lambda self: self._part(self.qkv_weight, 1).transpose(1, 2), doc="[kv_head, d_model, d_head], a view")
+    W_V = property(lambda self: self._part(self.qkv_weight, 2).transpose(1, 2), doc="[kv_head, d_model, d_head], a view")
+    b_Q = property(lambda self: self._part(self.qkv_bias, 0), doc="[head, d_head], a view (None without biases)")
+    b_K = property(lambda self: self._part(self.qkv_bias, 1), doc="[kv_head, d_head], a view (None without biases)")
+    b_V = property(lambda self: self._part(self.qkv_bias, 2), doc="[kv_head, d_head], a view (None without biases)")
+    b_O = property(lambda self: self.o_bias, doc="[d_model] (None without biases)")
+
+    @property
+    def W_O(self) -> Float[torch.Tensor, "head d_head d_model"]:
+        """``[head, d_head, d_model]``, a view of ``o_weight``."""
+        return self.o_weight.T.unflatten(0, (self.n_heads, -1))
 
     def forward(
         self,
@@ -112,9 +123,9 @@ class Attention(nn.Module):
     ) -> Float[torch.Tensor, "batch pos d_model"]:
         """``rope``: the ``(cos, sin)`` pair ``[pos, d_head]`` of ``attention.rope_cos_sin``, or None.
         ``out``: optional contiguous ``[batch, pos, d_model]`` tensor to write the output into."""
-        b_QKV = None if self.b_QKV is None else self.b_QKV.flatten()
-        qkv = affine(x, self.W_QKV.flatten(1), b_QKV)  # [batch, pos, (head + 2·kv_head)·d_head]
-        qkv = qkv.unflatten(-1, self.W_QKV.shape[1:])  # [batch, pos, head + 2·kv_head, d_head]
+        bias = None if self.qkv_bias is None else self.qkv_bias.flatten()
+        qkv = linear(x, self.qkv_weight.flatten(0, 1), bias)  # [batch, pos, (head + 2·kv_head)·d_head]
+        qkv = qkv.unflatten(-1, self.qkv_weight.shape[:2])  # [batch, pos, head + 2·kv_head, d_head]
         q, k, v = qkv.split([self.n_heads, self.n_kv_heads, self.n_kv_heads], dim=2)
         if rope is not None:
             q = apply_rope(self.hook_q_pre_rope(q), *rope, out=self.hook_q.out)
@@ -126,48 +137,57 @@ class Attention(nn.Module):
         scores = self.hook_attn_scores(apply_mask(scores_raw, attn_mask))
         pattern = self.hook_pattern(softmax_pattern(scores, out=self.hook_pattern.out))
         z = self.hook_z(weighted_values(pattern, v))  # [batch, pos, head, d_head]
-        return affine(z.flatten(2), self.W_O.flatten(0, 1), self.b_O, out=out)  # [batch, pos, head·d_head] -> [batch, pos, d_model]
+        return linear(z.flatten(2), self.o_weight, self.o_bias, out=out)  # [batch, pos, head·d_head] -> [batch, pos, d_model]
 
 
 class MLP(nn.Module):
-    """Position-wise feed-forward network: W_out·act(W_in·x + b_in) + b_out (Vaswani et al. 2017, Eq. 2).
+    """Position-wise feed-forward network: act(x·W_in + b_in)·W_out + b_out (Vaswani et al. 2017, Eq. 2).
 
     ``act`` is the exact GELU (BERT) or its tanh approximation (GPT-2, ``"gelu_new"``).
-    Weights: ``W_in [d_model, d_mlp]``, ``b_in [d_mlp]``, ``W_out [d_mlp, d_model]``, ``b_out [d_model]``.
+    Stored as ``nn.Linear`` stores weights: ``in_weight [d_mlp, d_model]``, ``in_bias
+    [d_mlp]``, ``out_weight [d_model, d_mlp]``, ``out_bias [d_model]``; the math's
+    ``W_in [d_model, d_mlp]``, ``b_in``, ``W_out [d_mlp, d_model]``, ``b_out`` are views.
     """
 
     def __init__(self, cfg: ModelConfig):
         super().__init__()
         self.approximate = "tanh" if cfg.act_fn == "gelu_new" else "none"
-        self.W_in = nn.Parameter(torch.zeros(cfg.d_model, cfg.d_mlp))
-        self.b_in = nn.Parameter(torch.zeros(cfg.d_mlp))
-        self.W_out = nn.Parameter(torch.zeros(cfg.d_mlp, cfg.d_model))
-        self.b_out = nn.Parameter(torch.zeros(cfg.d_model))
+        self.in_weight = nn.Parameter(torch.zeros(cfg.d_mlp, cfg.d_model))
+        self.in_bias = nn.Parameter(torch.zeros(cfg.d_mlp))
+        self.out_weight = nn.Parameter(torch.zeros(cfg.d_model, cfg.d_mlp))
+        self.out_bias = nn.Parameter(torch.zeros(cfg.d_model))
         self.hook_post = HookPoint()
 
+    W_in = property(lambda self: self.in_weight.T, doc="[d_model, d_mlp], a view")
+    b_in = property(lambda self: self.in_bias, doc="[d_mlp]")
+    W_out = property(lambda self: self.out_weight.T, doc="[d_mlp, d_model], a view")
+    b_out = property(lambda self: self.out_bias, doc="[d_model]")
+
     def forward(self, x: Float[torch.Tensor, "batch pos d_model"]) -> Float[torch.Tensor, "batch pos d_model"]:
-        hidden = self.hook_post(F.gelu(affine(x, self.W_in, self.b_in), approximate=self.approximate))  # [batch, pos, d_mlp]
-        return affine(hidden, self.W_out, self.b_out)
+        hidden = self.hook_post(F.gelu(linear(x, self.in_weight, self.in_bias), approximate=self.approximate))  # [batch, pos, d_mlp]
+        return linear(hidden, self.out_weight, self.out_bias)
 
 
 class GatedMLP(nn.Module):
-    """SwiGLU feed-forward network (Shazeer 2020): W_out·(SiLU(x·W_gate) ⊙ x·W_in), no biases.
+    """SwiGLU feed-forward network (Shazeer 2020): (SiLU(x·W_gate) ⊙ x·W_in)·W_out, no biases.
 
-    The gate and input weights are stored side by side, ``W_gate_in [d_model, 2, d_mlp]``,
-    so both are one matrix product; ``W_gate``, ``W_in`` (``[d_model, d_mlp]``) are views.
-    ``W_out`` is ``[d_mlp, d_model]``.
+    Stored as ``nn.Linear`` stores weights, the gate's and the input's rows side by side,
+    ``gate_in_weight [2, d_mlp, d_model]`` (both are one matrix product), and
+    ``out_weight [d_model, d_mlp]``; ``W_gate``, ``W_in`` (``[d_model, d_mlp]``) and
+    ``W_out`` (``[d_mlp, d_model]``) are views.
     """
 
     def __init__(self, cfg: ModelConfig):
         super().__init__()
-        self.W_gate_in = nn.Parameter(torch.zeros(cfg.d_model, 2, cfg.d_mlp))
-        self.W_out = nn.Parameter(torch.zeros(cfg.d_mlp, cfg.d_model))
+        self.gate_in_weight = nn.Parameter(torch.zeros(2, cfg.d_mlp, cfg.d_model))
+        self.out_weight = nn.Parameter(torch.zeros(cfg.d_model, cfg.d_mlp))
         self.hook_post = HookPoint()
 
-    W_gate = property(lambda self: self.W_gate_in[:, 0], doc="[d_model, d_mlp], a view")
-    W_in = property(lambda self: self.W_gate_in[:, 1], doc="[d_model, d_mlp], a view")
+    W_gate = property(lambda self: self.gate_in_weight[0].T, doc="[d_model, d_mlp], a view")
+    W_in = property(lambda self: self.gate_in_weight[1].T, doc="[d_model, d_mlp], a view")
+    W_out = property(lambda self: self.out_weight.T, doc="[d_mlp, d_model], a view")
 
     def forward(self, x: Float[torch.Tensor, "batch pos d_model"]) -> Float[torch.Tensor, "batch pos d_model"]:
-        both = affine(x, self.W_gate_in.flatten(1), None).unflatten(-1, (2, -1))  # [batch, pos, 2, d_mlp]
+        both = linear(x, self.gate_in_weight.flatten(0, 1), None).unflatten(-1, (2, -1))  # [batch, pos, 2, d_mlp]
         hidden = self.hook_post(F.silu(both[..., 0, :]) * both[..., 1, :])  # [batch, pos, d_mlp]
-        return affine(hidden, self.W_out, None)
+        return linear(hidden, self.out_weight, None)

@@ -3,10 +3,10 @@
 Pure: a dict of tensors in, a dict of tensors out. Every expected key must be present
 with its exact shape; a key that is neither used nor on the short ignore list is an error.
 
-Hugging Face stores ``nn.Linear`` weights as ``[out, in]``; attnviz multiplies ``x @ W``,
-so weights are transposed and the per-head matrices split: ``query``, ``key`` and
-``value.weight [h·d, m]`` -> ``W_QKV [m, 3·h, d]`` (queries, then keys, then values, one
-slot per head); ``attention.output.dense.weight [m, h·d]`` -> ``W_O [h, d, m]``.
+attnviz stores weights as Hugging Face's ``nn.Linear`` does, ``[out, in]``, so nothing is
+transposed: ``query``, ``key`` and ``value.weight [h·d, m]`` are stacked into
+``qkv_weight [3·h, d, m]`` (queries, then keys, then values, one slot per head); the
+output and feed-forward weights are taken as they are.
 """
 
 from __future__ import annotations
@@ -76,17 +76,17 @@ def convert_bert(state_dict: dict[str, torch.Tensor], cfg: ModelConfig) -> dict[
         p, o = f"encoder.layer.{layer}.", f"blocks.{layer}."
         names = ("query", "key", "value")
         weights = [sd[p + f"attention.self.{name}.weight"] for name in names]  # 3 × [head·d_head, d_model]
-        out[o + "attn.W_QKV"] = rearrange(torch.stack(weights), "three (h d) m -> m (three h) d", h=h)
+        out[o + "attn.qkv_weight"] = rearrange(torch.stack(weights), "three (h d) m -> (three h) d m", h=h)
         biases = [sd[p + f"attention.self.{name}.bias"] for name in names]  # 3 × [head·d_head]
-        out[o + "attn.b_QKV"] = rearrange(torch.stack(biases), "three (h d) -> (three h) d", h=h)
-        out[o + "attn.W_O"] = rearrange(sd[p + "attention.output.dense.weight"], "m (h d) -> h d m", h=h)
-        out[o + "attn.b_O"] = sd[p + "attention.output.dense.bias"]
+        out[o + "attn.qkv_bias"] = rearrange(torch.stack(biases), "three (h d) -> (three h) d", h=h)
+        out[o + "attn.o_weight"] = sd[p + "attention.output.dense.weight"]  # [d_model, head·d_head]
+        out[o + "attn.o_bias"] = sd[p + "attention.output.dense.bias"]
         out[o + "ln1.w"] = sd[p + "attention.output.LayerNorm.weight"]
         out[o + "ln1.b"] = sd[p + "attention.output.LayerNorm.bias"]
-        out[o + "mlp.W_in"] = sd[p + "intermediate.dense.weight"].T  # [d_model, d_mlp]
-        out[o + "mlp.b_in"] = sd[p + "intermediate.dense.bias"]
-        out[o + "mlp.W_out"] = sd[p + "output.dense.weight"].T  # [d_mlp, d_model]
-        out[o + "mlp.b_out"] = sd[p + "output.dense.bias"]
+        out[o + "mlp.in_weight"] = sd[p + "intermediate.dense.weight"]  # [d_mlp, d_model]
+        out[o + "mlp.in_bias"] = sd[p + "intermediate.dense.bias"]
+        out[o + "mlp.out_weight"] = sd[p + "output.dense.weight"]  # [d_model, d_mlp]
+        out[o + "mlp.out_bias"] = sd[p + "output.dense.bias"]
         out[o + "ln2.w"] = sd[p + "output.LayerNorm.weight"]
         out[o + "ln2.b"] = sd[p + "output.LayerNorm.bias"]
     return {key: value.contiguous() for key, value in out.items()}

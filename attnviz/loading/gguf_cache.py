@@ -35,7 +35,7 @@ from attnviz.errors import ConfigError, WeightsMismatchError
 from attnviz.loading.llama import convert_llama
 from attnviz.loading.native import write_native
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: weights stored as nn.Linear stores them, [out, in]
 MANIFEST = "attnviz-cache.json"
 Progress = Callable[[float, str], None]
 log = logging.getLogger(__name__)
@@ -101,6 +101,9 @@ def converted_folder(source: Path, progress: Progress | None = None) -> Path:
     hf_config, tokenizer, hf_state = read_gguf(source, report)
     cfg = ModelConfig.from_hf(hf_config)
     write_cache(folder, cfg, tokenizer, convert_llama(hf_state, cfg), report)
+    for old in folder.parent.glob(f"{source.stem}-*-v*"):  # conversions by other converter versions
+        if old != folder and (old / MANIFEST).is_file():
+            shutil.rmtree(old, ignore_errors=True)
     return folder
 
 

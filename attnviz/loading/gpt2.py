@@ -2,10 +2,11 @@
 
 Pure: a dict of tensors in, a dict of tensors out, after a strict key and shape check.
 
-GPT-2 stores its projections as ``Conv1D`` weights ``[in, out]`` (x @ W + b), which is
-already attnviz's orientation, so nothing is transposed; the fused ``c_attn.weight
-[m, 3·h·d]`` is only split per head into ``W_QKV [m, 3·h, d]`` and ``c_proj.weight
-[h·d, m]`` into ``W_O [h, d, m]``. The unembedding is tied to ``wte``.
+GPT-2 stores its projections as ``Conv1D`` weights ``[in, out]`` (x @ W + b); attnviz
+stores them as ``nn.Linear`` does, ``[out, in]``, so each is transposed once, here: the
+fused ``c_attn.weight [m, 3·h·d]`` becomes ``qkv_weight [3·h, d, m]`` (queries, then keys,
+then values), ``c_proj``, ``c_fc`` and ``mlp.c_proj`` their transposes. The unembedding is
+tied to ``wte``.
 """
 
 from __future__ import annotations
@@ -73,14 +74,14 @@ def convert_gpt2(state_dict: dict[str, torch.Tensor], cfg: ModelConfig) -> dict[
         p, o = f"h.{layer}.", f"blocks.{layer}."
         out[o + "ln1.w"] = sd[p + "ln_1.weight"]
         out[o + "ln1.b"] = sd[p + "ln_1.bias"]
-        out[o + "attn.W_QKV"] = rearrange(sd[p + "attn.c_attn.weight"], "m (three h d) -> m (three h) d", three=3, h=h)
-        out[o + "attn.b_QKV"] = rearrange(sd[p + "attn.c_attn.bias"], "(three h d) -> (three h) d", three=3, h=h)
-        out[o + "attn.W_O"] = rearrange(sd[p + "attn.c_proj.weight"], "(h d) m -> h d m", h=h)
-        out[o + "attn.b_O"] = sd[p + "attn.c_proj.bias"]
+        out[o + "attn.qkv_weight"] = rearrange(sd[p + "attn.c_attn.weight"], "m (three h d) -> (three h) d m", three=3, h=h)
+        out[o + "attn.qkv_bias"] = rearrange(sd[p + "attn.c_attn.bias"], "(three h d) -> (three h) d", three=3, h=h)
+        out[o + "attn.o_weight"] = sd[p + "attn.c_proj.weight"].T  # [d_model, head·d_head]
+        out[o + "attn.o_bias"] = sd[p + "attn.c_proj.bias"]
         out[o + "ln2.w"] = sd[p + "ln_2.weight"]
         out[o + "ln2.b"] = sd[p + "ln_2.bias"]
-        out[o + "mlp.W_in"] = sd[p + "mlp.c_fc.weight"]  # Conv1D: already [d_model, d_mlp]
-        out[o + "mlp.b_in"] = sd[p + "mlp.c_fc.bias"]
-        out[o + "mlp.W_out"] = sd[p + "mlp.c_proj.weight"]  # [d_mlp, d_model]
-        out[o + "mlp.b_out"] = sd[p + "mlp.c_proj.bias"]
+        out[o + "mlp.in_weight"] = sd[p + "mlp.c_fc.weight"].T  # [d_mlp, d_model]
+        out[o + "mlp.in_bias"] = sd[p + "mlp.c_fc.bias"]
+        out[o + "mlp.out_weight"] = sd[p + "mlp.c_proj.weight"].T  # [d_model, d_mlp]
+        out[o + "mlp.out_bias"] = sd[p + "mlp.c_proj.bias"]
     return {key: value.contiguous() for key, value in out.items()}

@@ -2,13 +2,13 @@
 
 Pure: a dict of tensors in, a dict of tensors out, after a strict key and shape check.
 
-Hugging Face stores ``nn.Linear`` weights as ``[out, in]``; attnviz multiplies ``x @ W``, so
-weights are transposed and split per head: ``q_proj [h·d, m]``, ``k_proj`` and ``v_proj
-[kv·d, m]`` -> ``W_QKV [m, h + 2·kv, d]`` (queries, then keys, then values);
-``o_proj [m, h·d]`` -> ``W_O [h, d, m]``; ``gate_proj``, ``up_proj [d_mlp, m]`` ->
-``W_gate_in [m, 2, d_mlp]``; ``down_proj [m, d_mlp]`` -> ``W_out [d_mlp, m]``. The q and
-k rows are used as stored: Hugging Face's checkpoints already use the rotate-half pair
-layout (i, i + d/2) that ``attnviz.attention.apply_rope`` implements.
+attnviz stores weights as Hugging Face's ``nn.Linear`` does, ``[out, in]``, so nothing is
+transposed: ``q_proj [h·d, m]``, ``k_proj`` and ``v_proj [kv·d, m]`` are concatenated into
+``qkv_weight [h + 2·kv, d, m]`` (queries, then keys, then values); ``gate_proj`` and
+``up_proj [d_mlp, m]`` stacked into ``gate_in_weight [2, d_mlp, m]``; ``o_proj`` and
+``down_proj`` are taken as they are. The q and k rows are used as stored: Hugging Face's
+checkpoints already use the rotate-half pair layout (i, i + d/2) that
+``attnviz.attention.apply_rope`` implements.
 """
 
 from __future__ import annotations
@@ -65,16 +65,15 @@ def convert_llama(state_dict: dict[str, torch.Tensor], cfg: ModelConfig) -> dict
     check_keys(sd, expected_shapes(cfg), IGNORED)
     out = {"embed.W_E": sd["embed_tokens.weight"], "ln_final.w": sd["norm.weight"]}
     if not cfg.tie_embeddings:
-        out["W_U"] = sd["lm_head.weight"].T  # [d_model, d_vocab]
+        out["unembed_weight"] = sd["lm_head.weight"]  # [d_vocab, d_model]
     for layer in range(cfg.n_layers):
         p, o = f"layers.{layer}.self_attn.", f"blocks.{layer}."
         qkv = torch.cat([sd[p + "q_proj.weight"], sd[p + "k_proj.weight"], sd[p + "v_proj.weight"]])  # [(h + 2·kv)·d, m]
-        out[o + "attn.W_QKV"] = rearrange(qkv, "(n d) m -> m n d", d=cfg.d_head)
-        out[o + "attn.W_O"] = rearrange(sd[p + "o_proj.weight"], "m (h d) -> h d m", d=cfg.d_head)
+        out[o + "attn.qkv_weight"] = rearrange(qkv, "(n d) m -> n d m", d=cfg.d_head)
+        out[o + "attn.o_weight"] = sd[p + "o_proj.weight"]  # [d_model, head·d_head]
         p = f"layers.{layer}."
-        gate_up = torch.stack([sd[p + "mlp.gate_proj.weight"], sd[p + "mlp.up_proj.weight"]])  # [2, d_mlp, m]
-        out[o + "mlp.W_gate_in"] = rearrange(gate_up, "two f m -> m two f")
-        out[o + "mlp.W_out"] = sd[p + "mlp.down_proj.weight"].T  # [d_mlp, d_model]
+        out[o + "mlp.gate_in_weight"] = torch.stack([sd[p + "mlp.gate_proj.weight"], sd[p + "mlp.up_proj.weight"]])  # [2, d_mlp, d_model]
+        out[o + "mlp.out_weight"] = sd[p + "mlp.down_proj.weight"]  # [d_model, d_mlp]
         out[o + "ln1.w"] = sd[p + "input_layernorm.weight"]
         out[o + "ln2.w"] = sd[p + "post_attention_layernorm.weight"]
     return {key: value.contiguous() for key, value in out.items()}

@@ -3,7 +3,7 @@
 The GGUF cache (``attnviz.loading.gguf_cache``) writes this format, so that loading needs
 no conversion (no weight is copied or transposed) and no Hugging Face config class: a
 converted SmolLM2 loads in about a second. ``model.safetensors`` holds the tensors under
-attnviz's names (``blocks.0.attn.W_QKV``, ...); ``attnviz-config.json`` the config fields.
+attnviz's names (``blocks.0.attn.qkv_weight``, ...); ``attnviz-config.json`` the config fields.
 """
 
 from __future__ import annotations
