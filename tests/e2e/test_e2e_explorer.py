@@ -100,7 +100,7 @@ def test_switching_to_chinese_shows_chinese_labels_and_keeps_the_view(app_server
     choose(page, "Head", "4")
     page.wait_for_function("() => (document.querySelector('[data-testid=\"stPlotlyChart\"] .gtitle') || {}).textContent === 'Layer 0, head 4'")
     page.get_by_text("Average over the layer's heads").click()
-    page.wait_for_function("() => (document.querySelector('[data-testid=\"stPlotlyChart\"] .gtitle') || {}).textContent.includes('mean over')")
+    page.wait_for_function("() => ((document.querySelector('[data-testid=\"stPlotlyChart\"] .gtitle') || {}).textContent || '').includes('mean over')")
     choose(page, "Language", "中文", scope='[data-testid="stSidebar"] ')
     page.get_by_role("heading", name="注意力浏览器").wait_for()
     wait_idle(page)
