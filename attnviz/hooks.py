@@ -7,7 +7,6 @@ registers a forward hook on it (PyTorch's own mechanism, nothing is monkeypatche
 from __future__ import annotations
 
 from contextlib import contextmanager
-from functools import partial
 from typing import Iterator
 
 import torch
@@ -15,11 +14,12 @@ from torch import nn
 
 
 class HookPoint(nn.Module):
-    """Returns its input unchanged; exists so that a forward hook can see the tensor.
+    """Returns its input unchanged; exists so that a capture (or a forward hook) can see the tensor.
 
-    ``out`` is, while capturing with a preallocated buffer, the tensor the operation that
-    feeds this hook point writes its result into (so a capture of ``[layer, ...]`` needs no
-    stacking copy); ``None`` otherwise.
+    ``out`` is, while capturing, the preallocated tensor this point's value belongs in:
+    the operation that feeds the point may write its result there directly (so a capture
+    of ``[layer, ...]`` needs no stacking copy); any other value is copied in here.
+    ``None`` otherwise.
     """
 
     def __init__(self):
@@ -27,6 +27,8 @@ class HookPoint(nn.Module):
         self.out: torch.Tensor | None = None
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.out is not None and x.data_ptr() != self.out.data_ptr():
+            self.out.copy_(x)
         return x
 
 
@@ -41,27 +43,20 @@ def capturing(model: nn.Module, sinks: dict[str, torch.Tensor]) -> Iterator[None
 
     ``sinks`` maps hook names to preallocated tensors of the hooked output's shape. Each
     sink is offered to the operation that feeds its hook point (``HookPoint.out``); one that
-    wrote there needs no copy, any other output is copied in by a forward hook. The model's
-    own tensors are then free to be reused as in an uncaptured run. Not thread-safe: one
-    capture per model at a time.
+    wrote there needs no copy, any other output is copied in by the hook point itself (no
+    forward hooks are registered, which keeps a capture as fast as a plain run). The
+    model's own tensors are then free to be reused as in an uncaptured run. Not
+    thread-safe: one capture per model at a time.
 
     Raises:
         KeyError: for a name that is not a hook point of ``model``.
     """
     points = hook_points(model)
-    handles = []
     try:
         for name, sink in sinks.items():
             points[name].out = sink
-            handles.append(points[name].register_forward_hook(partial(_write_into, sink)))
         yield
     finally:
-        for handle in handles:
-            handle.remove()
         for name in sinks:
-            points[name].out = None
-
-
-def _write_into(sink: torch.Tensor, _module: nn.Module, _inputs: tuple, output: torch.Tensor) -> None:
-    if output.data_ptr() != sink.data_ptr():
-        sink.copy_(output)
+            if name in points:
+                points[name].out = None
