@@ -18,8 +18,8 @@ class HookPoint(nn.Module):
 
     ``out`` is, while capturing, the preallocated tensor this point's value belongs in:
     the operation that feeds the point may write its result there directly (so a capture
-    of ``[layer, ...]`` needs no stacking copy); any other value is copied in here.
-    ``None`` otherwise.
+    of ``[layer, ...]`` needs no stacking copy); any other value is copied in here, and the
+    (contiguous) copy is passed on. ``None`` otherwise.
     """
 
     def __init__(self):
@@ -27,9 +27,11 @@ class HookPoint(nn.Module):
         self.out: torch.Tensor | None = None
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if self.out is not None and x.data_ptr() != self.out.data_ptr():
+        if self.out is None:
+            return x
+        if x.data_ptr() != self.out.data_ptr():
             self.out.copy_(x)
-        return x
+        return self.out
 
 
 def hook_points(model: nn.Module) -> dict[str, HookPoint]:
