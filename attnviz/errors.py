@@ -34,6 +34,12 @@ class EmptyTextError(AttnvizError):
     key = "err_empty_text"
 
 
+class InvalidTextError(AttnvizError):
+    """The text is not valid Unicode (a lone surrogate code point). Params: ``position``."""
+
+    key = "err_invalid_text"
+
+
 class UnknownModelError(AttnvizError):
     """The name is neither a registry name nor a model folder. Params: ``name``, ``choices``."""
 

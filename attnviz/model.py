@@ -21,7 +21,7 @@ from torch import nn
 from attnviz.attention import causal_attn_mask, check_attn_mask, kv_head_of, padding_attn_mask
 from attnviz.capture import Capture
 from attnviz.config import ModelConfig
-from attnviz.errors import ConfigError, EmptyTextError
+from attnviz.errors import ConfigError, EmptyTextError, InvalidTextError
 from attnviz.hooks import HookPoint, capturing
 from attnviz.layers import MLP, Attention, LayerNorm
 
@@ -145,10 +145,16 @@ class HookedTransformer:
 
         Raises:
             EmptyTextError: when ``text`` is empty or blank (or ``text_pair`` is given but blank).
+            InvalidTextError: when a text is not valid Unicode (e.g. holds a lone surrogate).
             ConfigError: when a decoder is given a ``text_pair``.
         """
         if not text or not text.strip() or (text_pair is not None and not text_pair.strip()):
             raise EmptyTextError()
+        for part in (text, text_pair or ""):
+            try:
+                part.encode("utf-8")
+            except UnicodeEncodeError as exc:
+                raise InvalidTextError(position=exc.start) from None
         if text_pair is not None and self.config.is_decoder:
             raise ConfigError(field="text_pair", value="a decoder reads one text; leave the second sentence empty")
         enc = self.tokenizer(text, text_pair, truncation=False, verbose=False, return_tensors="pt")

@@ -14,6 +14,8 @@ from datetime import timedelta
 
 import pytest
 import torch
+
+import attnviz
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -93,14 +95,10 @@ def test_blank_text_is_a_value_error_saying_what_to_do(minilm, blank):
         minilm.run_with_capture(blank)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=TypeError,
-    reason="the tokenizer raises TypeError for text that is not valid Unicode; "
-    "HookedTransformer.tokenize should refuse it with a ValueError (browsers cannot send such text)",
-)
 def test_lone_surrogates_are_a_value_error(minilm):
     check_capture_or_message(minilm, "abc\ud800def")
+    with pytest.raises(attnviz.InvalidTextError, match="character 3"):
+        minilm.run_with_capture("abc\ud800def")
 
 
 # --- the same strings through the app ------------------------------------------------------

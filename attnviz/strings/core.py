@@ -7,6 +7,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "Type a sentence first: the text is empty.",
         "zh": "请先输入一个句子:文本为空。",
     },
+    "err_invalid_text": {
+        "en": "The text is not valid Unicode at character {position} (a lone surrogate). Retype or paste it again as plain text.",
+        "zh": "文本在第 {position} 个字符处不是有效的 Unicode(孤立的代理码位)。请重新输入或以纯文本重新粘贴。",
+    },
     "err_unknown_model": {
         "en": "Unknown model '{name}'. Choose one of: {choices}, or give a folder that holds a Hugging Face model (config.json, model.safetensors, tokenizer).",
         "zh": "未知模型“{name}”。请从以下选择:{choices},或提供包含 Hugging Face 模型(config.json、model.safetensors、分词器)的文件夹。",
