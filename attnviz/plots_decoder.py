@@ -52,9 +52,9 @@ def newest_token_rows(rows: torch.Tensor, tokens: list[str], title: str = "", la
     weights = rows.detach().float().numpy()
     hover = [[f"{t('layer', lang)} {layer}<br>{t('key', lang)}: {labels[j]}<br>{t('weight', lang)}: {weights[layer, j]:.4f}" for j in range(n)] for layer in range(n_layers)]
     fig = go.Figure(go.Heatmap(z=weights, x=list(range(n)), y=list(range(n_layers)), zmin=0, colorscale="Blues", text=hover, hovertemplate="%{text}<extra></extra>", colorbar={"title": t("weight", lang)}))
-    fig.update_xaxes(tickmode="array", tickvals=list(range(n)), ticktext=labels, title=t("key_token", lang), side="top", tickangle=-60)
+    fig.update_xaxes(tickmode="array", tickvals=list(range(n)), ticktext=labels, title=t("key_token", lang), tickangle=-60)
     fig.update_yaxes(title=t("layer", lang), autorange="reversed", dtick=1 if n_layers <= 12 else 2)
-    fig.update_layout(title=title, height=200 + 18 * n_layers, margin={"t": 130})
+    fig.update_layout(title=title, height=260 + 18 * n_layers, margin={"t": 60, "b": 120})
     return fig
 
 

@@ -83,8 +83,8 @@ if at_limit:
 st.caption(tr("dec_gen_text"))
 st.text(model.tokenizer.decode(cap.token_ids.tolist()))
 
-mean_label = tr("dec_heads_mean")
-head = kept(st.selectbox, "dec_head", None, tr("head"), choices=[None, *range(cap.n_heads)], format_func=lambda h: mean_label if h is None else str(h))
-rows = decoding.newest_token_rows(cap, head)
-title = tr("dec_rows_title", token=html.escape(cap.tokens[-1])) + (f" — {mean_label}" if head is None else f" — {tr('head')} {head}")
+mean_label = tr("dec_heads_mean")  # "mean", not None: a selectbox shows None as "no choice"
+head = kept(st.selectbox, "dec_head", "mean", tr("head"), choices=["mean", *range(cap.n_heads)], format_func=lambda h: mean_label if h == "mean" else str(h))
+rows = decoding.newest_token_rows(cap, None if head == "mean" else head)
+title = tr("dec_rows_title", token=html.escape(cap.tokens[-1])) + (f" — {mean_label}" if head == "mean" else f" — {tr('head')} {head}")
 st.plotly_chart(plots_decoder.newest_token_rows(rows, cap.tokens, title, ui.lang()), key="dec_rows_chart")
