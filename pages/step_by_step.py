@@ -50,6 +50,9 @@ if not text.strip():
     st.stop()
 model_name = ui.kept("model")
 try:
+    if ui.is_decoder(model_name):  # the seven steps follow the BERT encoder's block
+        st.info(tr("steps_encoder_only", name=model_name, encoder=ui.STATE["model"][1]))
+        model_name = ui.STATE["model"][1]
     cap = ui.get_capture(model_name, text, pair)
     model = ui.get_model(model_name)
 except AttnvizError as err:

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import torch
 
-from apptest_helpers import array, new_app, shown_text
+from apptest_helpers import array, figures, new_app, shown_text
 
 PAGE = "pages/step_by_step.py"
 TEXT = "The animal didn't cross the street because it was too tired."
@@ -230,3 +230,11 @@ def test_blank_text_prompts_and_hostile_tokens_are_escaped(at):
     spec = at.get_by_key("steps_weights").proto.spec + at.get_by_key("steps_heads").proto.spec
     assert "<img" not in spec and "&lt;" in spec
     assert "<" in at.selectbox(key="steps_query").options[1]  # widget labels are plain text
+
+
+def test_a_decoder_chosen_in_the_explorer_gets_a_message_not_a_traceback():
+    at = new_app(model="smollm2").run()
+    at.switch_page("pages/step_by_step.py").run()
+    assert not at.exception
+    assert "decoder" in " ".join(i.value for i in at.info)
+    assert figures(at)
