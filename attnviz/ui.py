@@ -9,6 +9,7 @@ The view state (model, text, pair, layer, head, view, language) lives in
 from __future__ import annotations
 
 import os
+from typing import Callable
 import threading
 from pathlib import Path
 
@@ -80,6 +81,31 @@ def restore(*keys: str) -> None:
     """
     for key in keys:
         st.session_state[key] = st.session_state[key] if key in st.session_state else st.session_state[KEPT][key]
+
+
+def kept_widget(draw: Callable, key: str, default, *args, choices=None, **kwargs):
+    """Draw the widget ``draw(*args, [choices,] key=key, **kwargs)`` with a value kept across page changes.
+
+    Streamlit forgets a widget's value on pages where it is not drawn; the value is kept in
+    the session's kept state and given back before the widget is drawn again. For a widget
+    with ``choices`` (a selectbox or radio) a kept value that is no longer a choice gives way
+    to ``default``; a number is clamped into ``min_value`` … ``max_value``.
+    """
+    store = st.session_state[KEPT]
+    # A widget's identity includes its page: a value left under the same key by another
+    # page's widget is handed over explicitly, or the new widget would start from its default.
+    value = st.session_state[key] if key in st.session_state else store.get(key, default)
+    if choices is not None and value not in choices:
+        value = default
+    low, high = kwargs.get("min_value"), kwargs.get("max_value")
+    if isinstance(value, (int, float)) and low is not None and high is not None:
+        value = min(max(value, low), high)  # a slider's range can shrink with the sentence
+    st.session_state[key] = value
+    if choices is not None:
+        args = (*args, choices)
+    value = draw(*args, key=key, **kwargs)
+    store[key] = value
+    return value
 
 
 def remember(*keys: str) -> None:

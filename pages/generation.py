@@ -8,22 +8,21 @@ import attnviz
 from attnviz import decoding, plots_decoder, ui
 from attnviz.errors import AttnvizError
 from attnviz.lessons.safe_text import escape_markdown
-from pages.lessons.classroom import kept
 
 ui.language_switch()
 tr = ui.tr
 st.title(tr("dec_gen_title"))
 st.markdown(tr("dec_gen_intro"))
 
-model_name = kept(st.selectbox, "dec_model", ui.DECODERS[0], tr("dec_model_label"), choices=ui.DECODERS, format_func=lambda n: attnviz.REGISTRY[n].label)
-prompt = kept(st.text_area, "dec_prompt", ui.DEFAULT_PROMPT, tr("dec_prompt"), height=80)
+model_name = ui.kept_widget(st.selectbox, "dec_model", ui.DECODERS[0], tr("dec_model_label"), choices=ui.DECODERS, format_func=lambda n: attnviz.REGISTRY[n].label)
+prompt = ui.kept_widget(st.text_area, "dec_prompt", ui.DEFAULT_PROMPT, tr("dec_prompt"), height=80)
 strategy_labels = {"greedy": tr("dec_strategy_greedy"), "sample": tr("dec_strategy_sample")}
 col_s, col_t, col_k, col_seed = st.columns([2, 1, 1, 1])
-strategy = kept(col_s.radio, "dec_strategy", "greedy", tr("dec_strategy"), choices=tuple(strategy_labels), format_func=strategy_labels.get)
+strategy = ui.kept_widget(col_s.radio, "dec_strategy", "greedy", tr("dec_strategy"), choices=tuple(strategy_labels), format_func=strategy_labels.get)
 sampling = strategy == "sample"
-temperature = kept(col_t.slider, "dec_gen_temperature", 1.0, tr("dec_temperature"), min_value=0.1, max_value=3.0, step=0.05, disabled=not sampling)
-k = kept(col_k.slider, "dec_gen_top_k", 50, tr("dec_top_k"), min_value=1, max_value=200, disabled=not sampling)
-seed = int(kept(col_seed.number_input, "dec_seed", 0, tr("dec_seed"), min_value=0, max_value=2**31 - 1, step=1, disabled=not sampling))
+temperature = ui.kept_widget(col_t.slider, "dec_gen_temperature", 1.0, tr("dec_temperature"), min_value=0.1, max_value=3.0, step=0.05, disabled=not sampling)
+k = ui.kept_widget(col_k.slider, "dec_gen_top_k", 50, tr("dec_top_k"), min_value=1, max_value=200, disabled=not sampling)
+seed = int(ui.kept_widget(col_seed.number_input, "dec_seed", 0, tr("dec_seed"), min_value=0, max_value=2**31 - 1, step=1, disabled=not sampling))
 if not prompt.strip():
     st.info(tr("dec_empty_prompt"))
     st.stop()
@@ -84,7 +83,7 @@ st.caption(tr("dec_gen_text"))
 st.text(model.tokenizer.decode(cap.token_ids.tolist()))
 
 mean_label = tr("dec_heads_mean")  # "mean", not None: a selectbox shows None as "no choice"
-head = kept(st.selectbox, "dec_head", "mean", tr("head"), choices=["mean", *range(cap.n_heads)], format_func=lambda h: mean_label if h == "mean" else str(h))
+head = ui.kept_widget(st.selectbox, "dec_head", "mean", tr("head"), choices=["mean", *range(cap.n_heads)], format_func=lambda h: mean_label if h == "mean" else str(h))
 rows = decoding.newest_token_rows(cap, None if head == "mean" else head)
 title = tr("dec_rows_title", token=html.escape(cap.tokens[-1])) + (f" — {mean_label}" if head == "mean" else f" — {tr('head')} {head}")
 st.plotly_chart(plots_decoder.newest_token_rows(rows, cap.tokens, title, ui.lang()), key="dec_rows_chart")

@@ -8,14 +8,13 @@ import attnviz
 from attnviz import decoding, plots_decoder, ui
 from attnviz.errors import AttnvizError
 from attnviz.lessons.safe_text import escape_markdown
-from pages.lessons.classroom import kept
 
 ui.language_switch()
 tr = ui.tr
 st.title(tr("dec_next_title"))
 
-model_name = kept(st.selectbox, "dec_model", ui.DECODERS[0], tr("dec_model_label"), choices=ui.DECODERS, format_func=lambda n: attnviz.REGISTRY[n].label)
-prompt = kept(st.text_area, "dec_prompt", ui.DEFAULT_PROMPT, tr("dec_prompt"), height=80)
+model_name = ui.kept_widget(st.selectbox, "dec_model", ui.DECODERS[0], tr("dec_model_label"), choices=ui.DECODERS, format_func=lambda n: attnviz.REGISTRY[n].label)
+prompt = ui.kept_widget(st.text_area, "dec_prompt", ui.DEFAULT_PROMPT, tr("dec_prompt"), height=80)
 if not prompt.strip():
     st.info(tr("dec_empty_prompt"))
     st.stop()
@@ -34,10 +33,10 @@ if st.session_state.get("dec_position_of") != (model_name, prompt):  # a new pro
     st.session_state.pop("dec_position", None)
     st.session_state[ui.KEPT].pop("dec_position", None)
 col_t, col_k, col_pos = st.columns(3)
-temperature = kept(col_t.slider, "dec_temperature", 1.0, tr("dec_temperature"), min_value=0.1, max_value=3.0, step=0.05, help=tr("dec_temperature_help"))
-k = kept(col_k.slider, "dec_top_k", 10, tr("dec_top_k"), min_value=1, max_value=50)
+temperature = ui.kept_widget(col_t.slider, "dec_temperature", 1.0, tr("dec_temperature"), min_value=0.1, max_value=3.0, step=0.05, help=tr("dec_temperature_help"))
+k = ui.kept_widget(col_k.slider, "dec_top_k", 10, tr("dec_top_k"), min_value=1, max_value=50)
 labels = [f"{i}: {tok}" for i, tok in enumerate(cap.tokens)]
-position = kept(col_pos.selectbox, "dec_position", cap.n_tokens - 1, tr("dec_predict_after"), choices=range(cap.n_tokens), format_func=labels.__getitem__)
+position = ui.kept_widget(col_pos.selectbox, "dec_position", cap.n_tokens - 1, tr("dec_predict_after"), choices=range(cap.n_tokens), format_func=labels.__getitem__)
 
 probs = decoding.next_token_probs(cap.logits[position], temperature)
 ids, top = decoding.top_k(probs, k)

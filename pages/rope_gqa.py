@@ -6,7 +6,6 @@ import attnviz
 from attnviz import gqa, plots_decoder, ui
 from attnviz.attention import rope_angles
 from attnviz.errors import AttnvizError
-from pages.lessons.classroom import kept
 
 
 
@@ -21,8 +20,8 @@ tr = ui.tr
 lang = ui.lang()
 st.title(tr("dec_rope_title"))
 
-model_name = kept(st.selectbox, "dec_model", ui.DECODERS[0], tr("dec_model_label"), choices=ui.DECODERS, format_func=lambda n: attnviz.REGISTRY[n].label)
-prompt = kept(st.text_area, "dec_prompt", ui.DEFAULT_PROMPT, tr("dec_prompt"), height=80)
+model_name = ui.kept_widget(st.selectbox, "dec_model", ui.DECODERS[0], tr("dec_model_label"), choices=ui.DECODERS, format_func=lambda n: attnviz.REGISTRY[n].label)
+prompt = ui.kept_widget(st.text_area, "dec_prompt", ui.DEFAULT_PROMPT, tr("dec_prompt"), height=80)
 if not prompt.strip():
     st.info(tr("dec_empty_prompt"))
     st.stop()
@@ -35,8 +34,8 @@ except AttnvizError as err:
 if cap.n_truncated:
     st.warning(tr("truncated_warning", max=cap.n_tokens, dropped=cap.n_truncated))
 col_layer, col_head = st.columns(2)
-layer = kept(col_layer.selectbox, "dec_rope_layer", 0, tr("layer"), choices=range(cap.n_layers))
-head = kept(col_head.selectbox, "dec_rope_head", 0, tr("head"), choices=range(cap.n_heads))
+layer = ui.kept_widget(col_layer.selectbox, "dec_rope_layer", 0, tr("layer"), choices=range(cap.n_layers))
+head = ui.kept_widget(col_head.selectbox, "dec_rope_head", 0, tr("head"), choices=range(cap.n_heads))
 
 st.header(tr("dec_rope_header"), divider="gray")
 st.markdown(tr("dec_rope_intro", pairs=cfg.d_head // 2, theta=f"{cfg.rope_theta:g}", d_head=cfg.d_head))

@@ -29,8 +29,6 @@ def remember_shared(*keys: str) -> None:
             st.query_params[param] = str(value)
 
 
-if "lang" in st.session_state:  # the language picker is drawn on every page under one key: hand its value over
-    st.session_state["lang"] = st.session_state["lang"]
 ui.language_switch()
 tr = ui.tr
 lang = ui.lang()

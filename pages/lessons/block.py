@@ -44,11 +44,11 @@ def diagram() -> None:
 def residual() -> None:
     st.latex(r"x' = \mathrm{LayerNorm}\big(x + \mathrm{MultiHead}(x)\big) \qquad \mathrm{LayerNorm}(y) = w \odot \frac{y - \mu(y)}{\sigma(y)} + b")
     st.markdown(tr("lesson7_residual_text"))
-    sentence = cr.kept(st.text_input, "lesson7_sentence", ui.DEFAULT_TEXT, tr("sentence"))
+    sentence = ui.kept_widget(st.text_input, "lesson7_sentence", ui.DEFAULT_TEXT, tr("sentence"))
     cap = cr.capture(sentence)
     if cap is None:
         return
-    layer = cr.kept(st.selectbox, "lesson7_layer", 0, tr("layer"), choices=range(cap.n_layers))
+    layer = ui.kept_widget(st.selectbox, "lesson7_layer", 0, tr("layer"), choices=range(cap.n_layers))
     step = block.residual_step(cap, model.network, layer)
     table = pd.DataFrame(
         {

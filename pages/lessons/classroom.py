@@ -40,40 +40,13 @@ def show_error(err: attnviz.AttnvizError) -> None:
     st.error(t(err.key, ui.lang(), **escape_params(err.params)))
 
 
-def kept(draw: Callable, key: str, default, *args, choices=None, **kwargs):
-    """Draw the widget ``draw(*args, [choices,] key=key, **kwargs)`` with a value kept across page changes.
-
-    Streamlit forgets a widget's value on pages where it is not drawn; the value is kept in
-    the session's kept state and given back before the widget is drawn again. For a widget
-    with ``choices`` (a selectbox or radio) a kept value that is no longer a choice gives way
-    to ``default``; a number is clamped into ``min_value`` … ``max_value``.
-    """
-    store = st.session_state[ui.KEPT]
-    # A widget's identity includes its page: a value left under the same key by another
-    # page's widget is handed over explicitly, or the new widget would start from its default.
-    value = st.session_state[key] if key in st.session_state else store.get(key, default)
-    if choices is not None and value not in choices:
-        value = default
-    low, high = kwargs.get("min_value"), kwargs.get("max_value")
-    if isinstance(value, (int, float)) and low is not None and high is not None:
-        value = min(max(value, low), high)  # a slider's range can shrink with the sentence
-    st.session_state[key] = value
-    if choices is not None:
-        args = (*args, choices)
-    value = draw(*args, key=key, **kwargs)
-    store[key] = value
-    return value
-
-
 def start(number: int) -> bool:
     """Draw the language switch, the classroom toggle, the lesson's title and introduction.
 
     Returns whether classroom mode is on.
     """
-    if "lang" in st.session_state:  # drawn on every page under one key: hand its value over
-        st.session_state["lang"] = st.session_state["lang"]
     ui.language_switch()
-    classroom = kept(st.sidebar.toggle, "lesson_classroom", False, tr("lesson_classroom"), help=tr("lesson_classroom_help"))
+    classroom = ui.kept_widget(st.sidebar.toggle, "lesson_classroom", False, tr("lesson_classroom"), help=tr("lesson_classroom_help"))
     if classroom:
         st.html(CLASSROOM_CSS)
     st.title(tr(f"lesson{number}_title"))
@@ -122,8 +95,8 @@ def capture(text: str) -> attnviz.Capture | None:
 def layer_head(prefix: str, n_layers: int, n_heads: int, default: tuple[int, int] = (0, 0)) -> tuple[int, int]:
     """Kept layer and head pickers side by side (keys ``{prefix}_layer``, ``{prefix}_head``)."""
     col_layer, col_head = st.columns(2)
-    layer = kept(col_layer.selectbox, f"{prefix}_layer", default[0], tr("layer"), choices=range(n_layers))
-    head = kept(col_head.selectbox, f"{prefix}_head", default[1], tr("head"), choices=range(n_heads))
+    layer = ui.kept_widget(col_layer.selectbox, f"{prefix}_layer", default[0], tr("layer"), choices=range(n_layers))
+    head = ui.kept_widget(col_head.selectbox, f"{prefix}_head", default[1], tr("head"), choices=range(n_heads))
     return layer, head
 
 

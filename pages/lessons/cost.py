@@ -32,10 +32,10 @@ def table() -> None:
 def measure() -> None:
     st.markdown(tr("lesson8_measure_text"))
     col_min, col_max, col_d, col_cap = st.columns(4)
-    n_min = cr.kept(col_min.selectbox, "lesson8_n_min", 64, tr("lesson8_n_min"), choices=LENGTHS)
-    n_max = cr.kept(col_max.selectbox, "lesson8_n_max", 2048, tr("lesson8_n_max"), choices=LENGTHS)
-    d = cr.kept(col_d.selectbox, "lesson8_d", 64, tr("lesson8_d"), choices=(8, 16, 32, 64, 128, 256))
-    cap_s = cr.kept(col_cap.slider, "lesson8_cap", 5, tr("lesson8_cap"), min_value=1, max_value=30)
+    n_min = ui.kept_widget(col_min.selectbox, "lesson8_n_min", 64, tr("lesson8_n_min"), choices=LENGTHS)
+    n_max = ui.kept_widget(col_max.selectbox, "lesson8_n_max", 2048, tr("lesson8_n_max"), choices=LENGTHS)
+    d = ui.kept_widget(col_d.selectbox, "lesson8_d", 64, tr("lesson8_d"), choices=(8, 16, 32, 64, 128, 256))
+    cap_s = ui.kept_widget(col_cap.slider, "lesson8_cap", 5, tr("lesson8_cap"), min_value=1, max_value=30)
     if st.button(tr("lesson8_run"), key="lesson8_run", type="primary"):
         bar = st.progress(0.0, text=tr("lesson8_running"))
         try:

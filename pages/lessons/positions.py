@@ -19,8 +19,8 @@ def sinusoid() -> None:
     st.latex(r"PE_{(pos,\, 2i)} = \sin\!\Big(\frac{pos}{10000^{2i/d_{model}}}\Big) \qquad PE_{(pos,\, 2i+1)} = \cos\!\Big(\frac{pos}{10000^{2i/d_{model}}}\Big)")
     st.markdown(tr("lesson6_sinusoid_text"))
     col_n, col_d = st.columns(2)
-    n = cr.kept(col_n.slider, "lesson6_n", 64, tr("lesson6_n"), min_value=4, max_value=256)
-    d = cr.kept(col_d.slider, "lesson6_d", 128, tr("lesson6_d"), min_value=4, max_value=512, step=2)
+    n = ui.kept_widget(col_n.slider, "lesson6_n", 64, tr("lesson6_n"), min_value=4, max_value=256)
+    d = ui.kept_widget(col_d.slider, "lesson6_d", 128, tr("lesson6_d"), min_value=4, max_value=512, step=2)
     encoding = pe.sinusoidal_encoding(n, d)
     fig = plots_lessons.matrix_heatmap(encoding, title=tr("lesson6_sinusoid_title", n=n, d=d), x_title=tr("lesson6_dimension"), y_title=tr("lesson6_position"), colorscale="RdBu", zmid=0)
     st.plotly_chart(fig, key="lesson6_sinusoid_chart")
@@ -32,7 +32,7 @@ def sinusoid() -> None:
 
 def without_positions() -> None:
     st.markdown(tr("lesson6_permutation_text"))
-    sentence = cr.kept(st.text_input, "lesson6_sentence", "The dog chased the cat up the old tree.", tr("sentence"))
+    sentence = ui.kept_widget(st.text_input, "lesson6_sentence", "The dog chased the cat up the old tree.", tr("sentence"))
     try:
         enc, _ = model.tokenize(sentence)
     except AttnvizError as err:
@@ -40,8 +40,8 @@ def without_positions() -> None:
         return
     ids, types = enc["input_ids"][0], enc["token_type_ids"][0]
     col_head, col_seed = st.columns(2)
-    head = cr.kept(col_head.selectbox, "lesson6_head", 0, tr("lesson6_head"), choices=range(model.config.n_heads))
-    seed = cr.kept(col_seed.number_input, "lesson6_seed", 1, tr("lesson6_seed"), min_value=0, max_value=9999, step=1)
+    head = ui.kept_widget(col_head.selectbox, "lesson6_head", 0, tr("lesson6_head"), choices=range(model.config.n_heads))
+    seed = ui.kept_widget(col_seed.number_input, "lesson6_seed", 1, tr("lesson6_seed"), min_value=0, max_value=9999, step=1)
     order = pe.shuffle_order(len(ids), int(seed))
     tokens = model.tokenizer.convert_ids_to_tokens(ids.tolist())
     shuffled_tokens = [tokens[i] for i in order.tolist()]
@@ -65,7 +65,7 @@ def without_positions() -> None:
 
 def learned() -> None:
     W_pos = model.network.embed.W_pos.detach().float().cpu()
-    n = cr.kept(st.slider, "lesson6_learned_n", 64, tr("lesson6_n"), min_value=4, max_value=W_pos.shape[0])
+    n = ui.kept_widget(st.slider, "lesson6_learned_n", 64, tr("lesson6_n"), min_value=4, max_value=W_pos.shape[0])
     st.markdown(tr("lesson6_learned_text", max=W_pos.shape[0], d=W_pos.shape[1]))
     col_rows, col_sim = st.columns(2)
     fig = plots_lessons.matrix_heatmap(W_pos[:n], title=tr("lesson6_learned_title", n=n), x_title=tr("lesson6_dimension"), y_title=tr("lesson6_position"), colorscale="RdBu", zmid=0)

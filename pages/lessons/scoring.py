@@ -10,12 +10,12 @@ from pages.lessons import classroom as cr
 
 tr = ui.tr
 classroom = cr.start(4)
-sentence = cr.kept(st.text_input, "lesson4_sentence", "The cat sat on the mat because it was warm.", tr("sentence"))
+sentence = ui.kept_widget(st.text_input, "lesson4_sentence", "The cat sat on the mat because it was warm.", tr("sentence"))
 cap = cr.capture(sentence)
 if cap is None:
     st.stop()
 layer, head = cr.layer_head("lesson4", cap.n_layers, cap.n_heads, default=(2, 3))
-seed = cr.kept(st.number_input, "lesson4_seed", 0, tr("lesson4_seed"), min_value=0, max_value=9999, step=1)
+seed = ui.kept_widget(st.number_input, "lesson4_seed", 0, tr("lesson4_seed"), min_value=0, max_value=9999, step=1)
 q, k = cap.q[layer, :, head], cap.k[layer, :, head]  # [pos, d_head] each
 d = q.shape[-1]
 params = scoring.random_scoring_params(d, d, seed=int(seed))
@@ -66,7 +66,7 @@ def seq2seq() -> None:
     cols = st.columns(5)
     defaults = {"query_size": 32, "key_size": 32, "n_positions": 32, "value_size": 64, "output_size": 32}
     sizes = {
-        name: cr.kept(col.number_input, f"lesson4_{name}", default, tr(f"lesson4_{name}"), min_value=1, max_value=scoring.MAX_SIZE, step=1)
+        name: ui.kept_widget(col.number_input, f"lesson4_{name}", default, tr(f"lesson4_{name}"), min_value=1, max_value=scoring.MAX_SIZE, step=1)
         for col, (name, default) in zip(cols, defaults.items(), strict=True)
     }
     try:

@@ -25,11 +25,11 @@ VECTORS = ("sentence", "word")
 classroom = cr.start(2)
 model = cr.model()
 col_query, col_kind = st.columns([2, 1])
-query = cr.kept(col_query.text_input, "lesson2_query", "laptop", tr("lesson2_query"))
+query = ui.kept_widget(col_query.text_input, "lesson2_query", "laptop", tr("lesson2_query"))
 vector_labels = {kind: tr(f"lesson2_vectors_{kind}") for kind in VECTORS}
-kind = cr.kept(col_kind.radio, "lesson2_vectors", "sentence", tr("lesson2_vectors"), choices=VECTORS, format_func=vector_labels.get)
-text = cr.kept(st.text_area, "lesson2_catalogue", DEFAULT_CATALOGUE, tr("lesson2_catalogue"), height=170, help=tr("lesson2_catalogue_help"))
-temperature = cr.kept(st.slider, "lesson2_temperature", 0.05, tr("lesson2_temperature"), min_value=0.01, max_value=1.0, step=0.01)
+kind = ui.kept_widget(col_kind.radio, "lesson2_vectors", "sentence", tr("lesson2_vectors"), choices=VECTORS, format_func=vector_labels.get)
+text = ui.kept_widget(st.text_area, "lesson2_catalogue", DEFAULT_CATALOGUE, tr("lesson2_catalogue"), height=170, help=tr("lesson2_catalogue_help"))
+temperature = ui.kept_widget(st.slider, "lesson2_temperature", 0.05, tr("lesson2_temperature"), min_value=0.01, max_value=1.0, step=0.01)
 
 try:
     catalogue = search.parse_catalogue(text)

@@ -11,14 +11,14 @@ from pages.lessons import classroom as cr
 tr = ui.tr
 classroom = cr.start(5)
 model = cr.model()
-sentence = cr.kept(st.text_input, "lesson5_sentence", ui.DEFAULT_TEXT, tr("sentence"))
+sentence = ui.kept_widget(st.text_input, "lesson5_sentence", ui.DEFAULT_TEXT, tr("sentence"))
 cap = cr.capture(sentence)
 if cap is None:
     st.stop()
 col_pick, col_shared = st.columns([2, 1])
 with col_pick:
     layer, head = cr.layer_head("lesson5", cap.n_layers, cap.n_heads, default=(2, 0))
-shared_side = cr.kept(col_shared.radio, "lesson5_shared", "Q", tr("lesson5_shared"), choices=("Q", "K"), format_func=lambda s: f"W_{s}", horizontal=True)
+shared_side = ui.kept_widget(col_shared.radio, "lesson5_shared", "Q", tr("lesson5_shared"), choices=("Q", "K"), format_func=lambda s: f"W_{s}", horizontal=True)
 actual_scores = cap.head_scores_raw(layer, head)
 shared_scores = sq.shared_scores(cap.resid_pre[layer], head_weights(model, layer, head), shared_side)
 actual, shared = softmax_pattern(actual_scores), softmax_pattern(shared_scores)

@@ -10,14 +10,14 @@ from pages.lessons import classroom as cr
 tr = ui.tr
 classroom = cr.start(3)
 model = cr.model()
-sentence = cr.kept(st.text_input, "lesson3_sentence", ui.DEFAULT_TEXT, tr("sentence"))
+sentence = ui.kept_widget(st.text_input, "lesson3_sentence", ui.DEFAULT_TEXT, tr("sentence"))
 cap = cr.capture(sentence)
 if cap is None:
     st.stop()
 layer, head = cr.layer_head("lesson3", cap.n_layers, cap.n_heads, default=(4, 7))
 positions = range(cap.n_tokens)
 default_query = cap.tokens.index("it") if "it" in cap.tokens else min(1, cap.n_tokens - 1)
-query = cr.kept(st.selectbox, "lesson3_query", default_query, tr("lesson_token"), choices=positions, format_func=lambda i: cap.tokens[i] + f" ·{i}")
+query = ui.kept_widget(st.selectbox, "lesson3_query", default_query, tr("lesson_token"), choices=positions, format_func=lambda i: cap.tokens[i] + f" ·{i}")
 scores = cap.head_scores_raw(layer, head)  # [query_pos, key_pos]
 soft = soft_hard.soft_weights(scores)
 v = cap.v[layer, :, head]  # [pos, d_head]
@@ -40,7 +40,7 @@ def soft_section() -> None:
 
 
 def hard_section() -> None:
-    k = cr.kept(st.slider, "lesson3_k", 1, tr("lesson3_k"), min_value=1, max_value=min(5, cap.n_tokens))
+    k = ui.kept_widget(st.slider, "lesson3_k", 1, tr("lesson3_k"), min_value=1, max_value=min(5, cap.n_tokens))
     hard = soft_hard.hard_weights(scores, k)
     st.latex(r"w_{ij} = \begin{cases} 1/k & j \in \mathrm{top}_k(s_{i\cdot}) \\ 0 & \text{otherwise} \end{cases}")
     st.markdown(tr("lesson3_hard_text"))
@@ -57,7 +57,7 @@ def hard_section() -> None:
 
 
 def local_section() -> None:
-    radius = cr.kept(st.slider, "lesson3_radius", 2, tr("lesson3_radius"), min_value=0, max_value=max(1, cap.n_tokens - 1))
+    radius = ui.kept_widget(st.slider, "lesson3_radius", 2, tr("lesson3_radius"), min_value=0, max_value=max(1, cap.n_tokens - 1))
     local = soft_hard.local_weights(scores, radius)
     st.latex(r"w_{ij} = \mathrm{softmax}_{j:\,|i-j| \le r}(s_{ij}), \qquad w_{ij} = 0 \text{ for } |i - j| > r")
     st.markdown(tr("lesson3_local_text"))
@@ -72,7 +72,7 @@ def local_section() -> None:
 
 def general_section() -> None:
     st.markdown(tr("lesson3_general_text"))
-    other = cr.kept(st.text_input, "lesson3_other", "The street was too wide for the animal.", tr("lesson3_other"))
+    other = ui.kept_widget(st.text_input, "lesson3_other", "The street was too wide for the animal.", tr("lesson3_other"))
     cap_other = cr.capture(other)
     if cap_other is None:
         return

@@ -14,7 +14,7 @@ model = cr.model()
 cfg, tokenizer = model.config, model.tokenizer
 W_E = cr.embedding_matrix(cr.MODEL)
 
-text = cr.kept(st.text_input, "lesson1_words", "king, queen, man, woman, apple, banana", tr("lesson1_words"))
+text = ui.kept_widget(st.text_input, "lesson1_words", "king, queen, man, woman, apple, banana", tr("lesson1_words"))
 words, ids = [], []
 for word in wv.split_words(text):
     try:
@@ -43,7 +43,7 @@ def one_hot() -> None:
 
 
 def memory() -> None:
-    sentence = cr.kept(st.text_input, "lesson1_sentence", ui.DEFAULT_TEXT, tr("sentence"))
+    sentence = ui.kept_widget(st.text_input, "lesson1_sentence", ui.DEFAULT_TEXT, tr("sentence"))
     try:
         enc, _ = model.tokenize(sentence)
     except AttnvizError as err:
@@ -69,8 +69,8 @@ def dot_products() -> None:
 
 def neighbours() -> None:
     col_word, col_k = st.columns(2)
-    word = cr.kept(col_word.selectbox, "lesson1_word", words[0], tr("lesson1_pick_word"), choices=words)
-    k = cr.kept(col_k.slider, "lesson1_k", 10, tr("lesson1_k"), min_value=3, max_value=30)
+    word = ui.kept_widget(col_word.selectbox, "lesson1_word", words[0], tr("lesson1_pick_word"), choices=words)
+    k = ui.kept_widget(col_k.slider, "lesson1_k", 10, tr("lesson1_k"), min_value=3, max_value=30)
     i = words.index(word)
     found, sims = wv.nearest_neighbours(W_E, embedded[i], k, exclude=ids[i])
     tokens = tokenizer.convert_ids_to_tokens(found.tolist())
