@@ -25,32 +25,53 @@ from attnviz.errors import InvalidMaskError
 def attention_scores(
     q: Float[torch.Tensor, "batch query_pos head d_head"],
     k: Float[torch.Tensor, "batch key_pos kv_head d_head"],
+    bias: Float[torch.Tensor, "batch query_pos key_pos"] | None = None,
     out: torch.Tensor | None = None,
 ) -> Float[torch.Tensor, "batch head query_pos key_pos"]:
-    """Q·Kᵀ/√d_head for every head: the attention scores before the mask.
+    """Q·Kᵀ/√d_head for every head: the attention scores, before the mask or with it.
 
     Dividing by √d_head keeps the scores' variance near 1 when q and k have unit-variance
     entries, so the softmax does not saturate (Vaswani et al. 2017, section 3.2.1). The
     dot products are computed first and then multiplied by ``d_head ** -0.5``.
 
     Grouped-query attention (Ainslie et al. 2023): ``k`` may have fewer heads than ``q``;
-    query head h then uses key head ``h // (head / kv_head)`` (see ``kv_head_of``). The
-    keys are broadcast over their group, never copied per query head.
+    query head h then uses key head ``h // (head / kv_head)`` (see ``kv_head_of``).
 
     Args:
+        bias: optional float ``[batch, query_pos, key_pos]`` (or ``[1, ...]`` for every
+            batch element) added to the scaled scores in the same matrix product, e.g.
+            ``mask_bias(attn_mask)``: the masked scores then come out of one pass (0 is
+            added exactly, so unmasked scores equal those computed without a bias).
         out: optional contiguous ``[batch, head, query_pos, key_pos]`` tensor to write into.
 
     Raises:
         ValueError: if the number of query heads is not a multiple of the key heads.
     """
     batch, n_q, h, d = q.shape
-    kv = k.shape[2]
+    n_k, kv = k.shape[1], k.shape[2]
     if h % kv:
         raise ValueError(f"q has {h} heads and k {kv}: the query heads must be a whole multiple of the key heads")
-    groups = q.permute(0, 2, 1, 3).unflatten(1, (kv, h // kv))  # [batch, kv_head, group, query_pos, d_head]
-    keys = k.permute(0, 2, 3, 1)[:, :, None]  # [batch, kv_head, 1, d_head, key_pos]
-    scores = torch.matmul(groups, keys, out=None if out is None else out.view(batch, kv, h // kv, n_q, -1))
-    return scores.flatten(1, 2).mul_(d**-0.5)  # [batch, head, query_pos, key_pos]
+    queries = q.transpose(1, 2).reshape(batch * h, n_q, d)
+    keys = k.permute(0, 2, 3, 1)[:, :, None].expand(batch, kv, h // kv, d, n_k).reshape(batch * h, d, n_k)
+    target = None if out is None else out.view(batch * h, n_q, n_k)
+    if bias is None:
+        scores = torch.bmm(queries, keys, out=target).mul_(d**-0.5)
+    else:  # one product: d_head^-0.5 · q·kᵀ + bias (the scaling is applied to the finished dot products)
+        bias = bias[0] if bias.shape[0] == 1 else bias[:, None].expand(-1, h, -1, -1).reshape(batch * h, n_q, n_k)
+        scores = torch.baddbmm(bias, queries, keys, alpha=d**-0.5, out=target)
+    return scores.view(batch, h, n_q, n_k)
+
+
+def mask_bias(
+    attn_mask: Bool[torch.Tensor, "batch query_pos key_pos"], dtype: torch.dtype = torch.float32
+) -> Float[torch.Tensor, "batch query_pos key_pos"]:
+    """The additive form of a boolean mask: 0 where a query may attend, ``torch.finfo(dtype).min`` elsewhere.
+
+    Added to the scores (``attention_scores(q, k, bias)``) it gives what ``apply_mask``
+    gives: a score plus ``finfo.min`` rounds to ``finfo.min`` for any score smaller than
+    about 1e31 in magnitude, and a score plus 0 is the score.
+    """
+    return torch.zeros(attn_mask.shape, dtype=dtype, device=attn_mask.device).masked_fill_(~attn_mask, torch.finfo(dtype).min)
 
 
 def apply_mask(
@@ -86,16 +107,15 @@ def weighted_values(
     pattern: Float[torch.Tensor, "batch head query_pos key_pos"],
     v: Float[torch.Tensor, "batch key_pos kv_head d_head"],
 ) -> Float[torch.Tensor, "batch query_pos head d_head"]:
-    """z_i = Σ_j pattern[i, j] · v_j for every head.
+    """z_i = Σ_j pattern[i, j] · v_j for every head (a view, laid out ``[batch, head, query_pos, d_head]``).
 
     ``v`` may have fewer heads than ``pattern`` (grouped-query attention): query head h
     reads value head ``h // (head / kv_head)``, as in ``attention_scores``.
     """
     batch, h, n_q, n_k = pattern.shape
-    kv = v.shape[2]
-    groups = pattern.unflatten(1, (kv, h // kv))  # [batch, kv_head, group, query_pos, key_pos]
-    values = v.permute(0, 2, 1, 3)[:, :, None]  # [batch, kv_head, 1, key_pos, d_head]
-    return torch.matmul(groups, values).flatten(1, 2).transpose(1, 2)  # [batch, query_pos, head, d_head]
+    kv, d = v.shape[2], v.shape[3]
+    values = v.permute(0, 2, 1, 3)[:, :, None].expand(batch, kv, h // kv, n_k, d).reshape(batch * h, n_k, d)
+    return torch.bmm(pattern.reshape(batch * h, n_q, n_k), values).view(batch, h, n_q, d).transpose(1, 2)
 
 
 def kv_head_of(n_heads: int, n_kv_heads: int) -> Int[torch.Tensor, "head"]:

@@ -39,7 +39,8 @@ class Capture:
         resid_post: ``[layer, pos, d_model]``, each block's output.
         n_truncated: how many tokens were dropped to fit the model's maximum length.
         model_name, text, text_pair: what was run.
-        logits: ``[pos, d_vocab]`` for decoders (position i scores the token after i), else None.
+        logits: ``[pos, d_vocab]`` for decoders (position i scores the token after i), else None;
+            a view of the ``[d_vocab, pos]`` buffer the unembedding writes (not contiguous).
         q_pre_rope: ``[layer, pos, head, d_head]``, q before the rotary rotation; None
             for models without rotary positions.
         k_pre_rope: ``[layer, pos, kv_head, d_head]``, likewise for k.

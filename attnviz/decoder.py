@@ -17,10 +17,10 @@ import torch
 from jaxtyping import Bool, Float, Int
 from torch import nn
 
-from attnviz.attention import rope_cos_sin
+from attnviz.attention import mask_bias, rope_cos_sin
 from attnviz.config import ModelConfig
 from attnviz.hooks import HookPoint
-from attnviz.layers import MLP, Attention, GatedMLP, LayerNorm, RMSNorm, linear
+from attnviz.layers import MLP, Attention, GatedMLP, LayerNorm, RMSNorm, linear_t
 
 
 def make_norm(cfg: ModelConfig) -> nn.Module:
@@ -60,10 +60,11 @@ class PreNormBlock(nn.Module):
     def forward(
         self,
         resid_pre: Float[torch.Tensor, "batch pos d_model"],
-        attn_mask: Bool[torch.Tensor, "batch query_pos key_pos"],
+        attn_bias: Float[torch.Tensor, "batch query_pos key_pos"],
         rope: tuple[torch.Tensor, torch.Tensor] | None,
     ) -> Float[torch.Tensor, "batch pos d_model"]:
-        attn_out = self.hook_attn_out(self.attn(self.ln1(resid_pre), attn_mask, rope, out=self.hook_attn_out.out))
+        """``attn_bias``: the mask in additive form (``attention.mask_bias``)."""
+        attn_out = self.hook_attn_out(self.attn(self.ln1(resid_pre), attn_bias, rope, out=self.hook_attn_out.out))
         resid_mid = self.hook_resid_mid(torch.add(resid_pre, attn_out, out=self.hook_resid_mid.out))
         mlp_out = self.hook_mlp_out(self.mlp(self.ln2(resid_mid)))
         return self.hook_resid_post(torch.add(resid_mid, mlp_out, out=self.hook_resid_post.out))
@@ -75,7 +76,8 @@ class Decoder(nn.Module):
     The unembedding ``W_U [d_model, d_vocab]`` (logits = x·W_U) is, with
     ``cfg.tie_embeddings``, ``embed.W_Eᵀ`` (one tensor, not a copy), otherwise a view of its
     own ``unembed_weight [d_vocab, d_model]`` (stored as ``nn.Linear`` stores weights).
-    Returns the logits.
+    Returns the logits ``[batch, pos, d_vocab]``, a view of a ``[d_vocab, batch·pos]``
+    buffer (``layers.linear_t``, the faster orientation for so wide an output).
     """
 
     def __init__(self, cfg: ModelConfig):
@@ -105,7 +107,10 @@ class Decoder(nn.Module):
         cfg = self.cfg
         rope = rope_cos_sin(token_ids.shape[1], cfg.d_head, cfg.rope_theta, token_ids.device) if cfg.rotary else None
         resid = self.embed(token_ids)
+        attn_bias = mask_bias(attn_mask, resid.dtype)  # once for every layer
         for block in self.blocks:
-            resid = block(resid, attn_mask, rope)
-        final = self.ln_final(resid)
-        return self.hook_logits(linear(final, self._unembed_rows, None, out=self.hook_logits.out))  # [batch, pos, d_vocab]
+            resid = block(resid, attn_bias, rope)
+        final = self.ln_final(resid).flatten(0, 1)  # [batch·pos, d_model]
+        sink = self.hook_logits.out  # a capture's logits are a [batch, pos, d_vocab] view of a [d_vocab, batch·pos] buffer
+        logits = linear_t(final, self._unembed_rows, out=None if sink is None else sink.flatten(0, 1).T)  # [d_vocab, batch·pos]
+        return self.hook_logits(logits.T.unflatten(0, token_ids.shape))  # [batch, pos, d_vocab], a view

@@ -26,6 +26,11 @@ class HookPoint(nn.Module):
         super().__init__()
         self.out: torch.Tensor | None = None
 
+    @property
+    def observed(self) -> bool:
+        """Whether anything reads this point's value: a capture sink or a forward hook."""
+        return self.out is not None or bool(self._forward_hooks)
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if self.out is None:
             return x

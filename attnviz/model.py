@@ -18,7 +18,7 @@ import torch
 from jaxtyping import Bool, Float, Int
 from torch import nn
 
-from attnviz.attention import causal_attn_mask, check_attn_mask, kv_head_of, padding_attn_mask
+from attnviz.attention import causal_attn_mask, check_attn_mask, kv_head_of, mask_bias, padding_attn_mask
 from attnviz.capture import Capture
 from attnviz.config import ModelConfig
 from attnviz.errors import ConfigError, EmptyTextError, InvalidTextError
@@ -70,9 +70,10 @@ class BertBlock(nn.Module):
     def forward(
         self,
         resid_pre: Float[torch.Tensor, "batch pos d_model"],
-        attn_mask: Bool[torch.Tensor, "batch query_pos key_pos"] | None,
+        attn_bias: Float[torch.Tensor, "batch query_pos key_pos"] | None,
     ) -> Float[torch.Tensor, "batch pos d_model"]:
-        attn_out = self.hook_attn_out(self.attn(resid_pre, attn_mask))
+        """``attn_bias``: the mask in additive form (``attention.mask_bias``), None for no mask."""
+        attn_out = self.hook_attn_out(self.attn(resid_pre, attn_bias))
         resid_mid = self.hook_resid_mid(self.ln1(resid_pre + attn_out))
         mlp_out = self.hook_mlp_out(self.mlp(resid_mid))
         return self.hook_resid_post(self.ln2(resid_mid + mlp_out))
@@ -95,8 +96,9 @@ class BertEncoder(nn.Module):
     ) -> Float[torch.Tensor, "batch pos d_model"]:
         """``attn_mask=None``: every query may attend to every key."""
         resid = self.embed(token_ids, token_type_ids)
+        attn_bias = None if attn_mask is None else mask_bias(attn_mask, resid.dtype)  # once for every layer
         for block in self.blocks:
-            resid = block(resid, attn_mask)
+            resid = block(resid, attn_bias)
         return resid
 
 
@@ -292,7 +294,8 @@ class HookedTransformer:
         sinks = {"embed.hook_embed": embed} | {
             f"blocks.{layer}.{CAPTURED_PER_LAYER[field]}": tensor[layer] for field, tensor in fields.items() for layer in range(L)
         }
-        logits = torch.empty(batch, n, cfg.d_vocab, dtype=dtype, device=self.device) if cfg.is_decoder else None
+        # the logits as the unembedding writes them: a [batch, pos, d_vocab] view of [d_vocab, batch·pos]
+        logits = torch.empty(cfg.d_vocab, batch * n, dtype=dtype, device=self.device).T.unflatten(0, (batch, n)) if cfg.is_decoder else None
         if logits is not None:
             sinks["hook_logits"] = logits
         with self._lock, capturing(self.network, sinks):
@@ -301,8 +304,9 @@ class HookedTransformer:
             else:
                 self.network(token_ids.to(self.device), token_type_ids.to(self.device), None if masks.all() else masks.to(self.device))
 
-        def own(tensor: torch.Tensor) -> torch.Tensor:  # float32 on the CPU; no copy when it already is
-            return tensor.float().cpu().contiguous()
+        def own(tensor: torch.Tensor, layout_kept: bool = False) -> torch.Tensor:  # float32 on the CPU; no copy when it already is
+            tensor = tensor.float().cpu()
+            return tensor if layout_kept else tensor.contiguous()
 
         return [
             Capture(
@@ -312,7 +316,7 @@ class HookedTransformer:
                 attn_mask=masks[i],
                 embed=own(embed[i]),
                 **{field: own(tensor[:, i]) for field, tensor in fields.items()},
-                logits=None if logits is None else own(logits[i]),
+                logits=None if logits is None else own(logits[i], layout_kept=True),
                 kv_head_of=kv_head_of(h, kv),
                 causal=cfg.is_decoder,
                 n_truncated=n_truncated[i],

@@ -10,9 +10,12 @@ import torch
 
 from attnviz import decoding, gqa
 from attnviz.attention import (
+    apply_mask,
     apply_rope,
     attention_scores,
+    causal_attn_mask,
     kv_head_of,
+    mask_bias,
     rope_angles,
     rope_cos_sin,
     rope_frequencies,
@@ -32,6 +35,22 @@ def test_grouped_scores_and_values_equal_keys_copied_per_query_head(n_heads, n_k
     assert attention_scores(q, k, out=out).data_ptr() == out.data_ptr() and torch.allclose(out, expected, atol=1e-5)
     pattern = torch.softmax(expected, dim=-1)
     assert (weighted_values(pattern, v) - torch.einsum("bhqk,bkhd->bqhd", pattern, v_full)).abs().max() <= 1e-5
+
+
+@pytest.mark.parametrize("d_head", [32, 64, 48])
+@pytest.mark.parametrize("batch", [1, 2])
+def test_scores_with_the_mask_in_the_product_equal_masking_afterwards(d_head, batch):
+    """The model's one-product path (scale and additive mask in the matrix product) gives,
+    bit for bit, the explicit path the lessons show: scores, then ``apply_mask``."""
+    torch.manual_seed(d_head + batch)
+    q, k = torch.randn(batch, 7, 6, d_head) * 3, torch.randn(batch, 7, 2, d_head) * 3
+    mask = causal_attn_mask(7)[None].repeat(batch, 1, 1)
+    mask[-1, 5, :3] = False  # a padding-like hole in the last batch element only
+    fused = attention_scores(q, k, mask_bias(mask))
+    explicit = apply_mask(attention_scores(q, k), mask)
+    assert torch.equal(fused, explicit)
+    assert (fused[~mask[:, None].expand_as(fused)] == torch.finfo(torch.float32).min).all()
+    assert torch.equal(torch.softmax(fused, -1), torch.softmax(explicit, -1))
 
 
 def test_kv_head_of_and_its_errors():

@@ -201,3 +201,15 @@ def test_padded_batch_equals_unpadded_runs(minilm):
     assert (padded.attn_scores[:, :, :, n_real:] == torch.finfo(torch.float32).min).all()
     assert (padded.pattern[:, :, :n_real, :n_real] - alone.pattern).abs().max() <= 1e-5
     assert (caps[1].pattern - minilm.run_with_capture(long).pattern).abs().max() <= 1e-5
+
+
+@pytest.mark.parametrize("bias", [False, True])
+def test_linear_t_is_linear_transposed(bias):
+    from attnviz.layers import linear, linear_t
+
+    torch.manual_seed(int(bias))
+    x, w = torch.randn(37, 24), torch.randn(200, 24)
+    b = torch.randn(200) if bias else None
+    out = torch.empty(200, 37)
+    assert linear_t(x, w, b, out=out).data_ptr() == out.data_ptr()
+    assert out.shape == (200, 37) and torch.allclose(out.T, linear(x, w, b), atol=1e-5)

@@ -244,3 +244,25 @@ def test_smollm2_matches_hf_at_256_tokens(smollm2, smollm2_hf):
 def test_smollm2_knows_the_capital_of_france(smollm2):
     cap = smollm2.run_with_capture("The capital of France is")
     assert smollm2.tokenizer.decode([int(cap.logits[-1].argmax())]) == " Paris"
+
+
+def test_observing_the_raw_scores_takes_the_explicit_path_with_the_same_numbers(llama_pair):
+    """With a sink on ``hook_attn_scores_raw`` the layer computes the scores, then adds the
+    mask; without one it does both in one product. The pattern is the same bit for bit."""
+    from attnviz.hooks import capturing
+
+    _, ours = llama_pair
+    ids = ours.tokenize(TEXTS[0])[0]["input_ids"]
+    n, cfg = ids.shape[1], ours.config
+    mask = ours.base_mask(n)[None]
+
+    def pattern_of_layer_1(extra_sinks):
+        sinks = {"blocks.1.attn.hook_pattern": torch.empty(1, cfg.n_heads, n, n)} | extra_sinks
+        with torch.inference_mode(), capturing(ours.network, sinks):
+            ours.network(ids, mask)
+        return sinks["blocks.1.attn.hook_pattern"]
+
+    raw = torch.empty(1, cfg.n_heads, n, n)
+    explicit = pattern_of_layer_1({"blocks.1.attn.hook_attn_scores_raw": raw})
+    assert torch.equal(pattern_of_layer_1({}), explicit)
+    assert torch.isfinite(raw).all() and (raw.triu(1) != 0).any()  # the raw scores: before the causal mask
