@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
+from functools import cached_property
 
 import torch
 from jaxtyping import Bool, Float, Int
 
-from attnviz.attention import apply_mask, attention_scores, kv_head_of as _kv_head_of
+from attnviz.attention import apply_mask, apply_rope, attention_scores, kv_head_of as _kv_head_of, rope_cos_sin
 
 
 @dataclass(frozen=True, eq=False)
@@ -17,7 +18,10 @@ class Capture:
     All tensors are float32 on the CPU unless noted; ``n`` is the number of tokens.
     Each piece of data is held once: scores are derived from q and k on access, keys and
     values keep their own (grouped) head count, ``resid_pre`` is derived from ``embed``
-    and ``resid_post``.
+    and ``resid_post``. Where the model ran on the CPU, a rotary model's ``q`` and ``k``
+    are derived from ``q_pre_rope`` and ``k_pre_rope``, and a pre-norm block's
+    ``resid_mid`` from ``resid_pre + attn_out``, on first access (then kept): the same
+    function on the same inputs, so the same numbers bit for bit as in the run.
 
     Attributes:
         tokens: the n display strings (word pieces, special tokens included; for decoders
@@ -46,6 +50,12 @@ class Capture:
         k_pre_rope: ``[layer, pos, kv_head, d_head]``, likewise for k.
         kv_head_of: int64 ``[head]``, the key/value head each query head uses.
         causal: True for a decoder's capture.
+        rope_theta: the rotary base of a rotary model (to derive ``q`` and ``k``), else None.
+        stored_q, stored_k, stored_resid_mid: what the run stored of ``q``, ``k`` and
+            ``resid_mid``; None where those are derived (read ``q``, ``k``, ``resid_mid``).
+
+    Raises:
+        ValueError: when neither q and k nor what derives them is given.
     """
 
     tokens: list[str]
@@ -53,13 +63,10 @@ class Capture:
     token_type_ids: Int[torch.Tensor, "pos"]
     attn_mask: Bool[torch.Tensor, "query_pos key_pos"]
     embed: Float[torch.Tensor, "pos d_model"]
-    q: Float[torch.Tensor, "layer pos head d_head"]
-    k: Float[torch.Tensor, "layer pos head d_head"]
     v: Float[torch.Tensor, "layer pos head d_head"]
     pattern: Float[torch.Tensor, "layer head query_pos key_pos"]
     z: Float[torch.Tensor, "layer pos head d_head"]
     attn_out: Float[torch.Tensor, "layer pos d_model"]
-    resid_mid: Float[torch.Tensor, "layer pos d_model"]
     resid_post: Float[torch.Tensor, "layer pos d_model"]
     n_truncated: int = 0
     model_name: str = ""
@@ -71,6 +78,34 @@ class Capture:
     k_pre_rope: Float[torch.Tensor, "layer pos kv_head d_head"] | None = None
     kv_head_of: Int[torch.Tensor, "head"] | None = None
     causal: bool = False
+    rope_theta: float | None = None
+    stored_q: Float[torch.Tensor, "layer pos head d_head"] | None = field(default=None, repr=False)
+    stored_k: Float[torch.Tensor, "layer pos kv_head d_head"] | None = field(default=None, repr=False)
+    stored_resid_mid: Float[torch.Tensor, "layer pos d_model"] | None = field(default=None, repr=False)
+
+    def __post_init__(self):
+        rotary = self.q_pre_rope is not None and self.k_pre_rope is not None and self.rope_theta is not None
+        if not ((self.stored_q is not None and self.stored_k is not None) or rotary):
+            raise ValueError("a Capture needs stored_q and stored_k, or q_pre_rope, k_pre_rope and rope_theta to derive them")
+
+    @cached_property
+    def q(self) -> Float[torch.Tensor, "layer pos head d_head"]:
+        """x·W_Q + b_Q per head; for rotary models after the rotation, derived from ``q_pre_rope`` if not stored."""
+        return self.stored_q if self.stored_q is not None else self._rotated(self.q_pre_rope)
+
+    @cached_property
+    def k(self) -> Float[torch.Tensor, "layer pos kv_head d_head"]:
+        """As ``q``, for the keys."""
+        return self.stored_k if self.stored_k is not None else self._rotated(self.k_pre_rope)
+
+    @cached_property
+    def resid_mid(self) -> Float[torch.Tensor, "layer pos d_model"]:
+        """The residual stream between attention and feed-forward net; ``resid_pre + attn_out`` if not stored."""
+        return self.stored_resid_mid if self.stored_resid_mid is not None else torch.add(self.resid_pre, self.attn_out)
+
+    def _rotated(self, x: Float[torch.Tensor, "layer pos head d_head"]) -> Float[torch.Tensor, "layer pos head d_head"]:
+        cos, sin = rope_cos_sin(x.shape[1], x.shape[-1], self.rope_theta)
+        return apply_rope(x, cos, sin)
 
     @property
     def n_tokens(self) -> int:
@@ -143,9 +178,8 @@ class Capture:
 
     @property
     def nbytes(self) -> int:
-        """Bytes held by the tensors of this capture (views of one buffer counted by their own size)."""
-        return sum(
-            getattr(self, f.name).element_size() * getattr(self, f.name).nelement()
-            for f in fields(self)
-            if isinstance(getattr(self, f.name), torch.Tensor)
-        )
+        """Bytes held by the tensors of this capture, those derived and kept so far included
+        (views of one buffer counted by their own size)."""
+        held = [getattr(self, f.name) for f in fields(self)] + list(self.__dict__.values())
+        unique = {id(t): t for t in held if isinstance(t, torch.Tensor)}
+        return sum(t.element_size() * t.nelement() for t in unique.values())

@@ -116,6 +116,9 @@ CAPTURED_PER_LAYER = {
 }
 
 
+STORED_AS = {"q": "stored_q", "k": "stored_k", "resid_mid": "stored_resid_mid"}  # Capture fields of what may be derived
+
+
 class HookedTransformer:
     """A loaded model: our network, its tokenizer and the device it runs on.
 
@@ -284,10 +287,16 @@ class HookedTransformer:
         # (the pattern directly by the softmax, the logits by the unembedding, the rest by a
         # copy at its hook point). The scores are not stored: the capture recomputes them
         # from q and k on access. k and v keep their own (grouped) head count.
+        # On the CPU a rotary model's q and k are not stored but derived from q and k before
+        # the rotation, and a pre-norm block's resid_mid from resid_pre + attn_out (exactly:
+        # the same elementwise functions on the same inputs).
         L, h, kv, d, m = cfg.n_layers, cfg.n_heads, cfg.n_kv_heads, cfg.d_head, cfg.d_model
+        derive = self.device.type == "cpu"
         shapes = {"q_pre_rope": (n, h, d), "k_pre_rope": (n, kv, d)} if cfg.rotary else {}
-        shapes |= {"q": (n, h, d), "k": (n, kv, d), "v": (n, kv, d), "pattern": (h, n, n), "z": (n, h, d)}
-        shapes |= {"attn_out": (n, m), "resid_mid": (n, m), "resid_post": (n, m)}
+        shapes |= {} if cfg.rotary and derive else {"q": (n, h, d), "k": (n, kv, d)}
+        shapes |= {"v": (n, kv, d), "pattern": (h, n, n), "z": (n, h, d), "attn_out": (n, m)}
+        shapes |= {} if cfg.is_decoder and derive else {"resid_mid": (n, m)}
+        shapes |= {"resid_post": (n, m)}
         dtype = next(self.network.parameters()).dtype
         fields = carve(shapes, L, batch, dtype, self.device)  # field -> [layer, batch, ...]
         embed = torch.empty(batch, n, m, dtype=dtype, device=self.device)
@@ -315,7 +324,8 @@ class HookedTransformer:
                 token_type_ids=token_type_ids[i],
                 attn_mask=masks[i],
                 embed=own(embed[i]),
-                **{field: own(tensor[:, i]) for field, tensor in fields.items()},
+                **{STORED_AS.get(field, field): own(tensor[:, i]) for field, tensor in fields.items()},
+                rope_theta=cfg.rope_theta if cfg.rotary else None,
                 logits=None if logits is None else own(logits[i], layout_kept=True),
                 kv_head_of=kv_head_of(h, kv),
                 causal=cfg.is_decoder,

@@ -266,3 +266,28 @@ def test_observing_the_raw_scores_takes_the_explicit_path_with_the_same_numbers(
     explicit = pattern_of_layer_1({"blocks.1.attn.hook_attn_scores_raw": raw})
     assert torch.equal(pattern_of_layer_1({}), explicit)
     assert torch.isfinite(raw).all() and (raw.triu(1) != 0).any()  # the raw scores: before the causal mask
+
+
+def test_derived_q_k_and_resid_mid_are_the_runs_own_tensors_bit_for_bit(llama_pair):
+    """A CPU capture stores q and k before the rotation and derives the rotated ones (and
+    resid_mid) on access; they must equal what the layers computed, read here at the hook points."""
+    from attnviz.hooks import capturing
+
+    _, ours = llama_pair
+    cap = ours.run_with_capture(TEXTS[2])
+    assert cap.stored_q is None and cap.stored_k is None and cap.stored_resid_mid is None
+    cfg, n = ours.config, cap.n_tokens
+    sinks = {}
+    for layer in range(cfg.n_layers):
+        sinks[f"blocks.{layer}.attn.hook_q"] = torch.empty(1, n, cfg.n_heads, cfg.d_head)
+        sinks[f"blocks.{layer}.attn.hook_k"] = torch.empty(1, n, cfg.n_kv_heads, cfg.d_head)
+        sinks[f"blocks.{layer}.hook_resid_mid"] = torch.empty(1, n, cfg.d_model)
+    with torch.inference_mode(), capturing(ours.network, sinks):
+        ours.network(cap.token_ids[None], cap.attn_mask[None])
+    for layer in range(cfg.n_layers):
+        assert torch.equal(cap.q[layer], sinks[f"blocks.{layer}.attn.hook_q"][0])
+        assert torch.equal(cap.k[layer], sinks[f"blocks.{layer}.attn.hook_k"][0])
+        assert torch.equal(cap.resid_mid[layer], sinks[f"blocks.{layer}.hook_resid_mid"][0])
+    fresh = ours.run_with_capture(TEXTS[2])
+    before = fresh.nbytes
+    assert fresh.q is fresh.q and fresh.nbytes == before + fresh.q.nbytes  # derived once, then kept and counted
