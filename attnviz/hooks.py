@@ -58,7 +58,10 @@ def capturing(model: nn.Module, sinks: dict[str, torch.Tensor]) -> Iterator[None
     Raises:
         KeyError: for a name that is not a hook point of ``model``.
     """
-    points = hook_points(model)
+    points = getattr(model, "_attnviz_hook_points", None)
+    if points is None:  # found once per model: walking the module tree costs about a millisecond
+        points = hook_points(model)
+        object.__setattr__(model, "_attnviz_hook_points", points)
     try:
         for name, sink in sinks.items():
             points[name].out = sink

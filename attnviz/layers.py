@@ -149,9 +149,9 @@ class Attention(nn.Module):
         qkv = linear(x, self.qkv_weight.flatten(0, 1), bias)  # [batch, pos, (head + 2·kv_head)·d_head]
         qkv = qkv.unflatten(-1, self.qkv_weight.shape[:2])  # [batch, pos, head + 2·kv_head, d_head]
         q, k, v = qkv.split([self.n_heads, self.n_kv_heads, self.n_kv_heads], dim=2)
-        if rope is not None:
-            q = apply_rope(self.hook_q_pre_rope(q), *rope, out=self.hook_q.out)
-            k = apply_rope(self.hook_k_pre_rope(k), *rope, out=self.hook_k.out)
+        if rope is not None:  # q and k rotated together, as one [batch, pos, head + kv_head, d_head] block
+            self.hook_q_pre_rope(q), self.hook_k_pre_rope(k)
+            q, k = apply_rope(qkv[:, :, : self.n_heads + self.n_kv_heads], *rope).split([self.n_heads, self.n_kv_heads], dim=2)
         q = self.hook_q(q)  # [batch, pos, head, d_head]
         k = self.hook_k(k)  # [batch, pos, kv_head, d_head]
         v = self.hook_v(v)
