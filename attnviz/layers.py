@@ -15,7 +15,7 @@ from attnviz.attention import apply_rope, attention_scores, softmax_pattern, wei
 from attnviz.config import ModelConfig
 from attnviz.hooks import HookPoint
 
-ATTENTION_HOOKS = ("q", "k", "v", "attn_scores_raw", "attn_scores", "pattern", "z")
+ATTENTION_HOOKS = ("qkv", "q", "k", "v", "attn_scores_raw", "attn_scores", "pattern", "z")
 ROTARY_HOOKS = ("q_pre_rope", "k_pre_rope")
 
 
@@ -100,7 +100,8 @@ class Attention(nn.Module):
     With grouped-query attention (``kv_head < head``) query head h uses key/value head
     ``h // (head / kv_head)``. With rotary positions, ``hook_q_pre_rope`` and
     ``hook_k_pre_rope`` see q and k before the rotation and ``hook_q``, ``hook_k`` after it
-    (the values that are multiplied).
+    (the values that are multiplied). ``hook_qkv`` sees the three projections side by side,
+    ``[batch, pos, head + 2·kv_head, d_head]``, as the one matrix product writes them.
     """
 
     def __init__(self, cfg: ModelConfig):
@@ -146,8 +147,9 @@ class Attention(nn.Module):
         ``rope``: the ``(cos, sin)`` pair ``[pos, d_head]`` of ``attention.rope_cos_sin``, or None.
         ``out``: optional contiguous ``[batch, pos, d_model]`` tensor to write the output into."""
         bias = None if self.qkv_bias is None else self.qkv_bias.flatten()
-        qkv = linear(x, self.qkv_weight.flatten(0, 1), bias)  # [batch, pos, (head + 2·kv_head)·d_head]
-        qkv = qkv.unflatten(-1, self.qkv_weight.shape[:2])  # [batch, pos, head + 2·kv_head, d_head]
+        sink = self.hook_qkv.out
+        qkv = linear(x, self.qkv_weight.flatten(0, 1), bias, out=None if sink is None else sink.flatten(2))  # [batch, pos, (head + 2·kv_head)·d_head]
+        qkv = self.hook_qkv(qkv.unflatten(-1, self.qkv_weight.shape[:2]))  # [batch, pos, head + 2·kv_head, d_head]
         q, k, v = qkv.split([self.n_heads, self.n_kv_heads, self.n_kv_heads], dim=2)
         if rope is not None:  # q and k rotated together, as one [batch, pos, head + kv_head, d_head] block
             self.hook_q_pre_rope(q), self.hook_k_pre_rope(k)

@@ -103,6 +103,7 @@ class BertEncoder(nn.Module):
 
 
 CAPTURED_PER_LAYER = {
+    "qkv": "attn.hook_qkv",
     "q_pre_rope": "attn.hook_q_pre_rope",
     "k_pre_rope": "attn.hook_k_pre_rope",
     "q": "attn.hook_q",
@@ -117,6 +118,7 @@ CAPTURED_PER_LAYER = {
 
 
 STORED_AS = {"q": "stored_q", "k": "stored_k", "resid_mid": "stored_resid_mid"}  # Capture fields of what may be derived
+SPLIT = {"q_pre_rope", "k_pre_rope", "q", "k", "v"}  # views of the QKV product, kept as such (not contiguous)
 
 
 class HookedTransformer:
@@ -283,22 +285,25 @@ class HookedTransformer:
     ) -> list[Capture]:
         cfg = self.config
         batch, n = token_ids.shape
-        # Every captured tensor is written into one preallocated arena while the model runs
-        # (the pattern directly by the softmax, the logits by the unembedding, the rest by a
-        # copy at its hook point). The scores are not stored: the capture recomputes them
-        # from q and k on access. k and v keep their own (grouped) head count.
-        # On the CPU a rotary model's q and k are not stored but derived from q and k before
-        # the rotation, and a pre-norm block's resid_mid from resid_pre + attn_out (exactly:
-        # the same elementwise functions on the same inputs).
+        # Every captured tensor is written into one preallocated arena while the model runs:
+        # the QKV product, the pattern, attn_out, resid_post and the logits by the operation
+        # that computes them, the rest by a copy at its hook point. q, k and v are views of
+        # the QKV product (k and v keep their own, grouped, head count). The scores are not
+        # stored: the capture recomputes them from q and k on access. On the CPU a rotary
+        # model's q and k are not stored but derived from q and k before the rotation, and a
+        # pre-norm block's resid_mid from resid_pre + attn_out (exactly: the same
+        # elementwise functions on the same inputs).
         L, h, kv, d, m = cfg.n_layers, cfg.n_heads, cfg.n_kv_heads, cfg.d_head, cfg.d_model
         derive = self.device.type == "cpu"
-        shapes = {"q_pre_rope": (n, h, d), "k_pre_rope": (n, kv, d)} if cfg.rotary else {}
-        shapes |= {} if cfg.rotary and derive else {"q": (n, h, d), "k": (n, kv, d)}
-        shapes |= {"v": (n, kv, d), "pattern": (h, n, n), "z": (n, h, d), "attn_out": (n, m)}
+        shapes = {"qkv": (n, h + 2 * kv, d)}
+        shapes |= {"q": (n, h, d), "k": (n, kv, d)} if cfg.rotary and not derive else {}
+        shapes |= {"pattern": (h, n, n), "z": (n, h, d), "attn_out": (n, m)}
         shapes |= {} if cfg.is_decoder and derive else {"resid_mid": (n, m)}
         shapes |= {"resid_post": (n, m)}
         dtype = next(self.network.parameters()).dtype
         fields = carve(shapes, L, batch, dtype, self.device)  # field -> [layer, batch, ...]
+        q, k, v = fields["qkv"].split([h, kv, kv], dim=3)  # views: the hook points see their own values there and copy nothing
+        fields |= {"q_pre_rope": q, "k_pre_rope": k, "v": v} if cfg.rotary else {"q": q, "k": k, "v": v}
         embed = torch.empty(batch, n, m, dtype=dtype, device=self.device)
         sinks = {"embed.hook_embed": embed} | {
             f"blocks.{layer}.{CAPTURED_PER_LAYER[field]}": tensor[layer] for field, tensor in fields.items() for layer in range(L)
@@ -324,7 +329,7 @@ class HookedTransformer:
                 token_type_ids=token_type_ids[i],
                 attn_mask=masks[i],
                 embed=own(embed[i]),
-                **{STORED_AS.get(field, field): own(tensor[:, i]) for field, tensor in fields.items()},
+                **{STORED_AS.get(field, field): own(tensor[:, i], layout_kept=field in SPLIT) for field, tensor in fields.items() if field != "qkv"},
                 rope_theta=cfg.rope_theta if cfg.rotary else None,
                 logits=None if logits is None else own(logits[i], layout_kept=True),
                 kv_head_of=kv_head_of(h, kv),

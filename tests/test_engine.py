@@ -87,7 +87,7 @@ def test_mask_with_an_empty_row_raises(minilm, cap):
 
 def test_hook_names_are_exactly_these(minilm):
     per_layer = [
-        "attn.hook_q", "attn.hook_k", "attn.hook_v", "attn.hook_attn_scores_raw", "attn.hook_attn_scores",
+        "attn.hook_qkv", "attn.hook_q", "attn.hook_k", "attn.hook_v", "attn.hook_attn_scores_raw", "attn.hook_attn_scores",
         "attn.hook_pattern", "attn.hook_z", "mlp.hook_post",
         "hook_attn_out", "hook_resid_mid", "hook_mlp_out", "hook_resid_post",
     ]  # fmt: skip

@@ -54,7 +54,7 @@ def test_hook_names_of_a_gpt2(gpt2_pair):
 
     _, ours = gpt2_pair
     per_layer = [
-        "attn.hook_q", "attn.hook_k", "attn.hook_v", "attn.hook_attn_scores_raw", "attn.hook_attn_scores",
+        "attn.hook_qkv", "attn.hook_q", "attn.hook_k", "attn.hook_v", "attn.hook_attn_scores_raw", "attn.hook_attn_scores",
         "attn.hook_pattern", "attn.hook_z", "mlp.hook_post",
         "hook_attn_out", "hook_resid_mid", "hook_mlp_out", "hook_resid_post",
     ]  # fmt: skip

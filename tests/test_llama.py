@@ -103,7 +103,7 @@ def test_hook_names_of_a_llama(llama_pair):
 
     _, ours = llama_pair
     per_layer = [
-        "attn.hook_q_pre_rope", "attn.hook_k_pre_rope", "attn.hook_q", "attn.hook_k", "attn.hook_v",
+        "attn.hook_q_pre_rope", "attn.hook_k_pre_rope", "attn.hook_qkv", "attn.hook_q", "attn.hook_k", "attn.hook_v",
         "attn.hook_attn_scores_raw", "attn.hook_attn_scores", "attn.hook_pattern", "attn.hook_z", "mlp.hook_post",
         "hook_attn_out", "hook_resid_mid", "hook_mlp_out", "hook_resid_post",
     ]  # fmt: skip
@@ -276,6 +276,8 @@ def test_derived_q_k_and_resid_mid_are_the_runs_own_tensors_bit_for_bit(llama_pa
     _, ours = llama_pair
     cap = ours.run_with_capture(TEXTS[2])
     assert cap.stored_q is None and cap.stored_k is None and cap.stored_resid_mid is None
+    storage = cap.q_pre_rope.untyped_storage().data_ptr()  # q, k and v: views of the one QKV product, not copies
+    assert cap.k_pre_rope.untyped_storage().data_ptr() == cap.v.untyped_storage().data_ptr() == storage
     cfg, n = ours.config, cap.n_tokens
     sinks = {}
     for layer in range(cfg.n_layers):
