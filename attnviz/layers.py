@@ -48,9 +48,10 @@ def linear_t(
     """``linear(x, weight, bias)`` transposed: weight·xᵀ (+ bias down each row), one row per output feature.
 
     The same products and sums as ``linear``, laid out the other way round. For wide
-    outputs (a feed-forward net's hidden layer, the unembedding) a CPU matrix library
-    computes this orientation faster: 5 to 15% for SmolLM2's at 64 and 256 tokens
-    (``benchmarks/bench_capture.py``); the result's ``.T`` is the usual ``[tokens, d_out]``.
+    outputs (SwiGLU's hidden layer, the unembedding) a CPU matrix library computes this
+    orientation faster: 5 to 15% for SmolLM2's at 64 and 256 tokens (not for MiniLM's
+    narrower feed-forward net, which keeps ``linear``); the result's ``.T`` is the usual
+    ``[tokens, d_out]``.
 
     Args:
         out: optional contiguous ``[d_out, tokens]`` tensor to write into.
@@ -191,9 +192,8 @@ class MLP(nn.Module):
     b_out = property(lambda self: self.out_bias, doc="[d_model]")
 
     def forward(self, x: Float[torch.Tensor, "batch pos d_model"]) -> Float[torch.Tensor, "batch pos d_model"]:
-        pre = linear_t(x.flatten(0, -2), self.in_weight, self.in_bias)  # [d_mlp, batch·pos]
-        hidden = self.hook_post(F.gelu(pre, approximate=self.approximate).T.unflatten(0, x.shape[:-1]))  # [batch, pos, d_mlp]
-        return linear(hidden.flatten(0, -2), self.out_weight, self.out_bias).unflatten(0, x.shape[:-1])
+        hidden = self.hook_post(F.gelu(linear(x, self.in_weight, self.in_bias), approximate=self.approximate))  # [batch, pos, d_mlp]
+        return linear(hidden, self.out_weight, self.out_bias)
 
 
 class GatedMLP(nn.Module):
