@@ -3,9 +3,11 @@
 Both run on the same device, interleaved (one of ours, one of theirs, repeated), and the
 median of each is reported with the ratio ours / theirs, for n = 16, 128 and 512 tokens
 (decoders: 64 and 256). Both sides include tokenization. Peak memory is the process's
-maximum resident set (CPU) or torch's peak allocation (CUDA). Run with
-THP_MEM_ALLOC_ENABLE=1 (as `make bench` does) to let torch back large CPU tensors with
-transparent huge pages, for both sides alike.
+maximum resident set (CPU) or torch's peak allocation (CUDA). Run as `make bench` does,
+with THP_MEM_ALLOC_ENABLE=1 (torch backs large CPU tensors with transparent huge pages)
+and MALLOC_MMAP_THRESHOLD_=MALLOC_TRIM_THRESHOLD_=1073741824 (glibc reuses freed memory
+instead of returning it to the kernel, which zero-fills it again on the next first write):
+both sides run in this one process, under the same settings. Each row records them.
 
 For a decoder (``--model smollm2``) Hugging Face runs ``AutoModelForCausalLM`` (eager,
 logits included, ``use_cache=False``: no key/value cache is built, its fastest setting),
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import statistics
 import subprocess
@@ -34,6 +37,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import attnviz  # noqa: E402
 from attnviz.registry import gguf_source, model_folder  # noqa: E402
+
+ENV_SETTINGS = ("THP_MEM_ALLOC_ENABLE", "MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_")
 
 COLD_LOAD = """
 import time, attnviz
@@ -120,6 +125,7 @@ def bench(name: str, runs: int, sizes: list[int]) -> list[dict]:
                 "hf_eager_ms": round(theirs_ms, 2),
                 "ratio": round(ours_ms / theirs_ms, 3),
                 "capture_bytes": model.run_with_capture(text).nbytes,
+                "env": {k: os.environ.get(k) for k in ENV_SETTINGS},
             }
         )
         print(
