@@ -35,8 +35,9 @@ def linear(
     """
     if out is None:
         return F.linear(x, weight, bias)
-    torch.matmul(x, weight.T, out=out)
-    return out if bias is None else out.add_(bias)
+    rows, out_rows = x.flatten(0, -2), out.view(-1, out.shape[-1])  # as F.linear: one (biased) matrix product
+    torch.mm(rows, weight.T, out=out_rows) if bias is None else torch.addmm(bias, rows, weight.T, out=out_rows)
+    return out
 
 
 def linear_t(

@@ -73,7 +73,7 @@ class BertBlock(nn.Module):
         attn_bias: Float[torch.Tensor, "batch query_pos key_pos"] | None,
     ) -> Float[torch.Tensor, "batch pos d_model"]:
         """``attn_bias``: the mask in additive form (``attention.mask_bias``), None for no mask."""
-        attn_out = self.hook_attn_out(self.attn(resid_pre, attn_bias))
+        attn_out = self.hook_attn_out(self.attn(resid_pre, attn_bias, out=self.hook_attn_out.out))
         resid_mid = self.hook_resid_mid(self.ln1(resid_pre + attn_out))
         mlp_out = self.hook_mlp_out(self.mlp(resid_mid))
         return self.hook_resid_post(self.ln2(resid_mid + mlp_out))
