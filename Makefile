@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
+ADDRESS ?=
 RUNTIME := $(VENV)/.runtime-installed
 TESTDEPS := $(VENV)/.test-installed
 # Large CPU tensors (captures) backed by transparent huge pages: fewer page faults.
@@ -32,7 +33,7 @@ $(TESTDEPS): $(RUNTIME) requirements-test.txt scripts/install_browser.sh
 run: $(RUNTIME)
 	@echo "attnviz starts at http://localhost:$(PORT)"
 	@$(PY) scripts/open_when_ready.py http://localhost:$(PORT) &
-	$(MALLOC_REUSE) $(PY) -m streamlit run app.py --server.port $(PORT)
+	$(MALLOC_REUSE) $(PY) -m streamlit run app.py --server.port $(PORT) $(if $(ADDRESS),--server.address $(ADDRESS))
 
 test: $(TESTDEPS)
 	$(PY) -m pytest
