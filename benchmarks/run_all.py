@@ -32,7 +32,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 import torch  # noqa: E402
 
 import attnviz  # noqa: E402
-from bench_capture import bench, text_of_length  # noqa: E402
+from bench_capture import ENV_SETTINGS, bench, text_of_length  # noqa: E402
 from harness import AppServer, arm, choose, first_chart_ms, launch_browser, measured_ms, new_monitored_page, type_sentence, wait_idle  # noqa: E402
 from load_test import hf_tokens_of, load_test  # noqa: E402
 
@@ -145,6 +145,7 @@ def machine() -> dict:
         "torch_threads": torch.get_num_threads(),
         "device": str(model.device),
         "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+        "env": {k: os.environ.get(k) for k in ENV_SETTINGS},
     }
 
 
@@ -155,7 +156,8 @@ def markdown(results: dict) -> str:
         "",
         f"Written by `python benchmarks/run_all.py` on {m['date']}: {m['platform']}, {m['cpu_count']} CPUs "
         f"({m['torch_threads']} torch threads), device `{m['device']}`, Python {m['python']}, torch {m['torch']}; "
-        f"load average at start {m['load_average_at_start']}. Model: `minilm` (BERT, 6 layers × 12 heads).",
+        f"load average at start {m['load_average_at_start']}. Model: `minilm` (BERT, 6 layers × 12 heads). "
+        f"Environment: {', '.join(f'{k}={v}' for k, v in m.get('env', {}).items()) or 'not recorded'}.",
         "",
     ]
     if max(m["load_average_at_start"]) > m["cpu_count"]:
