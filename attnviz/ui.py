@@ -71,16 +71,20 @@ def init_state() -> None:
         st.session_state[KEPT] = kept
 
 
-def restore(*keys: str) -> None:
+def restore(*keys: str, kept_as: dict[str, str] | None = None) -> None:
     """Before a widget is drawn: give it its current or kept value.
 
     Streamlit ties a widget to its page: a widget with the same key on another page is a
     new widget that would start from its default, and a widget's state is forgotten on
     pages where it is not drawn. Assigning the value through the Session State API before
     the widget is drawn carries it over in both cases.
+
+    ``kept_as`` maps a page's own widget key to the view-state name it is kept under (e.g.
+    the step page's ``steps_layer`` shows the shared ``layer``); other keys are kept as themselves.
     """
     for key in keys:
-        st.session_state[key] = st.session_state[key] if key in st.session_state else st.session_state[KEPT][key]
+        name = (kept_as or {}).get(key, key)
+        st.session_state[key] = st.session_state[key] if key in st.session_state else st.session_state[KEPT][name]
 
 
 def kept_widget(draw: Callable, key: str, default, *args, choices=None, **kwargs):
@@ -108,12 +112,13 @@ def kept_widget(draw: Callable, key: str, default, *args, choices=None, **kwargs
     return value
 
 
-def remember(*keys: str) -> None:
-    """After widgets are drawn: keep their values and mirror them in the URL."""
+def remember(*keys: str, kept_as: dict[str, str] | None = None) -> None:
+    """After widgets are drawn: keep their values and mirror them in the URL (``kept_as`` as in ``restore``)."""
     for key in keys:
+        name = (kept_as or {}).get(key, key)
         value = st.session_state[key]
-        st.session_state[KEPT][key] = value
-        param = STATE[key][0]
+        st.session_state[KEPT][name] = value
+        param = STATE[name][0]
         if value in ("", None):
             st.query_params.pop(param, None)
         else:

@@ -12,34 +12,17 @@ from attnviz.errors import AttnvizError
 SHARED = {"steps_sentence": "sentence", "steps_pair": "sentence_pair", "steps_layer": "layer", "steps_head": "head"}
 
 
-def restore_shared(*keys: str) -> None:
-    for key in keys:
-        if key not in st.session_state:
-            st.session_state[key] = ui.kept(SHARED[key])
-
-
-def remember_shared(*keys: str) -> None:
-    for key in keys:
-        value = st.session_state[key]
-        st.session_state[ui.KEPT][SHARED[key]] = value
-        param = ui.STATE[SHARED[key]][0]
-        if value in ("", None):
-            st.query_params.pop(param, None)
-        else:
-            st.query_params[param] = str(value)
-
-
 ui.language_switch()
 tr = ui.tr
 lang = ui.lang()
 st.title(tr("steps_title"))
 st.caption(tr("steps_intro"))
 
-restore_shared("steps_sentence", "steps_pair")
+ui.restore("steps_sentence", "steps_pair", kept_as=SHARED)
 col_text, col_pair = st.columns([2, 1])
 col_text.text_area(tr("sentence"), key="steps_sentence", height=68)
 col_pair.text_input(tr("sentence_pair"), key="steps_pair")
-remember_shared("steps_sentence", "steps_pair")
+ui.remember("steps_sentence", "steps_pair", kept_as=SHARED)
 
 text, pair = ui.clip_text(st.session_state["steps_sentence"]), ui.clip_text(st.session_state["steps_pair"])
 pair = pair if pair.strip() else None
@@ -63,7 +46,7 @@ tokens, n = cap.tokens, cap.n_tokens
 for key, upper in (("steps_layer", cap.n_layers), ("steps_head", cap.n_heads)):
     if key not in st.session_state and ui.kept(SHARED[key]) >= upper:
         st.session_state[ui.KEPT][SHARED[key]] = 0
-restore_shared("steps_layer", "steps_head")
+ui.restore("steps_layer", "steps_head", kept_as=SHARED)
 if st.session_state.get("steps_query", n) >= n:
     st.session_state["steps_query"] = min(1, n - 1)
 if "steps_hidden" in st.session_state:
@@ -83,7 +66,7 @@ col_layer, col_head, col_query = st.columns(3)
 layer = col_layer.selectbox(tr("layer"), range(cap.n_layers), key="steps_layer")
 head = col_head.selectbox(tr("head"), range(cap.n_heads), key="steps_head")
 query = col_query.selectbox(tr("steps_query_token"), range(n), key="steps_query", format_func=token_name)
-remember_shared("steps_layer", "steps_head")
+ui.remember("steps_layer", "steps_head", kept_as=SHARED)
 show_tables = st.toggle(tr("steps_show_tables"), key="steps_tables")
 
 hs = steps.head_steps(cap, model, layer, head, query)
