@@ -61,7 +61,7 @@ def capturing(model: nn.Module, sinks: dict[str, torch.Tensor]) -> Iterator[None
     points = getattr(model, "_attnviz_hook_points", None)
     if points is None:  # found once per model: walking the module tree costs about a millisecond
         points = hook_points(model)
-        object.__setattr__(model, "_attnviz_hook_points", points)
+        model._attnviz_hook_points = points  # a plain attribute: nn.Module registers only modules and tensors
     try:
         for name, sink in sinks.items():
             points[name].out = sink

@@ -154,7 +154,8 @@ class Attention(nn.Module):
         qkv = self.hook_qkv(qkv.unflatten(-1, self.qkv_weight.shape[:2]))  # [batch, pos, head + 2·kv_head, d_head]
         q, k, v = qkv.split([self.n_heads, self.n_kv_heads, self.n_kv_heads], dim=2)
         if rope is not None:  # q and k rotated together, as one [batch, pos, head + kv_head, d_head] block
-            self.hook_q_pre_rope(q), self.hook_k_pre_rope(k)
+            self.hook_q_pre_rope(q)
+            self.hook_k_pre_rope(k)
             q, k = apply_rope(qkv[:, :, : self.n_heads + self.n_kv_heads], *rope).split([self.n_heads, self.n_kv_heads], dim=2)
         q = self.hook_q(q)  # [batch, pos, head, d_head]
         k = self.hook_k(k)  # [batch, pos, kv_head, d_head]

@@ -9,9 +9,9 @@ The view state (model, text, pair, layer, head, view, language) lives in
 from __future__ import annotations
 
 import os
-from typing import Callable
 import threading
 from pathlib import Path
+from typing import Callable
 
 import streamlit as st
 
