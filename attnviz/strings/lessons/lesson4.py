@@ -1,0 +1,78 @@
+"""Strings of Lesson 4."""
+
+STRINGS = {
+    "lesson4_intro": {
+        "en": "Attention needs a score for every query–key pair. Five classic ways to compute it, applied to the same real queries and keys (one head of the model), with their formulas, parameter counts and weight maps. Then the classic sequence-to-sequence attention step, shape by shape.",
+        "zh": "注意力需要为每一对查询–键打一个分。这里用五种经典的打分方式,作用在同一组真实的查询和键上(模型的一个头),给出公式、参数量和权重图。最后逐个形状地走一遍经典的序列到序列注意力步骤。",
+    },
+    "lesson4_seed": {"en": "Random seed of the learned rules' parameters", "zh": "可学习打分规则参数的随机种子"},
+    "lesson4_sec_rules": {"en": "Five scoring rules", "zh": "五种打分规则"},
+    "lesson4_rules_text": {
+        "en": "q and k are this head's real query and key vectors: d = {d} numbers each, for {n} tokens. Every rule gives a score s(q, k); a softmax over the keys turns the scores into weights.",
+        "zh": "q 和 k 是该头真实的查询向量和键向量:每个 d = {d} 维,共 {n} 个 token。每种规则给出一个分数 s(q, k);对键做 softmax 就把分数变成权重。",
+    },
+    "lesson4_random_note": {
+        "en": "The parameters w, W, v, b of the concat, additive and general rules are random numbers (seed {seed}, initialised like a fresh nn.Linear), not trained: their maps show the mechanics, not what a trained model would learn. Dot and scaled dot have no parameters: they use the model's numbers only.",
+        "zh": "拼接、加性和一般规则的参数 w、W、v、b 是随机数(种子 {seed},按新建 nn.Linear 的方式初始化),没有经过训练:它们的图只展示计算机制,而不是训练后的模型会学到什么。点积与缩放点积没有参数:只用模型自己的数字。",
+    },
+    "lesson4_rule_concat": {"en": "Concat + linear", "zh": "拼接 + 线性"},
+    "lesson4_rule_additive": {"en": "Additive (Bahdanau)", "zh": "加性(Bahdanau)"},
+    "lesson4_rule_dot": {"en": "Dot product", "zh": "点积"},
+    "lesson4_rule_general": {"en": "General (Luong)", "zh": "一般(Luong)"},
+    "lesson4_rule_scaled_dot": {"en": "Scaled dot product", "zh": "缩放点积"},
+    "lesson4_params": {"en": "{count} parameters", "zh": "{count} 个参数"},
+    "lesson4_sec_maps": {"en": "Weight maps side by side", "zh": "权重图并排对比"},
+    "lesson4_maps_text": {
+        "en": "Rows are queries, columns keys, the same tokens for every rule. The scaled dot product is exactly this head's real attention pattern.",
+        "zh": "行是查询,列是键,每种规则的 token 都相同。缩放点积就是该头真实的注意力模式。",
+    },
+    "lesson4_col_rule": {"en": "rule", "zh": "规则"},
+    "lesson4_col_params": {"en": "parameters", "zh": "参数量"},
+    "lesson4_col_max": {"en": "mean largest weight", "zh": "最大权重的平均"},
+    "lesson4_col_entropy": {"en": "mean entropy (nats)", "zh": "平均熵(奈特)"},
+    "lesson4_col_spread": {"en": "largest difference between rows", "zh": "各行之间的最大差异"},
+    "lesson4_scaled_text": {
+        "en": "Dot and scaled dot rank the keys the same way, but dividing by √d = √{d} keeps the scores small, so the softmax is less peaked (larger entropy) and its gradients do not vanish.",
+        "zh": "点积与缩放点积对键的排序相同,但除以 √d = √{d} 让分数保持较小,softmax 因而不那么尖锐(熵更大),梯度也不会消失。",
+    },
+    "lesson4_sec_concat": {"en": "Why concat + linear cannot see the query", "zh": "为什么“拼接 + 线性”看不见查询"},
+    "lesson4_concat_text": {
+        "en": "A linear function of [q; k] splits into a part from q and a part from k. The softmax over the keys cancels anything that is the same for every key — the whole query part. So every query gets the same weights: every row of its map is identical. The additive rule's tanh mixes q and k and avoids this.",
+        "zh": "[q; k] 的线性函数可以拆成来自 q 的部分和来自 k 的部分。对键做 softmax 会消去对所有键都相同的量——也就是整个查询部分。所以每个查询得到的权重都一样:权重图的每一行完全相同。加性规则中的 tanh 把 q 和 k 混合在一起,避免了这个问题。",
+    },
+    "lesson4_sec_seq2seq": {"en": "A sequence-to-sequence decoder step, shape by shape", "zh": "序列到序列解码器的一步,逐个形状"},
+    "lesson4_seq2seq_text": {
+        "en": "The classic attention of an RNN translator (as in the notes): the decoder's input Q and its previous hidden state K are concatenated, a linear layer gives one score per encoder position, the softmax weights average the encoder outputs V, and the result is combined with Q into the output. Change the sizes and watch every shape follow.",
+        "zh": "RNN 翻译模型中的经典注意力(与笔记中的一致):解码器的输入 Q 和上一步的隐状态 K 拼接起来,一个线性层为每个编码器位置给出一个分数,softmax 权重对编码器输出 V 做加权平均,结果再与 Q 组合成输出。修改尺寸,看每个形状如何随之变化。",
+    },
+    "lesson4_seq2seq_note": {
+        "en": "Q, K, V and both linear layers are random (seed {seed}): this step shows shapes and data flow, not a trained translator.",
+        "zh": "Q、K、V 和两个线性层都是随机的(种子 {seed}):这一步展示的是形状和数据流动,而不是训练好的翻译模型。",
+    },
+    "lesson4_query_size": {"en": "query size", "zh": "查询维度"},
+    "lesson4_key_size": {"en": "key size", "zh": "键维度"},
+    "lesson4_n_positions": {"en": "encoder positions", "zh": "编码器位置数"},
+    "lesson4_value_size": {"en": "value size", "zh": "值维度"},
+    "lesson4_output_size": {"en": "output size", "zh": "输出维度"},
+    "lesson4_col_step": {"en": "tensor", "zh": "张量"},
+    "lesson4_col_shape": {"en": "shape", "zh": "形状"},
+    "lesson4_step_Q": {"en": "Q: decoder input", "zh": "Q:解码器输入"},
+    "lesson4_step_K": {"en": "K: previous hidden state", "zh": "K:上一步隐状态"},
+    "lesson4_step_V": {"en": "V: encoder outputs", "zh": "V:编码器输出"},
+    "lesson4_step_cat": {"en": "[Q; K] concatenated", "zh": "[Q; K] 拼接"},
+    "lesson4_step_scores": {"en": "linear → one score per encoder position", "zh": "线性层 → 每个编码器位置一个分数"},
+    "lesson4_step_weights": {"en": "softmax → attention weights", "zh": "softmax → 注意力权重"},
+    "lesson4_step_applied": {"en": "weights · V (bmm)", "zh": "权重 · V(bmm)"},
+    "lesson4_step_combined": {"en": "[Q; weights·V] concatenated", "zh": "[Q; 权重·V] 拼接"},
+    "lesson4_step_output": {"en": "linear → output", "zh": "线性层 → 输出"},
+    "lesson4_weights_title": {"en": "Attention weights over the encoder positions", "zh": "对编码器各位置的注意力权重"},
+    "lesson4_positions": {"en": "encoder position", "zh": "编码器位置"},
+    "lesson4_q_prompt": {
+        "en": "With the **concat + linear** rule, do different queries get different weights?",
+        "zh": "使用**拼接 + 线性**规则时,不同的查询会得到不同的权重吗?",
+    },
+    "lesson4_q_explain": {
+        "en": "The largest difference between two rows of its map is {spread}: up to rounding, every query gets the same weights, because the softmax cancels the query's part of the score.",
+        "zh": "其权重图任意两行之间的最大差异是 {spread}:除舍入误差外,每个查询得到的权重都相同,因为 softmax 消去了分数中来自查询的部分。",
+    },
+}

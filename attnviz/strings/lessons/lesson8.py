@@ -1,0 +1,67 @@
+"""Strings of Lesson 8."""
+
+STRINGS = {
+    "lesson8_intro": {
+        "en": "Self-attention compares every token with every other: n² pairs. A recurrent network walks through the tokens one by one; a convolution looks at a small window. What does each cost, in theory and measured on this machine?",
+        "zh": "自注意力把每个 token 与其他所有 token 比较:n² 对。循环网络逐个走过 token;卷积只看一个小窗口。它们各自的代价是多少?理论上如何,在这台机器上实测又如何?",
+    },
+    "lesson8_sec_table": {"en": "The complexity table", "zh": "复杂度对照表"},
+    "lesson8_table_text": {
+        "en": "From the Transformer paper (Table 1), for n tokens of d numbers each, kernel size k, window r:",
+        "zh": "出自 Transformer 论文(表 1),n 个 token、每个 d 维,卷积核大小 k,窗口 r:",
+    },
+    "lesson8_col_layer": {"en": "layer", "zh": "层类型"},
+    "lesson8_col_per_layer": {"en": "cost per layer", "zh": "每层计算量"},
+    "lesson8_col_sequential": {"en": "sequential operations", "zh": "顺序操作数"},
+    "lesson8_col_path": {"en": "maximum path length", "zh": "最大路径长度"},
+    "lesson8_kind_self_attention": {"en": "self-attention", "zh": "自注意力"},
+    "lesson8_kind_recurrent": {"en": "recurrent", "zh": "循环层"},
+    "lesson8_kind_convolutional": {"en": "convolutional", "zh": "卷积层"},
+    "lesson8_kind_restricted": {"en": "self-attention (restricted to r neighbours)", "zh": "自注意力(限制在 r 个邻居内)"},
+    "lesson8_table_after": {
+        "en": "- **Cost per layer**: attention is quadratic in n but linear in d; recurrence is linear in n but quadratic in d. For sentences (n smaller than d) attention is the cheaper one.\n- **Sequential operations**: a recurrent layer must wait for the previous token, n steps in a row; attention and convolution compute all positions at once, in parallel.\n- **Maximum path length**: how many steps information needs from one token to any other. In attention every token sees every other directly.",
+        "zh": "- **每层计算量**:注意力对 n 是二次的、对 d 是线性的;循环层对 n 是线性的、对 d 是二次的。对于句子(n 小于 d),注意力更便宜。\n- **顺序操作数**:循环层必须等前一个 token 算完,连续 n 步;注意力和卷积可以同时并行计算所有位置。\n- **最大路径长度**:信息从一个 token 传到任意另一个 token 需要几步。在注意力中,每个 token 都能直接看到其他所有 token。",
+    },
+    "lesson8_sec_measure": {"en": "Measured on this machine", "zh": "在这台机器上实测"},
+    "lesson8_measure_text": {
+        "en": "One layer of each kind, all of width d, with random weights: one-head self-attention (attnviz's own attention functions), nn.RNN, nn.LSTM and nn.Conv1d (kernel 3). Each length is timed 3 times after a warm-up (the median is kept), and the peak memory of the tensors the layer creates is recorded. The measurement stops at the time cap.",
+        "zh": "每种各一层,宽度都是 d,权重随机:单头自注意力(attnviz 自己的注意力函数)、nn.RNN、nn.LSTM 和 nn.Conv1d(卷积核 3)。每个长度先预热一次,再计时 3 次(取中位数),并记录该层所创建张量的峰值内存。到达时间上限时测量停止。",
+    },
+    "lesson8_n_min": {"en": "Shortest n", "zh": "最短 n"},
+    "lesson8_n_max": {"en": "Longest n", "zh": "最长 n"},
+    "lesson8_d": {"en": "Width d", "zh": "宽度 d"},
+    "lesson8_cap": {"en": "Time cap (seconds)", "zh": "时间上限(秒)"},
+    "lesson8_run": {"en": "Measure", "zh": "开始测量"},
+    "lesson8_running": {"en": "Measuring…", "zh": "正在测量…"},
+    "lesson8_progress": {"en": "Measuring {what}…", "zh": "正在测量 {what}…"},
+    "lesson8_not_yet": {"en": "Press “Measure” to time the layers on this machine.", "zh": "按“开始测量”在这台机器上为各层计时。"},
+    "lesson8_layer_self_attention": {"en": "self-attention", "zh": "自注意力"},
+    "lesson8_layer_rnn": {"en": "nn.RNN", "zh": "nn.RNN"},
+    "lesson8_layer_lstm": {"en": "nn.LSTM", "zh": "nn.LSTM"},
+    "lesson8_layer_conv1d": {"en": "nn.Conv1d", "zh": "nn.Conv1d"},
+    "lesson8_time_axis": {"en": "seconds per forward pass", "zh": "每次前向计算的秒数"},
+    "lesson8_time_axis_title": {"en": "Time against n (d = {d}), log-log", "zh": "时间与 n 的关系(d = {d}),双对数坐标"},
+    "lesson8_memory_axis": {"en": "peak bytes of created tensors", "zh": "所创建张量的峰值字节数"},
+    "lesson8_memory_axis_title": {"en": "Memory against n (d = {d}), log-log", "zh": "内存与 n 的关系(d = {d}),双对数坐标"},
+    "lesson8_col_time_p": {"en": "fitted time exponent p", "zh": "拟合的时间指数 p"},
+    "lesson8_col_memory_p": {"en": "fitted memory exponent p", "zh": "拟合的内存指数 p"},
+    "lesson8_col_expected": {"en": "expected p (large n)", "zh": "理论 p(n 很大时)"},
+    "lesson8_col_ms": {"en": "milliseconds", "zh": "毫秒"},
+    "lesson8_col_kib": {"en": "peak KiB", "zh": "峰值 KiB"},
+    "lesson8_skipped": {
+        "en": "Not measured, to stay within the {cap} s cap: {skipped}.",
+        "zh": "为了不超过 {cap} 秒的上限,以下没有测量:{skipped}。",
+    },
+    "lesson8_reading": {
+        "en": "On a log-log plot, cost ∝ n^p is a straight line of slope p. Self-attention's memory grows like n² (the n × n weight matrix); the others grow like n. For short sequences fixed overheads dominate and the fitted exponents are smaller than the asymptotic ones; the recurrent layers pay instead for their n sequential steps.",
+        "zh": "在双对数坐标中,代价 ∝ n^p 是一条斜率为 p 的直线。自注意力的内存按 n² 增长(n × n 的权重矩阵);其他层按 n 增长。序列较短时固定开销占主导,拟合出的指数小于渐近值;循环层则要为 n 个顺序步骤付出代价。",
+    },
+    "lesson8_q_prompt": {
+        "en": "When n doubles, whose time grows the most?",
+        "zh": "当 n 翻倍时,谁的时间增长最多?",
+    },
+    "lesson8_q_explain": {
+        "en": "Its fitted exponent is p = {p}: doubling n multiplies its time by about 2^p = {factor}.",
+        "zh": "它拟合出的指数是 p = {p}:n 翻倍时,时间大约乘以 2^p = {factor}。",
+    },
+}
