@@ -51,8 +51,16 @@ def start(number: int) -> bool:
         st.html(CLASSROOM_CSS)
     st.title(tr(f"lesson{number}_title"))
     st.markdown(tr(f"lesson{number}_intro"))
-    st.caption(tr("lesson_model_note", name=attnviz.REGISTRY[MODEL].label))
+    st.caption(tr(f"lesson{number}_numbers", name=attnviz.REGISTRY[MODEL].label))
     return classroom
+
+
+def notes_box(key: str) -> None:
+    """Where a study note in shared/notes/ is wrong: "the notes say" beside "in fact".
+
+    Reads the strings ``{key}_notes_say`` and ``{key}_in_fact`` (both languages).
+    """
+    st.warning(f"**{tr('lesson_notes_say')}** {tr(f'{key}_notes_say')}\n\n**{tr('lesson_in_fact')}** {tr(f'{key}_in_fact')}", icon="📝")
 
 
 def sections(classroom: bool, parts: list[tuple[str, Callable[[], None]]]) -> None:

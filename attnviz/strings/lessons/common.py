@@ -7,10 +7,8 @@ STRINGS = {
         "en": "Larger type and one idea per screen (each section in its own tab), for a projector.",
         "zh": "更大的字号,每屏只讲一个要点(每节一个标签页),适合投影。",
     },
-    "lesson_model_note": {
-        "en": "Every number on this page is computed live by the bundled model {name}.",
-        "zh": "本页的所有数字都由内置模型 {name} 实时计算得出。",
-    },
+    "lesson_notes_say": {"en": "The notes say:", "zh": "笔记中说："},
+    "lesson_in_fact": {"en": "In fact:", "zh": "实际上："},
     "lesson_predict": {"en": "Predict, then reveal", "zh": "先预测,再揭晓"},
     "lesson_your_prediction": {"en": "Your prediction", "zh": "你的预测"},
     "lesson_pick_one": {"en": "Pick one…", "zh": "请选择…"},

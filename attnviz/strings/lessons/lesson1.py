@@ -1,6 +1,10 @@
 """Strings of Lesson 1."""
 
 STRINGS = {
+    "lesson1_numbers": {
+        "en": "Every number on this page is computed live by the bundled model {name}.",
+        "zh": "本页的所有数字都由内置模型 {name} 实时计算得出。",
+    },
     "lesson1_intro": {
         "en": "A model cannot read words, only numbers. Two ways to turn a word into numbers: a one-hot code, as long as the vocabulary, or a short learned vector, an *embedding*. Type your own words and compare.",
         "zh": "模型读不懂文字,只认数字。把词变成数字有两种办法:与词表一样长的独热编码,或者一个短小的、学习得到的向量——*词嵌入*。输入你自己的词来比较。",

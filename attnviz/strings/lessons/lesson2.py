@@ -1,6 +1,10 @@
 """Strings of Lesson 2."""
 
 STRINGS = {
+    "lesson2_numbers": {
+        "en": "Every number on this page is computed live by the bundled model {name}.",
+        "zh": "本页的所有数字都由内置模型 {name} 实时计算得出。",
+    },
     "lesson2_intro": {
         "en": "You type a query into a shop's search box. The shop compares it with every item's title (the **keys**), turns the similarities into weights, and hands back a blend of the items' **values**. That is attention: query, keys, values.",
         "zh": "你在网店的搜索框里输入一个查询。网店把它与每件商品的标题(**键**)比较,把相似度变成权重,再把商品的**值**按权重混合后返回。这就是注意力:查询、键、值。",

@@ -1,6 +1,10 @@
 """Strings of Lesson 3."""
 
 STRINGS = {
+    "lesson3_numbers": {
+        "en": "Every number on this page is computed live by the bundled model {name}.",
+        "zh": "本页的所有数字都由内置模型 {name} 实时计算得出。",
+    },
     "lesson3_intro": {
         "en": "One real head's scores, four ways to turn them into weights. Soft attention keeps every key a little; hard attention keeps only the best; local attention looks only nearby. Then: self-attention vs attention to *another* sentence.",
         "zh": "同一个真实注意力头的分数,四种变成权重的方式。软注意力给每个键一点权重;硬注意力只保留最好的;局部注意力只看附近。然后:自注意力 vs 关注*另一个*句子的注意力。",

@@ -1,6 +1,10 @@
 """Strings of Lesson 4."""
 
 STRINGS = {
+    "lesson4_numbers": {
+        "en": "Every number on this page is computed live by the bundled model {name}.",
+        "zh": "本页的所有数字都由内置模型 {name} 实时计算得出。",
+    },
     "lesson4_intro": {
         "en": "Attention needs a score for every query–key pair. Five classic ways to compute it, applied to the same real queries and keys (one head of the model), with their formulas, parameter counts and weight maps. Then the classic sequence-to-sequence attention step, shape by shape.",
         "zh": "注意力需要为每一对查询–键打一个分。这里用五种经典的打分方式,作用在同一组真实的查询和键上(模型的一个头),给出公式、参数量和权重图。最后逐个形状地走一遍经典的序列到序列注意力步骤。",

@@ -1,6 +1,10 @@
 """Strings of Lesson 5."""
 
 STRINGS = {
+    "lesson5_numbers": {
+        "en": "Every number on this page is computed live by the bundled model {name}.",
+        "zh": "本页的所有数字都由内置模型 {name} 实时计算得出。",
+    },
     "lesson5_intro": {
         "en": "Queries and keys are made from the same tokens by two different matrices, W_Q and W_K. Why not one matrix for both? Replace W_K by W_Q in a real head and see what breaks.",
         "zh": "查询和键由同一批 token 通过两个不同的矩阵 W_Q 和 W_K 得到。为什么不用同一个矩阵?把真实注意力头中的 W_K 换成 W_Q,看看会出什么问题。",

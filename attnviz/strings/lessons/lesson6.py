@@ -1,6 +1,10 @@
 """Strings of Lesson 6."""
 
 STRINGS = {
+    "lesson6_numbers": {
+        "en": "Every number on this page is computed live by the bundled model {name}.",
+        "zh": "本页的所有数字都由内置模型 {name} 实时计算得出。",
+    },
     "lesson6_intro": {
         "en": "Attention compares every token with every other, but nothing in softmax(QKᵀ/√d)V knows which token came first. Word order has to be added to the input: with sinusoids (the Transformer paper) or with learned vectors (this model).",
         "zh": "注意力把每个 token 与其他所有 token 比较,但 softmax(QKᵀ/√d)V 中没有任何东西知道哪个 token 在前。词序必须加到输入里:用正弦波(Transformer 论文)或用学习得到的向量(本模型)。",

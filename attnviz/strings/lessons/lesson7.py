@@ -1,6 +1,10 @@
 """Strings of Lesson 7."""
 
 STRINGS = {
+    "lesson7_numbers": {
+        "en": "Every number on this page is computed live by the bundled model {name}.",
+        "zh": "本页的所有数字都由内置模型 {name} 实时计算得出。",
+    },
     "lesson7_intro": {
         "en": "How the pieces fit together: the encoder and the decoder of the Transformer, the residual connections and LayerNorm around each sub-layer, the feed-forward network, and where the parameters are — counted on the loaded model.",
         "zh": "各个部件如何组合:Transformer 的编码器与解码器,每个子层外的残差连接和 LayerNorm,前馈网络,以及参数都在哪里——在加载的模型上实际清点。",

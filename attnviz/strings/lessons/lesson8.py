@@ -1,6 +1,10 @@
 """Strings of Lesson 8."""
 
 STRINGS = {
+    "lesson8_numbers": {
+        "en": "Every number on this page is computed live by the bundled model {name}.",
+        "zh": "本页的所有数字都由内置模型 {name} 实时计算得出。",
+    },
     "lesson8_intro": {
         "en": "Self-attention compares every token with every other: n² pairs. A recurrent network walks through the tokens one by one; a convolution looks at a small window. What does each cost, in theory and measured on this machine?",
         "zh": "自注意力把每个 token 与其他所有 token 比较:n² 对。循环网络逐个走过 token;卷积只看一个小窗口。它们各自的代价是多少?理论上如何,在这台机器上实测又如何?",

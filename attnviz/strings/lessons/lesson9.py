@@ -1,6 +1,10 @@
 """Strings of Lesson 9."""
 
 STRINGS = {
+    "lesson9_numbers": {
+        "en": "Every number on this page is computed live by the bundled model {name}.",
+        "zh": "本页的所有数字都由内置模型 {name} 实时计算得出。",
+    },
     "lesson9_intro": {
         "en": "\"The animal didn't cross the street because it was too tired.\" — *it* is the animal. Change one word, \"… too wide\", and *it* is the street. Does the model notice? Look at every layer and head at once.",
         "zh": "“The animal didn't cross the street because it was too tired.”——*it* 指动物。只改一个词,“… too wide”,*it* 就变成了街道。模型注意到了吗?一次看遍每一层、每一个头。",
