@@ -49,3 +49,10 @@ def tokens_of():
 
     tokenizer = AutoTokenizer.from_pretrained(model_folder("minilm"), local_files_only=True)
     return lambda text: tokenizer.convert_ids_to_tokens(tokenizer(text)["input_ids"])
+
+
+def pytest_collection_modifyitems(items):
+    """Every test in this folder drives chromium: marked ``browser`` (left out of the fast subset)."""
+    for item in items:
+        if "/e2e/" in str(item.path):
+            item.add_marker(pytest.mark.browser)
