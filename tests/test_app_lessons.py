@@ -91,7 +91,7 @@ def test_word_vectors_page_reports_unknown_words_and_classroom_mode():
 
 def test_search_page_weights_are_softmax_of_cosines(minilm, minilm_hf):
     at = open_lesson("search")
-    catalogue = "Lenovo laptop | 900 | 4.5\nPaper notebook | 4 | 4.0\nOffice chair | 150 | 3.5"
+    catalogue = "Lenovo laptop | computer, portable\nPaper notebook | paper, portable\nOffice chair | furniture"
     at.text_area(key="lesson2_catalogue").set_value(catalogue).run()
     at.slider(key="lesson2_temperature").set_value(0.1).run()
     assert not at.exception
@@ -104,7 +104,8 @@ def test_search_page_weights_are_softmax_of_cosines(minilm, minilm_hf):
     cos = emb[1:] @ emb[0]
     weights = np.exp(cos / 0.1) / np.exp(cos / 0.1).sum()
     assert np.allclose(bars(chart(at, "lesson2_weights_chart")), weights, atol=1e-4)
-    assert metric(at, "weighted price") == f"{weights @ np.array([900, 4, 150]):.2f}"
+    values = np.array([[1, 1, 0, 0], [0, 1, 1, 0], [0, 0, 0, 1]])  # computer, portable, paper, furniture
+    assert np.allclose(bars(chart(at, "lesson2_output_chart")), weights @ values, atol=1e-5)
     assert "Lenovo laptop" in reveal(at, 2, int(np.argmax(weights)))
 
     at.radio(key="lesson2_vectors").set_value("word").run()
@@ -116,9 +117,9 @@ def test_search_page_weights_are_softmax_of_cosines(minilm, minilm_hf):
 
 def test_search_page_explains_bad_input():
     at = open_lesson("search")
-    at.text_area(key="lesson2_catalogue").set_value("Laptop | 900 | 4.5\nChair, 150, 3.5").run()
+    at.text_area(key="lesson2_catalogue").set_value("Laptop | computer\nChair, 150, 3.5").run()
     assert not at.exception and "Line 2" in at.error[0].value
-    at.text_area(key="lesson2_catalogue").set_value("Laptop | 900 | 4.5").run()
+    at.text_area(key="lesson2_catalogue").set_value("Laptop | computer").run()
     at.text_input(key="lesson2_query").set_value("笔记本").run()
     assert not at.exception and "[UNK]" in at.warning[0].value
     at.text_input(key="lesson2_query").set_value("").run()
@@ -166,10 +167,11 @@ def test_scoring_page(minilm):
     assert not at.exception
     cap = minilm.run_with_capture("The cat sat on the mat because it was warm.")
     assert np.allclose(z(chart(at, "lesson4_map_scaled_dot")), cap.pattern[3, 9].numpy(), atol=1e-6)
-    concat = z(chart(at, "lesson4_map_concat"))
-    assert np.allclose(concat, concat[0], atol=1e-6)
+    dot = z(chart(at, "lesson4_map_dot"))
+    q, k = cap.q[3, :, 9], cap.k[3, :, 9]
+    assert np.allclose(dot, torch.softmax(q @ k.T, -1).numpy(), atol=1e-5)
     counts = table(at, "parameters")
-    assert list(counts["parameters"]) == [65, 2 * 32 * 32 + 64, 0, 32 * 32, 0]
+    assert list(counts["parameters"]) == [2 * 32 * 32 + 32, 0, 32 * 32, 0]
     shapes = list(table(at, "shape")["shape"])
     assert shapes == ["[1, 1, 32]", "[1, 1, 32]", "[1, 32, 64]", "[1, 64]", "[1, 32]", "[1, 32]", "[1, 1, 64]", "[1, 96]", "[1, 1, 32]"]
     at.number_input(key="lesson4_value_size").set_value(16).run()
@@ -177,7 +179,7 @@ def test_scoring_page(minilm):
     assert list(table(at, "shape")["shape"])[5:] == ["[1, 10]", "[1, 1, 16]", "[1, 48]", "[1, 1, 32]"]
     assert len(bars(chart(at, "lesson4_seq2seq_chart"))) == 10
     assert "random" in at.info[0].value
-    assert "The model says: No" in reveal(at, 4, 1)
+    assert "The model says: Not at all" in reveal(at, 4, 0) and at.success
 
 
 def test_separate_qk_page(minilm):
@@ -338,7 +340,7 @@ def test_typed_text_is_never_html_markdown_or_a_formula(hostile):
     at.text_input(key="lesson1_words").set_value(f"{hostile.replace(' ', '')} cat dog").run()
     views = [shown(at)]
     at.switch_page("pages/lessons/search.py").run()
-    at.text_area(key="lesson2_catalogue").set_value(f"{hostile} | 1 | 2\nLaptop | 900 | 4.5").run()
+    at.text_area(key="lesson2_catalogue").set_value(f"{hostile} | paper, {hostile}\nLaptop | computer").run()
     at.text_input(key="lesson2_query").set_value(hostile).run()
     views.append(shown(at))
     at.switch_page("pages/lessons/it_reference.py").run()

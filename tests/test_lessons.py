@@ -80,22 +80,26 @@ def test_nearest_neighbours_match_an_independent_search(minilm):
 
 def test_nearest_word_question(minilm):
     sims = torch.tensor([[1.0, 0.2, 0.7, 0.1], [0.2, 1, 0, 0], [0.7, 0, 1, 0], [0.1, 0, 0, 1]])
-    q = wv.nearest_word_question(["king", "apple", "queen", "car"], sims)
+    one_hot = torch.eye(4)
+    one_hot[0, 2] = one_hot[2, 0] = 0.5
+    q = wv.nearest_word_question(["king", "apple", "queen", "car"], sims, one_hot)
     assert q.options == ("apple", "queen", "car") and q.options[q.answer] == "queen"
-    assert wv.nearest_word_question(["king", "queen"], sims[:2, :2]) is None
+    assert q.explanation_params["one_hot_cos"] == "0.50"
+    assert wv.nearest_word_question(["king", "queen"], sims[:2, :2], one_hot[:2, :2]) is None
 
 
 # lesson 2: the shop search
 
 
 def test_parse_catalogue_and_its_errors():
-    cat = search.parse_catalogue("Laptop | 899 | 4.5\n\n  Mouse｜19|4.1  \n")
-    assert cat.titles == ["Laptop", "Mouse"]
-    assert torch.equal(cat.values, torch.tensor([[899, 4.5], [19, 4.1]]))
+    cat = search.parse_catalogue("Laptop, 14 inch | computer, portable\n\n  Mouse｜computer；accessory  \nChair | 家具、soft\n")
+    assert cat.titles == ["Laptop, 14 inch", "Mouse", "Chair"]
+    assert cat.features == ["computer", "portable", "accessory", "家具", "soft"]
+    assert torch.equal(cat.values, torch.tensor([[1.0, 1, 0, 0, 0], [1, 0, 1, 0, 0], [0, 0, 0, 1, 1]]))
     with pytest.raises(CatalogueError) as err:
-        search.parse_catalogue("Laptop | 899 | 4.5\nChair | cheap | 3")
+        search.parse_catalogue("Laptop | computer\nChair | 149 | 3.9")
     assert err.value.params["line"] == 2
-    for bad in ("Chair | 3", " | 3 | 4", "Chair | nan | 4"):
+    for bad in ("Chair", " | furniture", "Chair |  , ", "Chair | a | b"):
         with pytest.raises(CatalogueError):
             search.parse_catalogue(bad)
     with pytest.raises(EmptyCatalogueError):
@@ -211,7 +215,8 @@ def test_every_rule_gives_query_by_key_scores_with_the_documented_parameter_coun
     q, k = cap.q[2, :, 3], cap.k[2, :, 3]
     d = q.shape[-1]
     params = scoring.random_scoring_params(d, 16, seed=0)
-    expected = {"concat": 2 * d + 1, "additive": 2 * d * 16 + 2 * 16, "dot": 0, "general": d * d, "scaled_dot": 0}
+    expected = {"additive": 2 * d * 16 + 16, "dot": 0, "general": d * d, "scaled_dot": 0}
+    assert set(scoring.RULES) == set(expected)
     for rule in scoring.RULES:
         assert scoring.scores(rule, q[:5], k, params).shape == (5, cap.n_tokens)
         assert params.count(rule) == expected[rule]
@@ -228,22 +233,16 @@ def test_scores_match_the_formulas_pair_by_pair(cap):
     for i in range(4):
         for j in range(5):
             pair = torch.cat([q[i], k[j]])
-            assert torch.isclose(scoring.scores("concat", q, k, p)[i, j], pair @ p.concat_w + p.concat_b, atol=1e-5)
-            additive = p.additive_v @ torch.tanh(p.additive_W @ pair + p.additive_b)
+            additive = p.additive_v @ torch.tanh(p.additive_W @ pair)
             assert torch.isclose(scoring.scores("additive", q, k, p)[i, j], additive, atol=1e-5)
             assert torch.isclose(scoring.scores("general", q, k, p)[i, j], q[i] @ p.general_W @ k[j], atol=1e-4)
             assert torch.isclose(scoring.scores("dot", q, k, p)[i, j], q[i] @ k[j], atol=1e-4)
 
 
-def test_scaled_dot_is_the_heads_pattern_and_concat_ignores_the_query(cap):
+def test_scaled_dot_is_the_heads_pattern_and_scaling_flattens_the_softmax(cap):
     q, k = cap.q[2, :, 3], cap.k[2, :, 3]
     p = scoring.random_scoring_params(q.shape[-1], q.shape[-1])
     assert torch.allclose(scoring.weights("scaled_dot", q, k, p), cap.pattern[2, 3], atol=1e-6)
-    concat = scoring.weights("concat", q, k, p)
-    assert scoring.row_spread(concat) < 1e-6
-    assert scoring.row_spread(scoring.weights("additive", q, k, p)) > 1e-3
-    question = scoring.query_matters_question(concat)
-    assert question.options[question.answer] == "lesson_no"
     dot, scaled = scoring.weights("dot", q, k, p), scoring.weights("scaled_dot", q, k, p)
     assert torch.equal(dot.argmax(-1), scaled.argmax(-1))
     assert scoring.entropy(scaled).mean() > scoring.entropy(dot).mean()
@@ -299,5 +298,5 @@ def test_translation_keys_built_from_names_exist():
     keys += [f"lesson7_box_{b}" for b in DIAGRAM_BOXES] + [f"lesson7_group_{g}" for g in block.GROUPS]
     keys += [f"lesson8_kind_{k}" for k, *_ in cost.COMPLEXITY] + [f"lesson8_layer_{layer}" for layer in cost.LAYERS]
     keys += [f"lesson2_vectors_{k}" for k in ("sentence", "word")] + [f"lesson2_similarity_{k}" for k in ("sentence", "word")]
-    keys += list(soft_hard.BUCKETS)
+    keys += list(soft_hard.BUCKETS) + [f"lesson4_source_{r}" for r in scoring.RULES] + list(scoring.CHANGES)
     assert [k for k in keys if k not in TABLE] == []

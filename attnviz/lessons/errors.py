@@ -18,7 +18,7 @@ class WordNotFoundError(AttnvizError):
 
 
 class CatalogueError(AttnvizError):
-    """A catalogue line that is not ``title | price | rating``. Params: ``line``, ``text``."""
+    """A catalogue line that is not ``title | feature, feature, …``. Params: ``line``, ``text``."""
 
     key = "lesson_err_catalogue_line"
 

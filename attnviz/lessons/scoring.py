@@ -1,22 +1,28 @@
-"""Lesson 4: five ways to score a query against a key, and the classic seq2seq decoder step.
+"""Lesson 4: four ways to score a query against a key, and the notes' seq2seq attention module.
 
-For a query q and a key k, both of size d (Bahdanau et al. 2015; Luong et al. 2015;
-Vaswani et al. 2017, section 3.2.1):
+For a query q and a key k, both of size d:
 
-    concat      s = wᵀ·[q; k] + b                 2d + 1 parameters
-    additive    s = vᵀ·tanh(W·[q; k] + b)         2d·d_att + 2·d_att parameters
-    dot         s = qᵀ·k                          no parameters
-    general     s = qᵀ·W·k                        d² parameters
-    scaled dot  s = qᵀ·k / √d                     no parameters
+    additive    s = vᵀ·tanh(W·[q; k])       2d·d_att + d_att parameters   Bahdanau et al. 2015, eq. (6);
+                                                                          Luong et al. 2015's "concat"
+    dot         s = qᵀ·k                    no parameters                  Luong et al. 2015, eq. (8)
+    general     s = qᵀ·W·k                  d² parameters                  Luong et al. 2015, eq. (8)
+    scaled dot  s = qᵀ·k / √d               no parameters                  Vaswani et al. 2017, eq. (1)
 
-and in every case weights = softmax over the keys. The parameters of the three learned
-rules are drawn at random here (seeded, as ``nn.Linear`` initialises them), not trained.
+and in every case weights = softmax over the keys. The parameters of the two learned rules
+are drawn at random here (seeded, as ``nn.Linear`` initialises them), not trained.
+
+The notes' first rule (attention-mechanism.txt, class ``MyAtt``, after the PyTorch seq2seq
+tutorial's attention decoder) scores no key at all: a linear layer maps [Q; K] — the
+decoder's input and its previous hidden state, both on the decoder side — to one score per
+encoder position, of which there is a fixed number. It is location-based attention (Luong
+et al. 2015, eq. (8), "location": a_t = softmax(W_a h_t)): the encoder outputs V are only
+averaged with the weights, never looked at to make them.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import torch
 from jaxtyping import Float
@@ -25,10 +31,9 @@ from attnviz.attention import softmax_pattern
 from attnviz.lessons.errors import LessonValueError
 from attnviz.lessons.quiz import Question
 
-RULES = ("concat", "additive", "dot", "general", "scaled_dot")
+RULES = ("additive", "dot", "general", "scaled_dot")
 FORMULAS = {
-    "concat": r"s(q, k) = w^\top [q; k] + b",
-    "additive": r"s(q, k) = v^\top \tanh(W [q; k] + b)",
+    "additive": r"s(q, k) = v^\top \tanh(W [q; k])",
     "dot": r"s(q, k) = q^\top k",
     "general": r"s(q, k) = q^\top W k",
     "scaled_dot": r"s(q, k) = \frac{q^\top k}{\sqrt{d}}",
@@ -47,25 +52,17 @@ class ScoringParams:
     """Parameters of the learned rules for queries and keys of size ``d``.
 
     Attributes:
-        concat_w: ``[2d]``; concat_b: ``[]``.
-        additive_W: ``[d_att, 2d]``; additive_b: ``[d_att]``; additive_v: ``[d_att]``.
+        additive_W: ``[d_att, 2d]``; additive_v: ``[d_att]``.
         general_W: ``[d, d]``.
     """
 
-    concat_w: Float[torch.Tensor, "two_d"]
-    concat_b: Float[torch.Tensor, ""]
     additive_W: Float[torch.Tensor, "d_att two_d"]
-    additive_b: Float[torch.Tensor, "d_att"]
     additive_v: Float[torch.Tensor, "d_att"]
     general_W: Float[torch.Tensor, "d d"]
 
     def count(self, rule: str) -> int:
         """How many numbers ``rule`` learns (0 for dot and scaled dot)."""
-        parts = {
-            "concat": (self.concat_w, self.concat_b),
-            "additive": (self.additive_W, self.additive_b, self.additive_v),
-            "general": (self.general_W,),
-        }.get(rule, ())
+        parts = {"additive": (self.additive_W, self.additive_v), "general": (self.general_W,)}.get(rule, ())
         return sum(p.numel() for p in parts)
 
 
@@ -80,10 +77,7 @@ def random_scoring_params(d: int, d_att: int, seed: int = 0) -> ScoringParams:
             raise LessonValueError(name=name, value=size, allowed=f"1 … {MAX_SIZE}")
     g = torch.Generator().manual_seed(seed)
     return ScoringParams(
-        concat_w=_uniform(g, (2 * d,), 2 * d),
-        concat_b=_uniform(g, (), 2 * d),
         additive_W=_uniform(g, (d_att, 2 * d), 2 * d),
-        additive_b=_uniform(g, (d_att,), 2 * d),
         additive_v=_uniform(g, (d_att,), d_att),
         general_W=_uniform(g, (d, d), d),
     )
@@ -101,10 +95,8 @@ def scores(rule: str, q: Float[torch.Tensor, "query_pos d"], k: Float[torch.Tens
     Raises:
         ValueError: for an unknown rule.
     """
-    if rule == "concat":
-        return pairs(q, k) @ params.concat_w + params.concat_b
     if rule == "additive":
-        hidden = torch.tanh(pairs(q, k) @ params.additive_W.T + params.additive_b)  # [query_pos, key_pos, d_att]
+        hidden = torch.tanh(pairs(q, k) @ params.additive_W.T)  # [query_pos, key_pos, d_att]
         return hidden @ params.additive_v
     if rule == "dot":
         return q @ k.T
@@ -136,7 +128,7 @@ class Step:
 
 @dataclass(frozen=True)
 class Seq2SeqAttention:
-    """The notes' decoder-step attention module: random inputs and parameters, all seeded.
+    """The notes' ``MyAtt`` module (a decoder step): random inputs and parameters, all seeded.
 
     Inputs: ``Q [1, 1, query_size]`` (the decoder's current input), ``K [1, 1, key_size]``
     (its previous hidden state), ``V [1, n_positions, value_size]`` (the encoder's outputs).
@@ -156,7 +148,8 @@ class Seq2SeqAttention:
 def random_seq2seq(
     query_size: int = 32, key_size: int = 32, n_positions: int = 32, value_size: int = 64, output_size: int = 32, seed: int = 0
 ) -> Seq2SeqAttention:
-    """Seeded random inputs and parameters of the decoder-step module, sizes as in the notes by default.
+    """Seeded random inputs and parameters of ``MyAtt``, sizes as in the notes by default
+    (query_size 32, key_size 32, value_size1 = n_positions 32, value_size2 = value_size 64, output_size 32).
 
     Raises:
         LessonValueError: for a size outside 1 … 512.
@@ -204,23 +197,60 @@ def decoder_step(m: Seq2SeqAttention) -> list[Step]:
     ]
 
 
-def row_spread(weights: Float[torch.Tensor, "query_pos key_pos"]) -> float:
-    """max |w_i − w_0| over all queries i: 0 when every query gets the same weights."""
-    return float((weights - weights[0]).abs().max())
+def with_other_values(m: Seq2SeqAttention, seed: int) -> Seq2SeqAttention:
+    """The same module and inputs with the encoder outputs V replaced by other random numbers (same shape)."""
+    g = torch.Generator().manual_seed(seed)
+    return replace(m, V=torch.randn(m.V.shape, generator=g))
 
 
-def query_matters_question(concat_weights: Float[torch.Tensor, "query_pos key_pos"]) -> Question:
-    """With concat + linear scoring, does the query change the weights? Answered by the rows' spread.
+def step_tensor(steps: list[Step], name: str) -> torch.Tensor:
+    """The tensor of the step called ``name`` in ``decoder_step``'s list."""
+    return next(s.tensor for s in steps if s.name == name)
 
-    s_ij = w_qᵀq_i + w_kᵀk_j + b, and the softmax over j cancels the term w_qᵀq_i that is the
-    same for every key, so each row is softmax_j(w_kᵀk_j): the query drops out.
+
+@dataclass(frozen=True)
+class ValueChange:
+    """What replacing V does to the module: the largest change of a weight (exactly 0 for
+    location-based weights) and the relative change |Δoutput| / |output|."""
+
+    weights: float
+    output: float
+
+
+def value_change(m: Seq2SeqAttention, other: Seq2SeqAttention) -> ValueChange:
+    """Run ``decoder_step`` on both modules and compare their weights and outputs."""
+    a, b = decoder_step(m), decoder_step(other)
+    out_a, out_b = step_tensor(a, "output"), step_tensor(b, "output")
+    return ValueChange(
+        weights=float((step_tensor(a, "weights") - step_tensor(b, "weights")).abs().max()),
+        output=float((out_a - out_b).norm() / out_a.norm()),
+    )
+
+
+def padding_weight(attn_weights: Float[torch.Tensor, "n_positions"], n_source: int) -> float:
+    """The weight on positions ``n_source`` … n_positions − 1: with a source of ``n_source``
+    words padded to the module's fixed length, the weight given to padding.
+
+    Raises:
+        LessonValueError: unless 1 ≤ n_source ≤ n_positions.
     """
-    spread = row_spread(concat_weights)
+    n = attn_weights.shape[-1]
+    if not 1 <= n_source <= n:
+        raise LessonValueError(name="n_source", value=n_source, allowed=f"1 … {n}")
+    return float(attn_weights[n_source:].sum())
+
+
+CHANGES = ("lesson4_change_zero", "lesson4_change_small", "lesson4_change_large")
+
+
+def value_change_question(change: ValueChange) -> Question:
+    """Replace the encoder outputs V: how much do MyAtt's weights change? Answered by ``value_change``."""
+    answer = 0 if change.weights == 0 else 1 if change.weights < 0.05 else 2
     return Question(
         prompt="lesson4_q_prompt",
-        options=("lesson_yes", "lesson_no"),
-        answer=0 if spread > 1e-5 else 1,
+        options=CHANGES,
+        answer=answer,
         explanation="lesson4_q_explain",
-        explanation_params={"spread": f"{spread:.1e}"},
+        explanation_params={"weights": f"{change.weights:.1e}" if change.weights else "0", "output": f"{100 * change.output:.0f}"},
         translate=True,
     )

@@ -1,11 +1,16 @@
 """Lesson 2, attention as a search: a shop's query against item titles (keys) with item values.
 
 The analogy (the notes' "search engine" picture of Q, K, V): the query is what the shopper
-types; each item's title is its key; each item's value is what the shop hands back (here
-a price and a rating). Attention scores every key against the query, turns the scores into
-weights with a softmax, and returns the weighted sum of the values:
+types; each item's title is its key; each item's value is a vector of what the item is
+(here a 0/1 feature vector: which of the catalogue's features the item has; the notes
+stress that V is not the price). Attention scores every key against the query, turns the
+scores into weights with a softmax, and returns one vector, the weighted sum of the values:
 
     s_i = cos(q, k_i) / τ,   w = softmax(s),   output = Σ_i w_i · v_i
+
+so the output is a blend (feature f of the output is the weight on the items having f),
+not a ranking or a selection of items. A Transformer scores with s_i = q·k_i/√d_k
+(Vaswani et al. 2017, eq. 1) instead: no normalisation, and √d_k in place of τ.
 
 The vectors come from the bundled model: either its sentence embedding (all-MiniLM-L6-v2 is
 trained so that the mean of its last layer over the tokens, L2-normalised, places texts of
@@ -29,42 +34,42 @@ from attnviz.errors import EmptyTextError
 from attnviz.lessons.errors import CatalogueError, EmptyCatalogueError, LessonValueError
 from attnviz.lessons.quiz import Question
 
-VALUE_NAMES = ("price", "rating")
-
 
 @dataclass(frozen=True)
 class Catalogue:
-    """The shop's items: ``titles`` (the keys' texts) and ``values`` float32 ``[item, 2]`` (price, rating)."""
+    """The shop's items: ``titles`` (the keys' texts), ``features`` (every feature named, in
+    order of first use) and ``values`` float32 ``[item, feature]``, 1 where the item has it."""
 
     titles: list[str]
-    values: Float[torch.Tensor, "item value"]
+    features: list[str]
+    values: Float[torch.Tensor, "item feature"]
 
 
 def parse_catalogue(text: str) -> Catalogue:
-    """Read one item per line, written ``title | price | rating`` (blank lines are skipped).
+    """Read one item per line, written ``title | feature, feature, …`` (blank lines are skipped).
+
+    Features are separated by commas (, or ，), 、 or semicolons; the same name on two
+    lines is the same feature.
 
     Raises:
-        CatalogueError: for a line without a title and two numbers.
+        CatalogueError: for a line without a title, or without a feature after one ``|``.
         EmptyCatalogueError: if no line holds an item.
     """
-    titles, values = [], []
+    titles, item_features = [], []
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         parts = [part.strip() for part in re.split(r"[|｜]", line)]
-        try:
-            if len(parts) != 3 or not parts[0]:
-                raise ValueError
-            price, rating = float(parts[1]), float(parts[2])
-            if not (math.isfinite(price) and math.isfinite(rating)):
-                raise ValueError
-        except ValueError:
-            raise CatalogueError(line=number, text=line.strip()[:80]) from None
+        names = [] if len(parts) != 2 else [f.strip() for f in re.split(r"[,，、;；]", parts[1]) if f.strip()]
+        if not parts[0] or not names:
+            raise CatalogueError(line=number, text=line.strip()[:80])
         titles.append(parts[0])
-        values.append((price, rating))
+        item_features.append(names)
     if not titles:
         raise EmptyCatalogueError()
-    return Catalogue(titles, torch.tensor(values, dtype=torch.float32))
+    features = list(dict.fromkeys(f for names in item_features for f in names))
+    values = torch.tensor([[float(f in names) for f in features] for names in item_features], dtype=torch.float32)
+    return Catalogue(titles, features, values)
 
 
 def sentence_embedding(cap: Capture) -> Float[torch.Tensor, "d_model"]:
@@ -90,7 +95,7 @@ def word_embedding(W_E: Float[torch.Tensor, "d_vocab d_model"], tokenizer, text:
 
 @dataclass(frozen=True)
 class SearchResult:
-    """Every step of one search, shapes for n items and 2 values.
+    """Every step of one search, shapes for n items and f features (the value size).
 
     Attributes:
         similarity: ``[item]``, cos(q, k_i).
@@ -125,6 +130,11 @@ def search_attention(
     weights = softmax_pattern(scores)
     weighted = weights[:, None] * values
     return SearchResult(similarity, scores, weights, weighted, weighted.sum(0))
+
+
+def dot_product_temperature(d: int) -> float:
+    """The τ at which cos/τ equals the Transformer's q·k/√d_k for unit vectors of size ``d``: √d."""
+    return math.sqrt(d)
 
 
 def unknown_pieces(tokenizer, text: str) -> bool:

@@ -1,15 +1,22 @@
-"""Lesson 3: soft, hard, local, self and general attention, all from the same scores.
+"""Lesson 3: soft, hard, local, self and cross attention, all from the same scores.
 
 Given one head's scores ``s [query_pos, key_pos]``:
 
 - soft (global) attention: w = softmax(s); every key gets a weight in (0, 1).
-- hard attention: w is 0 or 1; the key with the highest score gets everything (argmax),
-  or the k best keys are selected and averaged (top-k, each gets 1/k). Whatever weight the
-  soft version gave the other keys is thrown away.
-- local (restricted) attention: a query sees only the keys within r positions of itself,
-  the "self-attention (restricted)" row of Vaswani et al. 2017, Table 1: softmax over a window.
-- self-attention takes Q, K and V from the same sequence X; general (cross) attention takes
-  Q from another sequence Y: softmax((Y W_Q)(X W_K)ᵀ/√d) — a [len(Y), len(X)] map.
+- hard attention, as simplified here: w is 0 or 1; the key with the highest score gets
+  everything (argmax), or the k best keys are selected and averaged (top-k, each gets 1/k).
+  Whatever weight the soft version gave the other keys is thrown away. All n² scores are
+  still computed. Hard attention in the literature (Xu et al. 2015, "Show, Attend and Tell",
+  section 4.1) instead samples one position from the soft weights and, since sampling has
+  no gradient, is trained with REINFORCE (Williams 1992).
+- local attention: a query sees only the keys within r positions of itself: softmax over a
+  window. Centred on the query's own position this is the "self-attention (restricted)" row
+  of Vaswani et al. 2017, Table 1, and Luong et al. 2015's local-m (p_t = t, section 3.2,
+  which also adds a Gaussian); Luong's local-p predicts the centre p_t. Global/local (which
+  keys are scored) is a different distinction from soft/hard (how the weights are made).
+- self-attention takes Q, K and V from the same sequence X (by three different matrices);
+  cross-attention (encoder–decoder attention; the notes' "general attention") takes Q from
+  another sequence Y: softmax((Y W_Q)(X W_K)ᵀ/√d) — a [len(Y), len(X)] map.
 """
 
 from __future__ import annotations
@@ -41,6 +48,16 @@ def hard_weights(scores: Float[torch.Tensor, "query_pos key_pos"], k: int = 1) -
         raise LessonValueError(name="k", value=k, allowed=f"1 … {n_keys}")
     chosen = scores.topk(k, dim=-1).indices  # [query_pos, k]
     return torch.zeros_like(scores, dtype=torch.float32).scatter_(-1, chosen, 1.0 / k)
+
+
+def work_counts(n: int, k: int) -> dict[str, int]:
+    """What one head computes for ``n`` tokens, soft vs top-``k`` hard attention.
+
+    Returns ``scores_soft`` and ``scores_hard`` (both n², since top-k must score every key
+    to find the best ones) and ``values_soft`` = n·n, ``values_hard`` = n·k (value vectors
+    summed over all queries).
+    """
+    return {"scores_soft": n * n, "scores_hard": n * n, "values_soft": n * n, "values_hard": n * k}
 
 
 def local_attn_mask(n: int, radius: int) -> Bool[torch.Tensor, "query_pos key_pos"]:

@@ -2,13 +2,17 @@
 
 A one-hot code writes token t as row t of the identity matrix of size d_vocab: as long as
 the vocabulary, and any two different tokens are orthogonal (dot product 0), so the code
-says nothing about which words are alike. A learned embedding writes t as row t of
+says nothing about which words are alike. A word the tokenizer splits into several word
+pieces is drawn here as the mean of its pieces' codes; two such words that share a piece
+("token" in "tokenization" and "tokenizer") do overlap, by spelling, not by meaning. A learned embedding writes t as row t of
 ``W_E [d_vocab, d_model]`` (Devlin et al. 2019, section 3; Vaswani et al. 2017, section 3.4),
 which is the same as one-hot(t)·W_E: a short dense vector whose directions training has made
 meaningful, so similar words get similar vectors.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
@@ -73,6 +77,30 @@ def one_hot_vectors(ids_per_word: list[list[int]], d_vocab: int) -> Float[torch.
     return torch.stack([one_hot(torch.tensor(ids), d_vocab).mean(0) for ids in ids_per_word])
 
 
+@dataclass(frozen=True)
+class Overlap:
+    """Two different words whose one-hot vectors overlap: indices into the word list, the
+    word-piece ids they share, and their one-hot cosine."""
+
+    first: int
+    second: int
+    shared: list[int]
+    cosine: float
+
+
+def one_hot_overlaps(ids_per_word: list[list[int]], cosines: Float[torch.Tensor, "word word"]) -> list[Overlap]:
+    """The pairs of different words whose one-hot cosine (``cosines``, from ``one_hot_vectors``) is not 0.
+
+    Only words that share a word piece can overlap; each pair is listed once (first < second).
+    """
+    return [
+        Overlap(i, j, sorted(set(ids_per_word[i]) & set(ids_per_word[j])), float(cosines[i, j]))
+        for i in range(len(ids_per_word))
+        for j in range(i + 1, len(ids_per_word))
+        if abs(float(cosines[i, j])) > 1e-6
+    ]
+
+
 def cosine_matrix(vectors: Float[torch.Tensor, "n d"]) -> Float[torch.Tensor, "n n"]:
     """Cosine similarity of every pair of rows: (a·b)/(|a||b|), in [-1, 1]; 1 on the diagonal."""
     unit = F.normalize(vectors.float(), dim=-1)
@@ -100,8 +128,11 @@ def nearest_neighbours(
     return best.indices, best.values
 
 
-def nearest_word_question(words: list[str], similarities: Float[torch.Tensor, "word word"]) -> Question | None:
-    """Which of the other words is nearest to the first one? Answered by the embedding cosines.
+def nearest_word_question(
+    words: list[str], similarities: Float[torch.Tensor, "word word"], one_hot_similarities: Float[torch.Tensor, "word word"]
+) -> Question | None:
+    """Which of the other words is nearest to the first one? Answered by the embedding cosines;
+    the explanation also gives the pair's one-hot cosine (0 unless they share a word piece).
 
     Returns None with fewer than three words (the question needs at least two candidates).
     """
@@ -115,5 +146,10 @@ def nearest_word_question(words: list[str], similarities: Float[torch.Tensor, "w
         options=tuple(words[1:]),
         answer=best,
         explanation="lesson1_q_explain",
-        explanation_params={"word": words[0], "best": words[1 + best], "cos": f"{float(candidates[best]):.3f}"},
+        explanation_params={
+            "word": words[0],
+            "best": words[1 + best],
+            "cos": f"{float(candidates[best]):.3f}",
+            "one_hot_cos": f"{float(one_hot_similarities[0, 1 + best]):.2f}",
+        },
     )

@@ -1,4 +1,4 @@
-"""Lesson 4: five scoring functions side by side on one head's queries and keys, and the seq2seq decoder step."""
+"""Lesson 4: four scoring functions side by side on one head's queries and keys, and the notes' MyAtt module."""
 
 import pandas as pd
 import streamlit as st
@@ -9,60 +9,58 @@ from attnviz.lessons import scoring
 from pages.lessons import classroom as cr
 
 tr = ui.tr
+MAPS_PER_ROW = 2
 classroom = cr.start(4)
 sentence = ui.kept_widget(st.text_input, "lesson4_sentence", "The cat sat on the mat because it was warm.", tr("sentence"))
 cap = cr.capture(sentence)
 if cap is None:
     st.stop()
 layer, head = cr.layer_head("lesson4", cap.n_layers, cap.n_heads, default=(2, 3))
-seed = ui.kept_widget(st.number_input, "lesson4_seed", 0, tr("lesson4_seed"), min_value=0, max_value=9999, step=1)
+seed = int(ui.kept_widget(st.number_input, "lesson4_seed", 0, tr("lesson4_seed"), min_value=0, max_value=9999, step=1))
 q, k = cap.q[layer, :, head], cap.k[layer, :, head]  # [pos, d_head] each
 d = q.shape[-1]
-params = scoring.random_scoring_params(d, d, seed=int(seed))
+params = scoring.random_scoring_params(d, d, seed=seed)
 weights = {rule: scoring.weights(rule, q, k, params) for rule in scoring.RULES}
 names = {rule: tr(f"lesson4_rule_{rule}") for rule in scoring.RULES}
 
 
 def rules() -> None:
     st.markdown(tr("lesson4_rules_text", d=d, n=cap.n_tokens))
-    st.info(tr("lesson4_random_note", seed=int(seed)))
+    st.info(tr("lesson4_random_note", seed=seed))
     for rule in scoring.RULES:
         col_name, col_formula, col_count = st.columns([1, 2, 1])
-        col_name.markdown(f"**{names[rule]}**")
+        col_name.markdown(f"**{names[rule]}**  \n{tr(f'lesson4_source_{rule}')}")
         with col_formula:
             st.latex(scoring.FORMULAS[rule])
         col_count.markdown(tr("lesson4_params", count=f"{params.count(rule):,}"))
+    st.markdown(tr("lesson4_notes_rules"))
+    st.markdown(tr("lesson4_general_names"))
 
 
 def maps() -> None:
     st.markdown(tr("lesson4_maps_text"))
-    columns = st.columns(len(scoring.RULES))
-    for col, rule in zip(columns, scoring.RULES, strict=True):
-        fig = plots_lessons.matrix_heatmap(weights[rule], cap.tokens, cap.tokens, title=names[rule], zmin=0, zmax=1)
-        fig.update_layout(height=420, margin={"l": 10, "r": 10})
-        fig.update_traces(showscale=False)
-        col.plotly_chart(fig, key=f"lesson4_map_{rule}")
+    for start in range(0, len(scoring.RULES), MAPS_PER_ROW):
+        row = scoring.RULES[start : start + MAPS_PER_ROW]
+        for col, rule in zip(st.columns(MAPS_PER_ROW), row):
+            fig = plots_lessons.matrix_heatmap(weights[rule], cap.tokens, cap.tokens, title=names[rule], zmin=0, zmax=1, colorbar_title=tr("weight"))
+            fig.update_xaxes(side="bottom", tickangle=-60)
+            fig.update_layout(height=560, margin={"t": 50, "l": 10, "r": 10})
+            col.plotly_chart(fig, key=f"lesson4_map_{rule}")
     table = pd.DataFrame(
         {
             tr("lesson4_col_rule"): [names[r] for r in scoring.RULES],
             tr("lesson4_col_params"): [params.count(r) for r in scoring.RULES],
             tr("lesson4_col_max"): [float(weights[r].max(-1).values.mean()) for r in scoring.RULES],
             tr("lesson4_col_entropy"): [float(scoring.entropy(weights[r]).mean()) for r in scoring.RULES],
-            tr("lesson4_col_spread"): [scoring.row_spread(weights[r]) for r in scoring.RULES],
         }
     )
     st.dataframe(table, hide_index=True, key="lesson4_rules_table")
     st.markdown(tr("lesson4_scaled_text", d=d))
 
 
-def concat_blind() -> None:
-    st.latex(r"w^\top [q_i; k_j] + b = \underbrace{w_q^\top q_i}_{\text{same for every } j} + w_k^\top k_j + b \;\Rightarrow\; \mathrm{softmax}_j = \mathrm{softmax}_j(w_k^\top k_j)")
-    st.markdown(tr("lesson4_concat_text"))
-    st.metric(tr("lesson4_col_spread"), f"{scoring.row_spread(weights['concat']):.1e}")
-
-
-def seq2seq() -> None:
+def my_att() -> None:
     st.markdown(tr("lesson4_seq2seq_text"))
+    st.latex(r"w = \mathrm{softmax}\big(W_{attn}\,[Q_0; K_0] + b_{attn}\big) \in \mathbb{R}^{1 \times n_{pos}} \qquad \mathrm{applied} = w\,V")
     cols = st.columns(5)
     defaults = {"query_size": 32, "key_size": 32, "n_positions": 32, "value_size": 64, "output_size": 32}
     sizes = {
@@ -70,11 +68,11 @@ def seq2seq() -> None:
         for col, (name, default) in zip(cols, defaults.items(), strict=True)
     }
     try:
-        module = scoring.random_seq2seq(**{name: int(size) for name, size in sizes.items()}, seed=int(seed))
+        module = scoring.random_seq2seq(**{name: int(size) for name, size in sizes.items()}, seed=seed)
     except AttnvizError as err:
         cr.show_error(err)
         return
-    st.info(tr("lesson4_seq2seq_note", seed=int(seed)))
+    st.info(tr("lesson4_seq2seq_note", seed=seed))
     steps = scoring.decoder_step(module)
     table = pd.DataFrame(
         {
@@ -85,13 +83,31 @@ def seq2seq() -> None:
     st.dataframe(table, hide_index=True, key="lesson4_steps_table")
     for s in steps[3:]:
         st.latex(r"%s \;\to\; [%s]" % (s.latex, ", ".join(str(n) for n in s.tensor.shape)))
-    attn_weights = next(s.tensor for s in steps if s.name == "weights")[0]
+    cr.notes_box("lesson4_output_shape")
+    attn_weights = scoring.step_tensor(steps, "weights")[0]
     fig = plots_lessons.bar_chart([str(i) for i in range(len(attn_weights))], attn_weights, title=tr("lesson4_weights_title"), x_title=tr("lesson4_positions"), y_title=tr("weight"))
     st.plotly_chart(fig, key="lesson4_seq2seq_chart")
 
+    st.subheader(tr("lesson4_sub_decoder_only"))
+    st.markdown(tr("lesson4_decoder_only_text"))
+    change = scoring.value_change(module, scoring.with_other_values(module, seed + 1))
+    col_weights, col_output = st.columns(2)
+    col_weights.metric(tr("lesson4_weights_change"), f"{change.weights:.1e}" if change.weights else "0")
+    col_output.metric(tr("lesson4_output_change"), f"{100 * change.output:.0f} %")
+
+    st.subheader(tr("lesson4_sub_max_length"))
+    n_positions = int(sizes["n_positions"])
+    n_source = 1
+    if n_positions > 1:
+        n_source = ui.kept_widget(st.slider, "lesson4_n_source", min(10, n_positions), tr("lesson4_n_source", n=n_positions), min_value=1, max_value=n_positions)
+    padded = scoring.padding_weight(attn_weights, int(n_source))
+    st.markdown(tr("lesson4_max_length_text", n=n_positions))
+    st.metric(tr("lesson4_padding_weight", source=int(n_source), n=n_positions), f"{100 * padded:.1f} %")
+
 
 def question() -> None:
-    cr.predict_then_reveal(scoring.query_matters_question(weights["concat"]), "lesson4")
+    module = scoring.random_seq2seq(seed=seed)
+    cr.predict_then_reveal(scoring.value_change_question(scoring.value_change(module, scoring.with_other_values(module, seed + 1))), "lesson4")
 
 
 cr.sections(
@@ -99,8 +115,7 @@ cr.sections(
     [
         (tr("lesson4_sec_rules"), rules),
         (tr("lesson4_sec_maps"), maps),
-        (tr("lesson4_sec_concat"), concat_blind),
-        (tr("lesson4_sec_seq2seq"), seq2seq),
+        (tr("lesson4_sec_seq2seq"), my_att),
         (tr("lesson_predict"), question),
     ],
 )

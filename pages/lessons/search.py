@@ -12,12 +12,12 @@ from pages.lessons import classroom as cr
 tr = ui.tr
 DEFAULT_CATALOGUE = "\n".join(
     [
-        "Lenovo ThinkPad laptop, 14 inch | 899 | 4.5",
-        "Apple MacBook Air notebook computer | 1199 | 4.8",
-        "Paper notebook, A5, lined | 4 | 4.2",
-        "Wireless mouse | 19 | 4.1",
-        "Office chair with armrests | 149 | 3.9",
-        "Gaming laptop with RTX graphics | 1499 | 4.6",
+        "Lenovo ThinkPad laptop, 14 inch | computer, portable, screen, keyboard",
+        "Apple MacBook Air notebook computer | computer, portable, screen, keyboard",
+        "Paper notebook, A5, lined | paper, portable",
+        "Wireless mouse | computer accessory, portable",
+        "Office chair with armrests | furniture",
+        "Gaming laptop with RTX graphics | computer, screen, keyboard, gaming",
     ]
 )
 VECTORS = ("sentence", "word")
@@ -44,15 +44,16 @@ except AttnvizError as err:
     st.stop()
 if search.unknown_pieces(model.tokenizer, query):
     st.warning(tr("lesson2_unknown"))
-titles = catalogue.titles
-price, rating = tr("lesson2_price"), tr("lesson2_rating")
+titles, features = catalogue.titles, catalogue.features
 
 
 def analogy() -> None:
     st.markdown(tr("lesson2_analogy"))
-    table = pd.DataFrame({tr("lesson2_col_key"): titles, price: catalogue.values[:, 0].tolist(), rating: catalogue.values[:, 1].tolist()})
+    table = pd.DataFrame(catalogue.values.int().numpy(), columns=features)
+    table.insert(0, tr("lesson2_col_key"), titles)
     st.dataframe(table, hide_index=True, key="lesson2_catalogue_table")
-    st.markdown(tr("lesson2_shapes", d=len(vectors[0]), n=len(titles)))
+    st.markdown(tr("lesson2_shapes", d=len(vectors[0]), n=len(titles), f=len(features)))
+    cr.notes_box("lesson2_value")
 
 
 def similarity() -> None:
@@ -63,30 +64,33 @@ def similarity() -> None:
 
 
 def softmax() -> None:
-    st.latex(r"s_i = \frac{\mathrm{sim}_i}{\tau} \qquad w_i = \frac{e^{s_i}}{\sum_j e^{s_j}} \qquad \tau = %s" % temperature)
+    col_here, col_transformer = st.columns(2)
+    col_here.markdown(tr("lesson2_rule_here"))
+    col_here.latex(r"s_i = \frac{\cos(q, k_i)}{\tau} \qquad \tau = %s" % temperature)
+    col_transformer.markdown(tr("lesson2_rule_transformer"))
+    col_transformer.latex(r"s_i = \frac{q \cdot k_i}{\sqrt{d_k}}")
+    st.latex(r"w_i = \frac{e^{s_i}}{\sum_j e^{s_j}}")
     st.markdown(tr("lesson2_softmax_text"))
     best = int(result.weights.argmax())
     fig = plots_lessons.bar_chart(titles, result.weights, title=tr("lesson2_weights_title"), y_title=tr("lesson2_col_weight"), highlight=best)
     st.plotly_chart(fig, key="lesson2_weights_chart")
+    d = len(vectors[0])
+    root = search.dot_product_temperature(d)
+    plain = search.search_attention(vectors[0], torch.stack(vectors[1:]), catalogue.values, root)
+    st.markdown(tr("lesson2_scaled_text", d=d, root=f"{root:.1f}", top=f"{float(plain.weights.max()):.3f}", uniform=f"{1 / len(titles):.3f}"))
 
 
 def weighted_value() -> None:
     st.latex(r"\mathrm{output} = \sum_i w_i\, v_i")
-    table = pd.DataFrame(
-        {
-            tr("lesson2_col_key"): titles,
-            tr("lesson2_col_similarity"): result.similarity.tolist(),
-            tr("lesson2_col_score"): result.scores.tolist(),
-            tr("lesson2_col_weight"): result.weights.tolist(),
-            f"w·{price}": result.weighted[:, 0].tolist(),
-            f"w·{rating}": result.weighted[:, 1].tolist(),
-        }
-    )
-    st.dataframe(table, hide_index=True, key="lesson2_steps_table")
-    col_price, col_rating = st.columns(2)
-    col_price.metric(tr("lesson2_output", name=price), f"{float(result.output[0]):.2f}")
-    col_rating.metric(tr("lesson2_output", name=rating), f"{float(result.output[1]):.3f}")
+    weighted = pd.DataFrame(result.weighted.numpy(), columns=[f"w·{f}" for f in features])
+    weighted.insert(0, tr("lesson2_col_weight"), result.weights.tolist())
+    weighted.insert(0, tr("lesson2_col_key"), titles)
+    st.dataframe(weighted, hide_index=True, key="lesson2_steps_table")
+    fig = plots_lessons.bar_chart(features, result.output, title=tr("lesson2_output_title", query=query), y_title=tr("lesson2_output_axis"))
+    fig.update_yaxes(range=[0, 1])
+    st.plotly_chart(fig, key="lesson2_output_chart")
     st.markdown(tr("lesson2_output_text"))
+    cr.notes_box("lesson2_ranking")
 
 
 def question() -> None:

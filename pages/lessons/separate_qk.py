@@ -28,7 +28,9 @@ lang = ui.lang()
 def claim() -> None:
     st.markdown(tr("lesson5_claim_text"))
     st.latex(r"Q = XW_Q,\; K = XW_K \;\Rightarrow\; S = \frac{QK^\top}{\sqrt{d}} \qquad\qquad W_Q = W_K = W \;\Rightarrow\; S = \frac{(XW)(XW)^\top}{\sqrt{d}} = S^\top")
-    st.latex(r"S_{ii} = \frac{\lVert x_i W \rVert^2}{\sqrt{d}} \;\ge\; S_{ij} = \frac{(x_i W) \cdot (x_j W)}{\sqrt{d}} \quad \text{when } \lVert x_j W \rVert \le \lVert x_i W \rVert")
+    st.latex(r"S_{ii} = \frac{\lVert x_i W \rVert^2}{\sqrt{d}} \;\ge\; S_{ij} = \frac{(x_i W) \cdot (x_j W)}{\sqrt{d}} \qquad \big(\lVert x_j W \rVert \le \lVert x_i W \rVert\big)")
+    cr.notes_box("lesson5_inputs")
+    cr.notes_box("lesson5_batch")
 
 
 def side_by_side() -> None:

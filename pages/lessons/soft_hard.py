@@ -1,4 +1,4 @@
-"""Lesson 3: soft, hard, local, self and general attention, from one real head's scores."""
+"""Lesson 3: soft, hard, local, self and cross attention, from one real head's scores."""
 
 import streamlit as st
 
@@ -44,11 +44,17 @@ def hard_section() -> None:
     hard = soft_hard.hard_weights(scores, k)
     st.latex(r"w_{ij} = \begin{cases} 1/k & j \in \mathrm{top}_k(s_{i\cdot}) \\ 0 & \text{otherwise} \end{cases}")
     st.markdown(tr("lesson3_hard_text"))
+    st.markdown(tr("lesson3_hard_literature"))
     thrown = soft_hard.discarded_weight(soft, hard)
     moved = soft_hard.output_change(soft, hard, v)
     col_thrown, col_moved = st.columns(2)
     col_thrown.metric(cr.md("lesson3_discarded", token=cap.tokens[query]), f"{100 * float(thrown[query]):.1f} %")
     col_moved.metric(cr.md("lesson3_moved", token=cap.tokens[query]), f"{100 * float(moved[query]):.1f} %")
+    work = soft_hard.work_counts(cap.n_tokens, k)
+    col_scores, col_values = st.columns(2)
+    col_scores.metric(tr("lesson3_scores_computed"), f"{work['scores_soft']:,} → {work['scores_hard']:,}")
+    col_values.metric(tr("lesson3_values_mixed"), f"{work['values_soft']:,} → {work['values_hard']:,}")
+    st.markdown(tr("lesson3_cost_text", n=cap.n_tokens, k=k))
     col_map, col_row = st.columns(2)
     col_map.plotly_chart(plots.attention_heatmap(hard, cap.tokens, scores, None, tr("lesson3_hard_title", k=k), lang), key="lesson3_hard_chart")
     with col_row:
@@ -63,6 +69,9 @@ def local_section() -> None:
     st.markdown(tr("lesson3_local_text"))
     thrown = soft_hard.discarded_weight(soft, local)
     st.metric(cr.md("lesson3_discarded", token=cap.tokens[query]), f"{100 * float(thrown[query]):.1f} %")
+    st.markdown(tr("lesson3_two_questions"))
+    cr.notes_box("lesson3_restricted")
+    cr.notes_box("lesson3_hard_local")
     mask = soft_hard.local_attn_mask(cap.n_tokens, radius)
     col_map, col_row = st.columns(2)
     col_map.plotly_chart(plots.attention_heatmap(local, cap.tokens, scores, mask, tr("lesson3_local_title", r=radius), lang), key="lesson3_local_chart")
@@ -70,13 +79,18 @@ def local_section() -> None:
         row_chart(local, "lesson3_local_row", tr("lesson3_row_title", token=cap.tokens[query]))
 
 
-def general_section() -> None:
+def cross_section() -> None:
     st.markdown(tr("lesson3_general_text"))
+    cr.notes_box("lesson3_self")
     other = ui.kept_widget(st.text_input, "lesson3_other", "The street was too wide for the animal.", tr("lesson3_other"))
     cap_other = cr.capture(other)
     if cap_other is None:
         return
-    st.latex(r"\text{self: } \mathrm{softmax}\Big(\frac{(XW_Q)(XW_K)^\top}{\sqrt{d}}\Big) \qquad \text{general: } \mathrm{softmax}\Big(\frac{(YW_Q)(XW_K)^\top}{\sqrt{d}}\Big)")
+    col_self, col_cross = st.columns(2)
+    col_self.markdown(tr("lesson3_self_label"))
+    col_self.latex(r"\mathrm{softmax}\Big(\frac{(XW_Q)(XW_K)^\top}{\sqrt{d}}\Big)")
+    col_cross.markdown(tr("lesson3_cross_label"))
+    col_cross.latex(r"\mathrm{softmax}\Big(\frac{(YW_Q)(XW_K)^\top}{\sqrt{d}}\Big)")
     weights = soft_hard.general_attention(cap_other.resid_pre[layer], cap.resid_pre[layer], head_weights(model, layer, head))
     st.markdown(tr("lesson3_general_shapes", m=cap_other.n_tokens, n=cap.n_tokens))
     fig = plots_lessons.matrix_heatmap(
@@ -97,7 +111,7 @@ cr.sections(
         (tr("lesson3_sec_soft"), soft_section),
         (tr("lesson3_sec_hard"), hard_section),
         (tr("lesson3_sec_local"), local_section),
-        (tr("lesson3_sec_general"), general_section),
+        (tr("lesson3_sec_general"), cross_section),
         (tr("lesson_predict"), question),
     ],
 )

@@ -28,6 +28,7 @@ if not words:
 pieces = {word: tokenizer.convert_ids_to_tokens(piece_ids) for word, piece_ids in zip(words, ids, strict=True)}
 embedded = wv.word_vectors(W_E, ids)  # [word, d_model]
 cos_embedded = wv.cosine_matrix(embedded)
+cos_one_hot = wv.cosine_matrix(wv.one_hot_vectors(ids, cfg.d_vocab))
 
 
 def one_hot() -> None:
@@ -60,7 +61,12 @@ def memory() -> None:
 
 def dot_products() -> None:
     st.markdown(tr("lesson1_dot_text"))
-    cos_one_hot = wv.cosine_matrix(wv.one_hot_vectors(ids, cfg.d_vocab))
+    overlaps = wv.one_hot_overlaps(ids, cos_one_hot)
+    if not overlaps:
+        st.markdown(tr("lesson1_dot_no_overlap"))
+    for o in overlaps:
+        shared = " ".join(tokenizer.convert_ids_to_tokens(o.shared))
+        st.markdown(cr.md("lesson1_dot_overlap", first=words[o.first], second=words[o.second], pieces=shared, cos=f"{o.cosine:.2f}"))
     col_one_hot, col_embed = st.columns(2)
     common = {"row_labels": words, "col_labels": words, "zmin": -1, "zmax": 1, "colorscale": "RdBu", "zmid": 0, "annotate": True}
     col_one_hot.plotly_chart(plots_lessons.matrix_heatmap(cos_one_hot, title=tr("lesson1_cos_one_hot"), **common), key="lesson1_one_hot_chart")
@@ -82,7 +88,7 @@ def neighbours() -> None:
 
 
 def question() -> None:
-    cr.predict_then_reveal(wv.nearest_word_question(words, cos_embedded), "lesson1")
+    cr.predict_then_reveal(wv.nearest_word_question(words, cos_embedded, cos_one_hot), "lesson1")
 
 
 cr.sections(

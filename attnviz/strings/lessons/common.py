@@ -32,12 +32,12 @@ STRINGS = {
         "zh": "句子中没有“{word}”。句子的 token 是:{tokens}。请选择句子里的一个词。",
     },
     "lesson_err_catalogue_line": {
-        "en": "Line {line} of the catalogue ('{text}') is not 'title | price | rating' with two numbers. Fix or delete that line.",
-        "zh": "商品目录第 {line} 行(“{text}”)不是“标题 | 价格 | 评分”的格式(后两项须为数字)。请修改或删除该行。",
+        "en": "Line {line} of the catalogue ('{text}') is not 'title | feature, feature, …' with at least one feature. Fix or delete that line.",
+        "zh": "商品目录第 {line} 行（“{text}”）不是“标题 | 特征，特征，…”的格式（至少一个特征）。请修改或删除该行。",
     },
     "lesson_err_catalogue_empty": {
-        "en": "The catalogue is empty: write one item per line, as 'title | price | rating'.",
-        "zh": "商品目录为空:请每行写一个商品,格式为“标题 | 价格 | 评分”。",
+        "en": "The catalogue is empty: write one item per line, as 'title | feature, feature, …'.",
+        "zh": "商品目录为空：请每行写一个商品，格式为“标题 | 特征，特征，…”。",
     },
     "lesson_err_value": {
         "en": "{name} = {value} is not allowed: it must be {allowed}.",
