@@ -29,4 +29,4 @@ pages = {
         st.Page("pages/lessons/it_reference.py", title=tr("lesson9_nav"), icon="🐾", url_path="lesson_it"),
     ],
 }
-st.navigation(pages).run()
+st.navigation(pages, expanded=True).run()  # every page listed: no untranslated "View N more" link

@@ -11,6 +11,7 @@ and a GELU feed-forward network. Attention is the explicit Q·Kᵀ/√d_head of
 
 from __future__ import annotations
 
+import functools
 import math
 import threading
 
@@ -24,6 +25,7 @@ from attnviz.config import ModelConfig
 from attnviz.errors import ConfigError, EmptyTextError, InvalidTextError
 from attnviz.hooks import HookPoint, capturing
 from attnviz.layers import MLP, Attention, LayerNorm
+from attnviz.token_labels import TokenSpeller
 
 MAX_CAPTURE_TOKENS = 512
 
@@ -267,13 +269,29 @@ class HookedTransformer:
         masks = padding_attn_mask(padding_mask) & self.base_mask(n)
         return self._capture(token_ids, token_types, masks, [k for _, k in encodings], [(t, None) for t in texts])
 
+    @functools.cached_property
+    def speller(self) -> TokenSpeller:
+        """Spells this tokenizer's ids as characters (``attnviz.token_labels``)."""
+        return TokenSpeller(self.tokenizer)
+
     def token_strings(self, token_ids: list[int]) -> list[str]:
-        """What to show for each token: the word piece for encoders; for decoders each
-        id decoded on its own (its leading space kept, a newline shown as ↵; a piece of a
-        multi-byte character shows as �)."""
+        """What to show for each token: the word piece for encoders; for decoders the
+        characters the token spells (its leading space kept, a newline shown as ↵, a
+        character split over several tokens shown on each with its part number, 奖¹ 奖²;
+        see ``attnviz.token_labels``)."""
         if not self.config.is_decoder:
             return self.tokenizer.convert_ids_to_tokens(token_ids)
-        return [self.tokenizer.decode([i], clean_up_tokenization_spaces=False).replace("\n", "↵") for i in token_ids]
+        return self.speller.labels(token_ids)
+
+    def next_token_strings(self, context_ids: list[int], candidate_ids: list[int]) -> list[str]:
+        """``token_strings`` of each candidate as the token after ``context_ids`` (it may finish a character begun there)."""
+        if not self.config.is_decoder:
+            return self.tokenizer.convert_ids_to_tokens(candidate_ids)
+        return self.speller.label_after(context_ids, candidate_ids)
+
+    def unknown_count(self, token_ids: list[int]) -> int:
+        """How many of ``token_ids`` are the unknown token ([UNK]), i.e. text this model cannot read."""
+        return self.speller.unknown_count(token_ids)
 
     def _capture(
         self,

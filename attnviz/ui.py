@@ -43,7 +43,7 @@ STATE = {
 }
 KEPT = "_kept"
 # widgets whose option labels change with the language (see ``_relabel_choices``)
-TRANSLATED_CHOICES = ["view", "example", "lesson2_vectors", "lesson9_open_head", *(f"lesson{n}_guess" for n in range(1, 10)), "dec_strategy", "dec_head"]
+TRANSLATED_CHOICES = ["view", "example", "lesson2_vectors", "lesson9_open_head", *(f"lesson{n}_guess" for n in range(1, 10)), "dec_strategy", "dec_head", "model", "dec_model"]
 
 
 def _from_query(key: str, raw: str):
@@ -243,6 +243,33 @@ def is_decoder(name: str) -> bool:
     if name in attnviz.REGISTRY:
         return attnviz.REGISTRY[name].decoder
     return get_model(name).config.is_decoder
+
+
+def model_label(name: str) -> str:
+    """What a model picker shows for ``name`` in the user's language (the registry's label, or the folder, otherwise)."""
+    try:
+        return tr(f"model_label_{name}")
+    except KeyError:
+        return attnviz.REGISTRY[name].label if name in attnviz.REGISTRY else name
+
+
+def model_labels() -> dict[str, str]:
+    """``model_label`` of every bundled model: a picker's ``format_func`` is its ``.get``, holding no function of the session."""
+    return {name: model_label(name) for name in attnviz.REGISTRY}
+
+
+def unknown_tokens_warning(cap: attnviz.Capture, model_name: str) -> str | None:
+    """A warning naming how many of the capture's tokens are [UNK] and the model that reads the text; None if none are."""
+    model = get_model(model_name)
+    n = model.unknown_count(cap.token_ids.tolist())
+    if not n:
+        return None
+    return tr("unk_warning", n=n, total=cap.n_tokens, unk=model.tokenizer.unk_token, model=model_label(model_name), reader=model_label(DECODERS[0]))
+
+
+def use_model(name: str) -> None:
+    """Callback: the Explorer's model becomes ``name`` (before its picker is drawn again)."""
+    st.session_state["model"] = st.session_state[KEPT]["model"] = name
 
 
 def get_token_capture(model_name: str, token_ids: tuple[int, ...]) -> attnviz.Capture:

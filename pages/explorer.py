@@ -21,7 +21,7 @@ def use_example() -> None:
 
 
 col_model, col_example = st.columns([1, 2])
-col_model.selectbox(tr("model"), list(attnviz.REGISTRY), key="model", format_func=lambda name: attnviz.REGISTRY[name].label)
+col_model.selectbox(tr("model"), list(attnviz.REGISTRY), key="model", format_func=ui.model_labels().get)
 with col_model:
     local_folder = ui.local_model_folder()  # None unless the operator allows local folders
 # "pick an example" is the placeholder, not an option: a translated option label would stay
@@ -53,6 +53,10 @@ except AttnvizError as err:
 
 if cap.n_truncated:
     st.warning(tr("truncated_warning", max=cap.n_tokens, dropped=cap.n_truncated))
+unknown = ui.unknown_tokens_warning(cap, local_folder or st.session_state["model"])
+if unknown:  # e.g. Chinese for MiniLM: offer the model that reads it
+    st.warning(unknown)
+    st.button(tr("unk_switch", reader=ui.model_label(ui.DECODERS[0])), key="unk_switch", on_click=ui.use_model, args=(ui.DECODERS[0],))
 
 for key, upper in (("layer", cap.n_layers), ("head", cap.n_heads)):
     if key not in st.session_state and ui.kept(key) >= upper:

@@ -5,7 +5,7 @@ import html
 import streamlit as st
 
 import attnviz
-from attnviz import decoding, plots_decoder, ui
+from attnviz import decoding, plots_decoder, token_labels, ui
 from attnviz.errors import AttnvizError
 from attnviz.lessons.safe_text import escape_markdown
 
@@ -14,7 +14,7 @@ tr = ui.tr
 st.title(tr("dec_gen_title"))
 st.markdown(tr("dec_gen_intro"))
 
-model_name = ui.kept_widget(st.selectbox, "dec_model", ui.DECODERS[0], tr("dec_model_label"), choices=ui.DECODERS, format_func=lambda n: attnviz.REGISTRY[n].label)
+model_name = ui.kept_widget(st.selectbox, "dec_model", ui.DECODERS[0], tr("dec_model_label"), choices=ui.DECODERS, format_func=ui.model_labels().get)
 prompt = ui.kept_widget(st.text_area, "dec_prompt", ui.DEFAULT_PROMPT, tr("dec_prompt"), height=80)
 strategy_labels = {"greedy": tr("dec_strategy_greedy"), "sample": tr("dec_strategy_sample")}
 col_s, col_t, col_k, col_seed = st.columns([2, 1, 1, 1])
@@ -80,7 +80,9 @@ else:
 if at_limit:
     st.warning(tr("dec_gen_limit", max=model.max_tokens))
 st.caption(tr("dec_gen_text"))
-st.text(model.tokenizer.decode(cap.token_ids.tolist()))
+st.text(model.speller.text(cap.token_ids.tolist()))
+if token_labels.has_split_characters(cap.tokens):
+    st.caption(tr("dec_token_legend"))
 
 mean_label = tr("dec_heads_mean")  # "mean", not None: a selectbox shows None as "no choice"
 head = ui.kept_widget(st.selectbox, "dec_head", "mean", tr("head"), choices=["mean", *range(cap.n_heads)], format_func=lambda h: mean_label if h == "mean" else str(h))

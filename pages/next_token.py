@@ -4,8 +4,7 @@ import html
 
 import streamlit as st
 
-import attnviz
-from attnviz import decoding, plots_decoder, ui
+from attnviz import decoding, plots_decoder, token_labels, ui
 from attnviz.errors import AttnvizError
 from attnviz.lessons.safe_text import escape_markdown
 
@@ -13,7 +12,7 @@ ui.language_switch()
 tr = ui.tr
 st.title(tr("dec_next_title"))
 
-model_name = ui.kept_widget(st.selectbox, "dec_model", ui.DECODERS[0], tr("dec_model_label"), choices=ui.DECODERS, format_func=lambda n: attnviz.REGISTRY[n].label)
+model_name = ui.kept_widget(st.selectbox, "dec_model", ui.DECODERS[0], tr("dec_model_label"), choices=ui.DECODERS, format_func=ui.model_labels().get)
 prompt = ui.kept_widget(st.text_area, "dec_prompt", ui.DEFAULT_PROMPT, tr("dec_prompt"), height=80)
 if not prompt.strip():
     st.info(tr("dec_empty_prompt"))
@@ -41,7 +40,10 @@ position = ui.kept_widget(col_pos.selectbox, "dec_position", cap.n_tokens - 1, t
 probs = decoding.next_token_probs(cap.logits[position], temperature)
 ids, top = decoding.top_k(probs, k)
 title = tr("dec_bars_title", token=html.escape(cap.tokens[position]), pos=position, k=k, vocab=f"{len(probs):,}", temperature=f"{temperature:g}")
-st.plotly_chart(plots_decoder.next_token_bars(model.token_strings(ids.tolist()), top, title, ui.lang()), key="dec_next_chart")
+candidates = model.next_token_strings(cap.token_ids[: position + 1].tolist(), ids.tolist())  # a candidate may finish a character
+st.plotly_chart(plots_decoder.next_token_bars(candidates, top, title, ui.lang()), key="dec_next_chart")
+if token_labels.has_split_characters([*cap.tokens, *candidates]):
+    st.caption(tr("dec_token_legend"))
 st.latex(r"p(w) = \frac{e^{z_w / T}}{\sum_{v} e^{z_v / T}}")
 st.caption(tr("dec_mass", k=k, mass=f"{float(top.sum()):.1%}", total=f"{float(probs.sum()):.4f}"))
 if position + 1 < cap.n_tokens:

@@ -41,6 +41,11 @@ except AttnvizError as err:
     st.stop()
 if cap.n_truncated:
     st.warning(tr("truncated_warning", max=cap.n_tokens, dropped=cap.n_truncated))
+unknown = ui.unknown_tokens_warning(cap, model_name)
+if unknown:  # e.g. Chinese: these steps follow the BERT encoder, the Explorer can read it with a decoder
+    st.warning(unknown)
+    if st.button(tr("unk_open_explorer", reader=ui.model_label(ui.DECODERS[0])), key="unk_open_explorer", on_click=ui.use_model, args=(ui.DECODERS[0],)):
+        st.switch_page("pages/explorer.py")
 
 tokens, n = cap.tokens, cap.n_tokens
 for key, upper in (("steps_layer", cap.n_layers), ("steps_head", cap.n_heads)):

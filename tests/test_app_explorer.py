@@ -69,7 +69,7 @@ def test_every_view_renders(at, minilm):
 def test_switching_to_chinese_translates_the_page(at):
     at.selectbox(key="lang").set_value("zh").run()
     assert not at.exception
-    assert at.title[0].value == "注意力浏览器"
+    assert at.title[0].value == "注意力探查器"
     assert at.selectbox(key="layer").label == "层"
     assert "查询" in heatmap_trace(figures(at)[0])["text"][0][0]
     assert at.query_params["lang"] == "zh"
@@ -81,7 +81,7 @@ def test_url_query_params_open_the_same_view():
     assert at.text_area(key="sentence").value == "Cats sleep a lot."
     assert at.selectbox(key="layer").value == 3 and at.selectbox(key="head").value == 5
     assert at.radio(key="view").value == "average"
-    assert at.title[0].value == "注意力浏览器"
+    assert at.title[0].value == "注意力探查器"
     assert "cats" in figures(at)[0]["layout"]["xaxis"]["ticktext"]
 
 
@@ -168,5 +168,5 @@ def test_language_and_view_survive_a_visit_to_another_page(at):
     assert not at.exception
     at.switch_page("pages/explorer.py").run()
     assert not at.exception
-    assert at.title[0].value == "注意力浏览器"
+    assert at.title[0].value == "注意力探查器"
     assert at.selectbox(key="layer").value == 2
