@@ -3,7 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
-ADDRESS ?=
+# The address to listen on: this machine only, unless e.g. ADDRESS=0.0.0.0 (a class on the network).
+ADDRESS ?= 127.0.0.1
 RUNTIME := $(VENV)/.runtime-installed
 TESTDEPS := $(VENV)/.test-installed
 # Large CPU tensors (captures) backed by transparent huge pages: fewer page faults.
@@ -33,7 +34,7 @@ $(TESTDEPS): $(RUNTIME) requirements-test.txt scripts/install_browser.sh
 run: $(RUNTIME)
 	@echo "attnviz starts at http://localhost:$(PORT)"
 	@$(PY) scripts/open_when_ready.py http://localhost:$(PORT) &
-	$(MALLOC_REUSE) $(PY) -m streamlit run app.py --server.port $(PORT) $(if $(ADDRESS),--server.address $(ADDRESS))
+	$(MALLOC_REUSE) $(PY) -m streamlit run app.py --server.port $(PORT) --server.address $(ADDRESS)
 
 test: $(TESTDEPS)
 	$(PY) -m pytest

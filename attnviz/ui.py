@@ -1,9 +1,13 @@
-"""The only library module that imports Streamlit: cached loaders, session state, language.
+"""The only library module that imports Streamlit: shared loaders, session state, language.
 
-Models are loaded once per process (``st.cache_resource``) and shared read-only by every
-session; captures live in one byte-bounded LRU cache (``ATTNVIZ_CACHE_MB``, default 1024).
-The view state (model, text, pair, layer, head, view, language) lives in
-``st.session_state`` and is mirrored in ``st.query_params`` so a shared URL opens the same view.
+Models are loaded once per process and shared read-only by every session; captures live in
+one byte-bounded LRU cache (``ATTNVIZ_CACHE_MB``, default 1024). Both are process-wide
+stores (``attnviz.cache``), not ``st.cache_resource``, so a client's ``clear_cache``
+message cannot drop them. The view state (model, text, pair, layer, head, view, language)
+lives in ``st.session_state`` and is mirrored in ``st.query_params`` so a shared URL opens
+the same view (a text only up to ``MAX_URL_TEXT_CHARS``). Widget callbacks are functions of
+this module reading session state only: a function defined in a page would keep that run's
+variables (a capture) alive with the widget.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from typing import Callable
 import streamlit as st
 
 import attnviz
-from attnviz.cache import CaptureCache
+from attnviz.cache import CaptureCache, capture_nbytes_bound, process_wide
 from attnviz.errors import AttnvizError
 from attnviz.i18n import LANGS, t
 from attnviz.registry import gguf_source
@@ -59,7 +63,7 @@ def _from_query(key: str, raw: str):
         return raw if raw in VIEWS else default
     if key == "model":
         return raw if raw in attnviz.REGISTRY else default
-    return raw[:20000]
+    return raw[:MAX_URL_TEXT_CHARS]
 
 
 def init_state() -> None:
@@ -84,7 +88,8 @@ def restore(*keys: str, kept_as: dict[str, str] | None = None) -> None:
     """
     for key in keys:
         name = (kept_as or {}).get(key, key)
-        st.session_state[key] = st.session_state[key] if key in st.session_state else st.session_state[KEPT][name]
+        value = st.session_state[key] if key in st.session_state else st.session_state[KEPT][name]
+        st.session_state[key] = clip_text(value) if isinstance(value, str) else value
 
 
 def kept_widget(draw: Callable, key: str, default, *args, choices=None, **kwargs):
@@ -96,11 +101,15 @@ def kept_widget(draw: Callable, key: str, default, *args, choices=None, **kwargs
     to ``default``; a number is clamped into ``min_value`` … ``max_value``.
     """
     store = st.session_state[KEPT]
+    if getattr(draw, "__name__", "") in ("text_area", "text_input"):
+        kwargs.setdefault("max_chars", MAX_TEXT_CHARS)
     # A widget's identity includes its page: a value left under the same key by another
     # page's widget is handed over explicitly, or the new widget would start from its default.
     value = st.session_state[key] if key in st.session_state else store.get(key, default)
     if choices is not None and value not in choices:
         value = default
+    if isinstance(value, str):
+        value = clip_text(value)
     low, high = kwargs.get("min_value"), kwargs.get("max_value")
     if isinstance(value, (int, float)) and low is not None and high is not None:
         value = min(max(value, low), high)  # a slider's range can shrink with the sentence
@@ -113,16 +122,30 @@ def kept_widget(draw: Callable, key: str, default, *args, choices=None, **kwargs
 
 
 def remember(*keys: str, kept_as: dict[str, str] | None = None) -> None:
-    """After widgets are drawn: keep their values and mirror them in the URL (``kept_as`` as in ``restore``)."""
+    """After widgets are drawn: keep their values and mirror them in the URL (``kept_as`` as in ``restore``).
+
+    A text longer than ``MAX_URL_TEXT_CHARS`` is kept but not put in the URL (its parameter
+    is removed: see ``share_note``). A parameter is written only when it changes: each
+    write sends the whole query string to the browser.
+    """
     for key in keys:
         name = (kept_as or {}).get(key, key)
         value = st.session_state[key]
         st.session_state[KEPT][name] = value
         param = STATE[name][0]
-        if value in ("", None):
-            st.query_params.pop(param, None)
-        else:
+        too_long = isinstance(value, str) and len(value) > MAX_URL_TEXT_CHARS
+        if value in ("", None) or too_long:
+            if param in st.query_params:
+                del st.query_params[param]
+        elif st.query_params.get(param) != str(value):
             st.query_params[param] = str(value)
+
+
+def share_note(*texts: str) -> str:
+    """The sentence saying what a shared link opens: the same view, or (a text too long for a URL) the default text."""
+    if max(map(len, texts), default=0) > MAX_URL_TEXT_CHARS:
+        return tr("serve_link_without_text", max=MAX_URL_TEXT_CHARS)
+    return tr("share_link")
 
 
 def kept(key: str):
@@ -176,15 +199,62 @@ def show_error(err: AttnvizError) -> None:
     st.error(err.message(lang()))
 
 
-@st.cache_resource(show_spinner=False)
+# --- callbacks (module functions: they hold no page variables) ---------------------------
+
+
+def use_example() -> None:
+    """``on_change`` of the Explorer's example picker: the picked example becomes the sentence."""
+    example = st.session_state.get("example")
+    if example in EXAMPLES:
+        st.session_state["sentence"] = example
+
+
+MODEL_VIEW_CHART = "model_view_chart"  # the key of the Explorer's model view chart
+
+
+def open_clicked_head() -> None:
+    """``on_select`` of the model view (chart ``MODEL_VIEW_CHART``): open the clicked head in the head view."""
+    points = st.session_state[MODEL_VIEW_CHART].selection.points
+    if points and "customdata" in points[0]:
+        st.session_state["layer"], st.session_state["head"] = (int(v) for v in points[0]["customdata"][:2])
+        st.session_state["view"] = "head"
+
+
+def move_generation(delta: int) -> None:
+    """``on_click`` of the generation page's step buttons: ``delta`` steps forward (or back)."""
+    state = st.session_state["dec_gen"]
+    state["step"] = max(0, state["step"] + delta)
+
+
+def restart_generation() -> None:
+    """``on_click`` of the generation page's restart button: no generated token."""
+    st.session_state["dec_gen"].update(chosen=[], step=0)
+
+
+# --- models and captures, one store per process ---------------------------------------
+
+
+def model_key(name: str) -> str:
+    """What a model is stored under: a registry name as is, a folder as its canonical path (``/x``, ``/x/``, ``/x/.`` are one)."""
+    return name if name in attnviz.REGISTRY else str(Path(name).expanduser().resolve())
+
+
+@process_wide(key=model_key)
 def get_model(name: str) -> attnviz.HookedTransformer:
-    """The loaded model ``name``, one per process, shared read-only by all sessions."""
-    return attnviz.load_model(name)
+    """The loaded model ``name``, one per process (per folder for a path), shared read-only by all sessions."""
+    return attnviz.load_model(name if name in attnviz.REGISTRY else model_key(name))
 
 
-@st.cache_resource(show_spinner=False)
+@process_wide()
 def capture_cache() -> CaptureCache:
+    """The capture cache shared by all sessions, its budget ``ATTNVIZ_CACHE_MB`` (default 1024) MiB."""
     return CaptureCache(int(float(os.environ.get("ATTNVIZ_CACHE_MB", "1024")) * 2**20))
+
+
+def _cached(model: attnviz.HookedTransformer, key: tuple, n_tokens: Callable[[], int], compute) -> attnviz.Capture:
+    """``compute()`` through the shared cache; on a miss its bytes (bounded for ``n_tokens()``) are reserved while it runs."""
+    with st.spinner(tr("running_model")):
+        return capture_cache().get_or_compute(key, compute, lambda: capture_nbytes_bound(model.config, min(model.max_tokens, n_tokens())))
 
 
 def get_capture(model_name: str, text: str, text_pair: str | None = None) -> attnviz.Capture:
@@ -199,10 +269,12 @@ def get_capture(model_name: str, text: str, text_pair: str | None = None) -> att
     prepare_model(model_name)
     with st.spinner(tr("loading_model", name=model_name)):
         model = get_model(model_name)
-    with st.spinner(tr("running_model")):
-        return capture_cache().get_or_compute(
-            (model_name, text, text_pair), lambda: model.run_with_capture(text, text_pair)
-        )
+    key = (model_key(model_name), text, text_pair)
+
+    def n_tokens() -> int:  # tokenizes once more, on a cache miss only
+        return model.tokenize(text, text_pair)[0]["input_ids"].shape[1]
+
+    return _cached(model, key, n_tokens, lambda: model.run_with_capture(text, text_pair))
 
 
 # --- decoders -------------------------------------------------------------------------
@@ -211,9 +283,7 @@ DECODERS = [name for name, entry in attnviz.REGISTRY.items() if entry.decoder]
 DEFAULT_PROMPT = "The capital of France is"
 
 
-@st.cache_resource(show_spinner=False)
-def _conversion_lock() -> threading.Lock:
-    return threading.Lock()
+_CONVERSION_LOCK = threading.Lock()  # a module global, not st.cache_resource: see the module docstring
 
 
 def prepare_model(name: str) -> None:
@@ -230,7 +300,7 @@ def prepare_model(name: str) -> None:
         return
     if source is None or is_complete(cache_folder(source)):
         return
-    with _conversion_lock():
+    with _CONVERSION_LOCK:
         if is_complete(cache_folder(source)):
             return
         bar = st.progress(0.0, text=tr("dec_converting", name=name))
@@ -281,16 +351,19 @@ def get_token_capture(model_name: str, token_ids: tuple[int, ...]) -> attnviz.Ca
     prepare_model(model_name)
     with st.spinner(tr("loading_model", name=model_name)):
         model = get_model(model_name)
-    with st.spinner(tr("running_model")):
-        return capture_cache().get_or_compute((model_name, "tokens", token_ids), lambda: model.run_tokens_with_capture(list(token_ids)))
+    key = (model_key(model_name), "tokens", token_ids)
+    return _cached(model, key, lambda: max(1, len(token_ids)), lambda: model.run_tokens_with_capture(list(token_ids)))
 
 
 # --- serving to a class ---------------------------------------------------------------
 
 # The model reads at most 512 tokens, but the tokenizer reads the whole text first: a pasted
 # 5 MB text costs about 11 s of CPU and 0.7 GB. 20,000 characters hold 512 tokens of any
-# ordinary text (the URL's text parameter has the same limit).
+# ordinary text. Text boxes take at most that many (``max_chars``: Streamlit cuts what a
+# client sends, too). The URL carries a text only up to MAX_URL_TEXT_CHARS: every change of
+# the query string is sent whole to the browser, and a long URL is refused by servers.
 MAX_TEXT_CHARS = 20_000
+MAX_URL_TEXT_CHARS = 2_000
 LOCAL_MODELS_ENV = "ATTNVIZ_ALLOW_LOCAL_MODELS"
 LOCAL_MODELS_SECRET = "allow_local_models"
 

@@ -14,20 +14,14 @@ st.caption(tr("explorer_intro"))
 ui.restore("model", "sentence", "sentence_pair", "view")
 
 
-def use_example() -> None:
-    example = st.session_state.get("example")
-    if example in ui.EXAMPLES:
-        st.session_state["sentence"] = example
-
-
 col_model, col_example = st.columns([1, 2])
 col_model.selectbox(tr("model"), list(attnviz.REGISTRY), key="model", format_func=ui.model_labels().get)
 with col_model:
     local_folder = ui.local_model_folder()  # None unless the operator allows local folders
 # "pick an example" is the placeholder, not an option: a translated option label would stay
 # in the old language in the browser after a language switch
-col_example.selectbox(tr("examples"), ui.EXAMPLES, index=None, placeholder=tr("example_none"), key="example", on_change=use_example)
-st.text_area(tr("sentence"), key="sentence", height=80)
+col_example.selectbox(tr("examples"), ui.EXAMPLES, index=None, placeholder=tr("example_none"), key="example", on_change=ui.use_example)
+st.text_area(tr("sentence"), key="sentence", height=80, max_chars=ui.MAX_TEXT_CHARS)
 try:
     decoder = ui.is_decoder(local_folder or st.session_state["model"])
 except AttnvizError as err:
@@ -36,14 +30,14 @@ except AttnvizError as err:
 if decoder:  # one text, read left to right: no second sentence
     st.caption(tr("dec_no_pair"))
 else:
-    st.text_input(tr("sentence_pair"), key="sentence_pair")
+    st.text_input(tr("sentence_pair"), key="sentence_pair", max_chars=ui.MAX_TEXT_CHARS)
 ui.remember("model", "sentence", "sentence_pair")
 
 text, pair = st.session_state["sentence"], "" if decoder else st.session_state["sentence_pair"]
 if not text.strip():
     st.info(tr("empty_prompt"))
     st.stop()
-if max(len(text), len(pair)) > ui.MAX_TEXT_CHARS:
+if max(len(text), len(pair)) >= ui.MAX_TEXT_CHARS:  # the box cut it there
     st.warning(tr("serve_text_clipped", max=ui.MAX_TEXT_CHARS))
 try:
     cap = ui.get_capture(local_folder or st.session_state["model"], text, pair if pair.strip() else None)
@@ -64,20 +58,13 @@ for key, upper in (("layer", cap.n_layers), ("head", cap.n_heads)):
 ui.restore("layer", "head")
 
 
-def open_clicked_head() -> None:
-    points = st.session_state["model_view_chart"].selection.points
-    if points and "customdata" in points[0]:
-        st.session_state["layer"], st.session_state["head"] = (int(v) for v in points[0]["customdata"][:2])
-        st.session_state["view"] = "head"
-
-
 col_view, col_layer, col_head = st.columns([2, 1, 1])
 view_labels = {v: tr(f"view_{v}") for v in ui.VIEWS}
 col_view.radio(tr("view"), ui.VIEWS, key="view", format_func=view_labels.get, horizontal=True)
 layer = col_layer.selectbox(tr("layer"), range(cap.n_layers), key="layer")
 head = col_head.selectbox(tr("head"), range(cap.n_heads), key="head")
 ui.remember("view", "layer", "head")
-st.caption(tr("tokens_summary", n=cap.n_tokens) + " · " + tr("share_link"))
+st.caption(tr("tokens_summary", n=cap.n_tokens) + " · " + ui.share_note(text, pair))
 st.page_link("pages/step_by_step.py", label=tr("steps_link", layer=layer, head=head), icon="🧮")
 
 view, lang = st.session_state["view"], ui.lang()
@@ -88,7 +75,7 @@ if view == "head":
 elif view == "model":
     st.caption(tr("model_view_help"))
     fig = plots.model_view(cap.pattern, cap.tokens, lang)
-    st.plotly_chart(fig, key="model_view_chart", on_select=open_clicked_head, selection_mode="points")
+    st.plotly_chart(fig, key=ui.MODEL_VIEW_CHART, on_select=ui.open_clicked_head, selection_mode="points")
 elif view == "lines":
     heads = st.multiselect(tr("heads_shown"), range(cap.n_heads), default=[head], key="lines_heads")
     st.plotly_chart(plots.head_lines(cap.pattern[layer], cap.tokens, heads, tr("lines_title", layer=layer), lang), key="lines_chart")

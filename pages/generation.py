@@ -47,19 +47,11 @@ def capture_of(step: int) -> attnviz.Capture:
     return prompt_cap if step == 0 else ui.get_token_capture(model_name, prompt_ids + tuple(state["chosen"][:step]))
 
 
-def move(delta: int) -> None:
-    state["step"] = max(0, state["step"] + delta)
-
-
-def restart() -> None:
-    state.update(chosen=[], step=0)
-
-
 at_limit = len(prompt_ids) + state["step"] >= model.max_tokens
 col_back, col_forward, col_restart = st.columns(3)
-col_back.button(tr("dec_step_back"), key="dec_back", on_click=move, args=(-1,), disabled=state["step"] == 0, use_container_width=True)
-col_forward.button(tr("dec_step_forward"), key="dec_forward", on_click=move, args=(1,), disabled=at_limit, type="primary", use_container_width=True)
-col_restart.button(tr("dec_restart"), key="dec_restart", on_click=restart, disabled=not state["chosen"], use_container_width=True)
+col_back.button(tr("dec_step_back"), key="dec_back", on_click=ui.move_generation, args=(-1,), disabled=state["step"] == 0, use_container_width=True)
+col_forward.button(tr("dec_step_forward"), key="dec_forward", on_click=ui.move_generation, args=(1,), disabled=at_limit, type="primary", use_container_width=True)
+col_restart.button(tr("dec_restart"), key="dec_restart", on_click=ui.restart_generation, disabled=not state["chosen"], use_container_width=True)
 
 try:
     while len(state["chosen"]) < state["step"]:  # choose the tokens not chosen yet, each from the capture before it

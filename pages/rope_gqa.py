@@ -9,7 +9,7 @@ from attnviz.errors import AttnvizError
 
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
+@ui.process_wide(key=lambda model_name, prompt, _cap: (model_name, prompt), max_entries=16)  # not st.cache_data: any client can clear that
 def similarity_by_layer(model_name: str, prompt: str, _cap: attnviz.Capture) -> list[tuple[float, float]]:
     """Within-group and across-group similarity of every layer (computed once per capture)."""
     return [gqa.within_and_across(gqa.pattern_similarity(_cap.pattern[l]), _cap.kv_heads) for l in range(_cap.n_layers)]

@@ -20,8 +20,8 @@ st.caption(tr("steps_intro"))
 
 ui.restore("steps_sentence", "steps_pair", kept_as=SHARED)
 col_text, col_pair = st.columns([2, 1])
-col_text.text_area(tr("sentence"), key="steps_sentence", height=68)
-col_pair.text_input(tr("sentence_pair"), key="steps_pair")
+col_text.text_area(tr("sentence"), key="steps_sentence", height=68, max_chars=ui.MAX_TEXT_CHARS)
+col_pair.text_input(tr("sentence_pair"), key="steps_pair", max_chars=ui.MAX_TEXT_CHARS)
 ui.remember("steps_sentence", "steps_pair", kept_as=SHARED)
 
 text, pair = ui.clip_text(st.session_state["steps_sentence"]), ui.clip_text(st.session_state["steps_pair"])
@@ -190,7 +190,7 @@ with tab_steps:
     strip(out.resid_mid[query], tr("steps_resid_mid_title"), "steps_resid_mid")
 
 
-@st.cache_resource(show_spinner=False)
+@ui.process_wide()  # not st.cache_resource: any client can clear that
 def random_curves() -> tuple[steps.DotGrowth, steps.Saturation]:
     d_ks = [2**i for i in range(11)]
     return steps.dot_product_growth(d_ks), steps.softmax_saturation(d_ks)
@@ -254,7 +254,7 @@ with tab_masks:
     with sub_pad:
         st.caption(tr("steps_pad_intro"))
         st.session_state.setdefault("steps_pad_other", "Attention is all you need.")
-        other = st.text_input(tr("steps_pad_other"), key="steps_pad_other")
+        other = st.text_input(tr("steps_pad_other"), key="steps_pad_other", max_chars=ui.MAX_TEXT_CHARS)
         if not other.strip():
             st.info(tr("steps_pad_empty"))
         else:

@@ -85,7 +85,7 @@ def model():
         st.stop()
 
 
-@st.cache_resource(show_spinner=False)
+@ui.process_wide()  # not st.cache_resource: any client can clear that
 def embedding_matrix(name: str):
     """The model's word-embedding matrix ``W_E [d_vocab, d_model]`` as a float32 CPU tensor (read-only)."""
     return ui.get_model(name).network.embed.W_E.detach().float().cpu()
