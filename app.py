@@ -27,6 +27,7 @@ pages = {
         st.Page("pages/lessons/block.py", title=tr("lesson7_nav"), icon="🧱", url_path="lesson_block"),
         st.Page("pages/lessons/cost.py", title=tr("lesson8_nav"), icon="⏱️", url_path="lesson_cost"),
         st.Page("pages/lessons/it_reference.py", title=tr("lesson9_nav"), icon="🐾", url_path="lesson_it"),
+        st.Page("pages/lessons/multi_head.py", title=tr("lesson10_nav"), icon="🧠", url_path="lesson_multi_head"),
     ],
 }
 st.navigation(pages, expanded=True).run()  # every page listed: no untranslated "View N more" link

@@ -135,9 +135,10 @@ def test_residual_and_layer_norm_are_recomputed_from_the_capture(minilm, caps):
 
 def test_fit_exponent_and_lengths():
     ns = [8, 16, 32, 64]
-    assert math.isclose(cost.fit_exponent(ns, [3 * n**2 for n in ns]), 2.0, abs_tol=1e-9)
-    assert math.isclose(cost.fit_exponent(ns, [0.5 * n for n in ns]), 1.0, abs_tol=1e-9)
-    assert math.isnan(cost.fit_exponent([8], [1.0]))
+    assert math.isclose(cost.fit_exponent(ns, [3 * n**2 for n in ns]).exponent, 2.0, abs_tol=1e-9)
+    assert math.isclose(cost.fit_exponent(ns, [0.5 * n for n in ns]).exponent, 1.0, abs_tol=1e-9)
+    assert cost.fit_exponent(ns, [0.5 * n for n in ns]).stderr < 1e-9
+    assert math.isnan(cost.fit_exponent([8], [1.0]).exponent)
     assert cost.lengths(8, 64) == ns
     with pytest.raises(LessonValueError):
         cost.lengths(64, 8)
@@ -171,8 +172,9 @@ def test_measure_costs_small_and_capped():
     assert seen == sorted(seen) and seen[-1] == 1.0 and not result.skipped
     attn_n, attn_bytes = result.series("self_attention", "peak_bytes")
     assert attn_n == [8, 16] and attn_bytes[1] > attn_bytes[0]
+    assert all(m.seconds <= m.median_seconds for m in result.measurements)
     assert set(cost.exponents(result, "seconds")) == set(cost.LAYERS)
-    assert cost.fastest_growth_question(result) is not None
+    assert cost.fastest_growth_question(result).explanation == "lesson8_q_explain_measured"
     capped = cost.measure_costs([8, 16, 32], 8, time_cap_s=1e-9, repeats=1)
     assert {m.n for m in capped.measurements} == {8}
     assert set(capped.skipped) == {(layer, n) for layer in cost.LAYERS for n in (16, 32)}
@@ -194,20 +196,25 @@ def test_find_word(minilm, caps):
         it_reference.find_word(minilm.tokenizer, tokens, " ")
 
 
-def test_it_comparison_reads_the_patterns_and_lists_flipping_heads(minilm, caps):
+def test_it_comparison_reads_the_patterns_and_sorts_the_heads_by_direction(minilm, caps):
     a, b = caps
     result = it_reference.compare(a, b, minilm.tokenizer, "it", ("animal", "street"))
     it_a, animal, street = a.tokens.index("it"), a.tokens.index("animal"), a.tokens.index("street")
     assert result.weights_a.shape == (6, 12, 2)
     assert torch.equal(result.weights_a[..., 0], a.pattern[:, :, it_a, animal])
     assert torch.equal(result.weights_b[..., 1], b.pattern[:, :, b.tokens.index("it"), b.tokens.index("street")])
-    expected = {
-        (l, h) for l in range(6) for h in range(12)
-        if (a.pattern[l, h, it_a, animal] - a.pattern[l, h, it_a, street]) * (b.pattern[l, h, it_a, animal] - b.pattern[l, h, it_a, street]) < 0
-    }  # fmt: skip
-    assert set(result.flipped) == expected and len(expected) > 0
-    change = [abs(float(result.preference_a[l, h] - result.preference_b[l, h])) for l, h in result.flipped]
+    pref_a = a.pattern[:, :, it_a, animal] - a.pattern[:, :, it_a, street]
+    pref_b = b.pattern[:, :, it_a, animal] - b.pattern[:, :, it_a, street]
+    any_sign = result.changes(0.0)
+    right = {(l, h) for l in range(6) for h in range(12) if pref_a[l, h] > 0 > pref_b[l, h]}
+    wrong = {(l, h) for l in range(6) for h in range(12) if pref_a[l, h] < 0 < pref_b[l, h]}
+    assert set(any_sign.right_flips) == right and set(any_sign.wrong_flips) == wrong and right and wrong
+    change = [abs(float(result.shift[lh])) for lh in any_sign.right_flips]
     assert change == sorted(change, reverse=True)
+    margin = result.changes(0.05)
+    assert set(margin.right_flips) <= right and all(pref_a[lh] >= 0.05 and pref_b[lh] <= -0.05 for lh in margin.right_flips)
+    with pytest.raises(LessonValueError):
+        result.changes(1.5)
     q = it_reference.most_attended_question(a, 4, 7, it_a)
     assert q.answer == int(a.pattern[4, 7, it_a].argmax()) and len(q.options) == a.n_tokens
     with pytest.raises(WordNotFoundError):

@@ -4,8 +4,10 @@ An encoder block (Vaswani et al. 2017, section 3.1) has two sub-layers, each wra
 LayerNorm(x + Sublayer(x)) (residual connection, then LayerNorm: "post-LN", as in BERT):
 multi-head self-attention, then the position-wise feed-forward network
 FFN(x) = W_2·act(W_1·x + b_1) + b_2, d_model → d_mlp (4·d_model) → d_model, the same for
-every position (Eq. 2). A decoder block adds a masked self-attention and a cross-attention
-whose queries come from the decoder and whose keys and values come from the encoder's output.
+every position (Eq. 2). A decoder block has three sub-layers: masked self-attention (a
+causal mask: scores of later positions set to −∞ before the softmax, section 3.2.3), then
+cross-attention, whose queries come from the decoder and whose keys and values come from
+the encoder's output, then the feed-forward network; each with its Add & Norm.
 """
 
 from __future__ import annotations
@@ -20,6 +22,28 @@ from attnviz.capture import Capture
 from attnviz.lessons.quiz import Question
 
 GROUPS = ("embeddings", "attention", "feed_forward", "layer_norm")
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """The sizes a lesson compares: N layers, d_model, h heads, d_k = d_head, d_ff = d_mlp, the activation."""
+
+    n_layers: int
+    d_model: int
+    n_heads: int
+    d_head: int
+    d_mlp: int
+    activation: str
+
+
+# The base model of Vaswani et al. 2017 (section 3 and Table 3): N = 6 (encoder and decoder
+# each), d_model = 512, h = 8, d_k = d_v = 64, d_ff = 2048, FFN(x) = max(0, xW1 + b1)W2 + b2.
+PAPER_BASE = Sizes(n_layers=6, d_model=512, n_heads=8, d_head=64, d_mlp=2048, activation="ReLU")
+
+
+def model_sizes(config) -> Sizes:
+    """The same sizes read from a loaded model's ``ModelConfig`` (activation "gelu" → "GELU")."""
+    return Sizes(config.n_layers, config.d_model, config.n_heads, config.d_head, config.d_mlp, config.act_fn.upper())
 
 
 @dataclass(frozen=True)
@@ -127,6 +151,22 @@ def residual_step(cap: Capture, network, layer: int) -> ResidualStep:
         normalised_std=normalised.std(-1, correction=0),
         max_error=float((output - cap.resid_mid[layer]).abs().max()),
     )
+
+
+def future_weight(scores: Float[torch.Tensor, "query_pos key_pos"], fill: float) -> Float[torch.Tensor, "query_pos"]:
+    """The weight each query row puts on later positions when their scores are replaced by ``fill``.
+
+    A causal mask (Vaswani et al. 2017, section 3.2.3) sets the scores of every key after the
+    query to ``fill`` before the softmax; ``fill`` = −∞ or ``torch.finfo(float32).min`` gives
+    exactly 0 (e^fill underflows), a small number such as −10 does not.
+
+    Args:
+        scores: float ``[n, n]`` attention scores QKᵀ/√d_k of one head, before any mask.
+    """
+    n = scores.shape[-1]
+    future = torch.ones(n, n, dtype=torch.bool).triu(1)  # [query_pos, key_pos], True above the diagonal
+    pattern = torch.softmax(scores.float().masked_fill(future, fill), dim=-1)
+    return (pattern * future).sum(-1)
 
 
 def largest_group_question(totals: dict[str, int]) -> Question:

@@ -15,6 +15,8 @@ Layer 0 of the bundled model is computed here from its embeddings with and witho
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import torch
 import torch.nn.functional as F
 from jaxtyping import Float, Int
@@ -41,6 +43,34 @@ def sinusoidal_encoding(n_positions: int, d_model: int) -> Float[torch.Tensor, "
     pe[:, 0::2] = torch.sin(pos * rates)
     pe[:, 1::2] = torch.cos(pos * rates)
     return pe.float()
+
+
+@dataclass(frozen=True)
+class ColourRange:
+    """A symmetric colour range ±limit that ignores outliers.
+
+    Attributes:
+        limit: max(|1st percentile|, |99th percentile|) of the values.
+        clipped: how many values lie outside ±limit (drawn in the end colours).
+        largest: the value of largest magnitude; ``largest_at`` its (row, column).
+    """
+
+    limit: float
+    clipped: int
+    largest: float
+    largest_at: tuple[int, int]
+
+
+def robust_range(values: Float[torch.Tensor, "rows cols"], low: float = 1.0, high: float = 99.0) -> ColourRange:
+    """The ``low``-th to ``high``-th percentile range of ``values``, made symmetric around 0.
+
+    One outlier (W_pos has a single 1.87 among values mostly within ±0.06) would otherwise
+    stretch a colour scale set by the minimum and maximum until every other cell looks white.
+    """
+    flat = values.detach().float().flatten()
+    limit = max(abs(float(torch.quantile(flat, low / 100))), abs(float(torch.quantile(flat, high / 100))), 1e-12)
+    index = int(flat.abs().argmax())
+    return ColourRange(limit, int((flat.abs() > limit).sum()), float(flat[index]), divmod(index, values.shape[-1]))
 
 
 def dot_similarity(vectors: Float[torch.Tensor, "pos d"]) -> Float[torch.Tensor, "pos pos"]:

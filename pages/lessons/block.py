@@ -1,11 +1,12 @@
-"""Lesson 7: the Transformer block — diagram, residual + LayerNorm, feed-forward, parameter counts, cross-attention."""
+"""Lesson 7: the Transformer block — diagram, residual + LayerNorm, feed-forward, parameter counts, masks and cross-attention."""
 
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
+import torch
 
-from attnviz import plots_lessons, ui
+from attnviz import plots_lessons, plots_lessons_b, ui
 from attnviz.lessons import block
 from pages.lessons import classroom as cr
 
@@ -24,21 +25,30 @@ LINKS = [
     ("lesson7_link_attn", "pages/explorer.py", "page_explorer"),
     ("lesson7_link_attn", "pages/step_by_step.py", "steps_page"),
     ("lesson7_link_qk", "pages/lessons/separate_qk.py", "lesson5_nav"),
-    ("lesson7_link_masked", "pages/lessons/soft_hard.py", "lesson3_nav"),
-    ("lesson7_link_cross", "pages/lessons/soft_hard.py", "lesson3_nav"),
+    ("lesson7_link_masked", "pages/step_by_step.py", "lesson7_link_masks_tab"),
+    ("lesson7_link_masked", "pages/next_token.py", "dec_nav_next"),
+    ("lesson7_link_masked", "pages/generation.py", "dec_nav_generation"),
+    ("lesson7_link_heads", "pages/lessons/multi_head.py", "lesson10_nav"),
     ("lesson7_link_cost", "pages/lessons/cost.py", "lesson8_nav"),
 ]
+MASK_LINKS = [link for link in LINKS if link[0] == "lesson7_link_masked"]
+
+
+def page_links(links: list[tuple[str, str, str]]) -> None:
+    for part, page, title in links:
+        if (ROOT / page).exists():
+            st.page_link(page, label=f"{tr(part)} → {tr(title)}")
 
 
 def diagram() -> None:
     st.markdown(tr("lesson7_diagram_text", n_layers=cfg.n_layers))
-    labels = {box: tr(f"lesson7_box_{box}") for box in plots_lessons.DIAGRAM_BOXES}
-    fig = plots_lessons.transformer_diagram(labels, tr("lesson7_encoder"), tr("lesson7_decoder"), tr("lesson7_cross_arrow"))
+    labels = {box: tr(f"lesson7_box_{box}") for box in plots_lessons_b.DIAGRAM_BOXES}
+    fig = plots_lessons_b.transformer_diagram(labels, tr("lesson7_encoder"), tr("lesson7_decoder"), tr("lesson7_cross_arrow"), tr("lesson7_repeat"))
     st.plotly_chart(fig, key="lesson7_diagram")
+    st.caption(tr("lesson7_diagram_caption"))
+    st.info(tr("lesson7_bundled_models"))
     st.markdown(tr("lesson7_links"))
-    for part, page, title in LINKS:
-        if (ROOT / page).exists():
-            st.page_link(page, label=f"{tr(part)} → {tr(title)}")
+    page_links(LINKS)
 
 
 def residual() -> None:
@@ -73,6 +83,22 @@ def feed_forward() -> None:
     col_model.metric("d_model", cfg.d_model)
     col_mlp.metric("d_mlp", cfg.d_mlp)
     col_count.metric(tr("lesson7_ffn_params"), f"{ffn:,}")
+    sizes_table()
+
+
+def sizes_table() -> None:
+    """The paper's base sizes beside the loaded model's, with why they differ."""
+    paper, ours = block.PAPER_BASE, block.model_sizes(cfg)
+    rows = ("n_layers", "d_model", "n_heads", "d_head", "d_mlp", "activation")
+    table = pd.DataFrame(
+        {
+            tr("lesson7_col_size"): [tr(f"lesson7_size_{row}") for row in rows],
+            tr("lesson7_col_paper"): [str(getattr(paper, row)) for row in rows],
+            tr("lesson7_col_model", name=cr.MODEL_LABEL): [str(getattr(ours, row)) for row in rows],
+        }
+    )
+    st.dataframe(table, hide_index=True, key="lesson7_sizes_table")
+    st.markdown(tr("lesson7_sizes_text"))
 
 
 def counts() -> None:
@@ -94,14 +120,49 @@ def counts() -> None:
     st.plotly_chart(fig, key="lesson7_groups_chart")
 
 
+def masked() -> None:
+    st.markdown(tr("lesson7_masked_text"))
+    st.latex(
+        r"\mathrm{softmax}\Big(\frac{QK^\top}{\sqrt{d_k}} + M\Big) V \qquad M_{ij} = \begin{cases} 0 & j \le i \\ -\infty & j > i \end{cases}"
+    )
+    cr.notes_box("lesson7_mask")
+    sentence = ui.kept_widget(st.text_input, "lesson7_mask_sentence", ui.DEFAULT_TEXT, tr("sentence"))
+    cap = cr.capture(sentence)
+    if cap is None:
+        return
+    st.markdown(tr("lesson7_leak_text"))
+    leaks = {
+        fill_name: max(
+            (float(block.future_weight(cap.head_scores_raw(layer, head), fill).max()), layer, head)
+            for layer in range(cap.n_layers) for head in range(cap.n_heads)
+        )
+        for fill_name, fill in (("minus_ten", -10.0), ("finfo_min", torch.finfo(torch.float32).min))
+    }  # fmt: skip
+    col_ten, col_min = st.columns(2)
+    for col, fill_name in ((col_ten, "minus_ten"), (col_min, "finfo_min")):
+        weight, layer, head = leaks[fill_name]
+        col.metric(tr(f"lesson7_leak_{fill_name}"), f"{100 * weight:.3g} %", help=tr("lesson7_leak_where", layer=layer, head=head))
+    st.markdown(tr("lesson7_masks_links"))
+    page_links(MASK_LINKS)
+
+
 def cross_attention() -> None:
     st.markdown(tr("lesson7_cross_text"))
+    cr.notes_box("lesson7_cross")
     st.latex(
-        r"\underbrace{Q}_{[m,\, %d]} = Y_{dec} W_Q \quad \underbrace{K, V}_{[n,\, %d]} = X_{enc} W_K,\; X_{enc} W_V"
-        r"\quad\Rightarrow\quad \underbrace{\mathrm{softmax}(QK^\top/\sqrt{d})}_{[m,\, n]}\, V \;:\; [m,\, %d]" % (cfg.d_model, cfg.d_model, cfg.d_model)
+        r"\mathrm{head}_i = \mathrm{softmax}\Big(\frac{(Y W_i^Q)(X W_i^K)^\top}{\sqrt{d_k}}\Big)\, X W_i^V \;\in \mathbb{R}^{m \times d_k}"
     )
-    st.info(tr("lesson7_encoder_only"))
-    st.page_link("pages/lessons/soft_hard.py", label=f"{tr('lesson7_link_cross')} → {tr('lesson3_nav')}")
+    st.latex(r"\mathrm{MultiHead}(Y, X) = \mathrm{Concat}(\mathrm{head}_1, \dots, \mathrm{head}_h)\, W^O \;\in \mathbb{R}^{m \times d_{model}}")
+    st.latex(
+        r"W_i^Q, W_i^K, W_i^V \in \mathbb{R}^{d_{model} \times d_k}, \quad W^O \in \mathbb{R}^{h d_k \times d_{model}}, \quad d_k = d_{model}/h"
+    )
+    paper = block.PAPER_BASE
+    st.markdown(
+        tr(
+            "lesson7_cross_sizes", d_model=paper.d_model, h=paper.n_heads, d_k=paper.d_head, sqrt=f"{paper.d_head ** 0.5:g}",
+            our_d_model=cfg.d_model, our_h=cfg.n_heads, our_d_k=cfg.d_head, our_sqrt=f"{cfg.d_head ** 0.5:.2f}", name=cr.MODEL_LABEL,
+        )
+    )  # fmt: skip
 
 
 def question() -> None:
@@ -115,6 +176,7 @@ cr.sections(
         (tr("lesson7_sec_residual"), residual),
         (tr("lesson7_sec_ffn"), feed_forward),
         (tr("lesson7_sec_counts"), counts),
+        (tr("lesson7_sec_masked"), masked),
         (tr("lesson7_sec_cross"), cross_attention),
         (tr("lesson_predict"), question),
     ],

@@ -18,6 +18,7 @@ from attnviz.lessons.quiz import Question
 from attnviz.lessons.safe_text import escape_markdown, escape_params
 
 MODEL = "minilm"
+MODEL_LABEL = attnviz.REGISTRY[MODEL].label.split(" (")[0]  # the model's own name, without the description
 CLASSROOM_CSS = """<style>
 [data-testid="stMain"] p, [data-testid="stMain"] li, [data-testid="stMain"] label,
 [data-testid="stMain"] [data-testid="stMarkdownContainer"] {font-size: 1.4rem !important;}
@@ -108,10 +109,11 @@ def layer_head(prefix: str, n_layers: int, n_heads: int, default: tuple[int, int
     return layer, head
 
 
-def predict_then_reveal(question: Question | None, key: str) -> None:
-    """The closing question: the student picks an answer, then the live model's answer is shown.
+def predict_then_reveal(question: Question | None, key: str, judge: str = "model") -> None:
+    """The closing question: the student picks an answer, then the right answer is shown.
 
-    ``question`` None (not enough input to ask it) shows a hint instead.
+    ``question`` None (not enough input to ask it) shows a hint instead. ``judge`` names who
+    answers: "model" (the live model's numbers) or "theory" (a result such as the paper's Table 1).
     """
     if question is None:
         st.info(tr("lesson_no_question"))
@@ -128,7 +130,7 @@ def predict_then_reveal(question: Question | None, key: str) -> None:
     if st.session_state.get(revealed) == question.fingerprint and guess is not None:
         answer = escape_markdown(labels[question.answer])
         if guess == question.answer:
-            st.success(tr("lesson_right", answer=answer))
+            st.success(tr("lesson_right" if judge == "model" else f"lesson_right_{judge}", answer=answer))
         else:
-            st.warning(tr("lesson_wrong", answer=answer))
+            st.warning(tr("lesson_wrong" if judge == "model" else f"lesson_wrong_{judge}", answer=answer))
         st.markdown(md(question.explanation, **question.explanation_params))

@@ -68,8 +68,19 @@ def learned() -> None:
     n = ui.kept_widget(st.slider, "lesson6_learned_n", 64, tr("lesson6_n"), min_value=4, max_value=W_pos.shape[0])
     st.markdown(tr("lesson6_learned_text", max=W_pos.shape[0], d=W_pos.shape[1]))
     col_rows, col_sim = st.columns(2)
-    fig = plots_lessons.matrix_heatmap(W_pos[:n], title=tr("lesson6_learned_title", n=n), x_title=tr("lesson6_dimension"), y_title=tr("lesson6_position"), colorscale="RdBu", zmid=0)
+    shown_range = pe.robust_range(W_pos[:n])
+    fig = plots_lessons.matrix_heatmap(
+        W_pos[:n], title=tr("lesson6_learned_title", n=n), x_title=tr("lesson6_dimension"), y_title=tr("lesson6_position"),
+        colorscale="RdBu", zmin=-shown_range.limit, zmax=shown_range.limit,
+    )  # fmt: skip
     col_rows.plotly_chart(fig, key="lesson6_learned_chart")
+    position, dimension = shown_range.largest_at
+    col_rows.caption(
+        tr(
+            "lesson6_learned_range", limit=f"{shown_range.limit:.3f}", clipped=shown_range.clipped, total=W_pos[:n].numel(),
+            largest=f"{shown_range.largest:.2f}", position=position, dimension=dimension,
+        )
+    )  # fmt: skip
     fig = plots_lessons.matrix_heatmap(cosine_matrix(W_pos[:n]), title=tr("lesson6_learned_similarity_title"), x_title=tr("lesson6_position"), y_title=tr("lesson6_position"), colorscale="RdBu", zmid=0)
     col_sim.plotly_chart(fig, key="lesson6_learned_similarity_chart")
 

@@ -1,9 +1,9 @@
 """Strings of the lessons (keys start with ``lesson``): one module per lesson, merged here."""
 
-from attnviz.strings.lessons import common, titles, lesson1, lesson2, lesson3, lesson4, lesson5, lesson6, lesson7, lesson8, lesson9
+from attnviz.strings.lessons import common, titles, lesson1, lesson2, lesson3, lesson4, lesson5, lesson6, lesson7, lesson8, lesson9, lesson10
 
 STRINGS: dict[str, dict[str, str]] = {}
-for _part in (common, titles, lesson1, lesson2, lesson3, lesson4, lesson5, lesson6, lesson7, lesson8, lesson9):
+for _part in (common, titles, lesson1, lesson2, lesson3, lesson4, lesson5, lesson6, lesson7, lesson8, lesson9, lesson10):
     _clash = STRINGS.keys() & _part.STRINGS.keys()
     if _clash:
         raise RuntimeError(f"lesson strings defined twice: {sorted(_clash)}")

@@ -5,19 +5,21 @@ STRINGS = {
     "lesson_classroom": {"en": "Classroom mode", "zh": "课堂模式"},
     "lesson_classroom_help": {
         "en": "Larger type and one idea per screen (each section in its own tab), for a projector.",
-        "zh": "更大的字号,每屏只讲一个要点(每节一个标签页),适合投影。",
+        "zh": "更大的字号，每屏只讲一个要点（每节一个标签页），适合投影。",
     },
     "lesson_notes_say": {"en": "The notes say:", "zh": "笔记中说："},
     "lesson_in_fact": {"en": "In fact:", "zh": "实际上："},
-    "lesson_predict": {"en": "Predict, then reveal", "zh": "先预测,再揭晓"},
+    "lesson_predict": {"en": "Predict, then reveal", "zh": "先预测，再揭晓"},
     "lesson_your_prediction": {"en": "Your prediction", "zh": "你的预测"},
     "lesson_pick_one": {"en": "Pick one…", "zh": "请选择…"},
     "lesson_reveal": {"en": "Reveal the model's answer", "zh": "揭晓模型的答案"},
-    "lesson_right": {"en": "Right! The model says: {answer}", "zh": "答对了!模型的答案是:{answer}"},
-    "lesson_wrong": {"en": "Not this time. The model says: {answer}", "zh": "这次没猜中。模型的答案是:{answer}"},
+    "lesson_right": {"en": "Right! The model says: {answer}", "zh": "答对了！模型的答案是：{answer}"},
+    "lesson_wrong": {"en": "Not this time. The model says: {answer}", "zh": "这次没猜中。模型的答案是：{answer}"},
+    "lesson_right_theory": {"en": "Right! The theory says: {answer}", "zh": "答对了！理论给出的答案是：{answer}"},
+    "lesson_wrong_theory": {"en": "Not this time. The theory says: {answer}", "zh": "这次没猜中。理论给出的答案是：{answer}"},
     "lesson_no_question": {
         "en": "Give the lesson a little more input above and a question appears here.",
-        "zh": "在上方多给一些输入,这里就会出现一道题。",
+        "zh": "在上方多给一些输入，这里就会出现一道题。",
     },
     "lesson_yes": {"en": "Yes", "zh": "是"},
     "lesson_no": {"en": "No", "zh": "否"},
@@ -25,11 +27,11 @@ STRINGS = {
     # errors (attnviz.lessons.errors)
     "lesson_err_unknown_word": {
         "en": "The model's vocabulary has no entry for '{word}' (it would be written [UNK]). Try an English word.",
-        "zh": "模型的词表里没有“{word}”(它会被写成 [UNK])。请换一个英文单词。",
+        "zh": "模型的词表里没有“{word}”（它会被写成 [UNK]）。请换一个英文单词。",
     },
     "lesson_err_word_not_found": {
         "en": "'{word}' is not in the sentence. Its tokens are: {tokens}. Pick a word from the sentence.",
-        "zh": "句子中没有“{word}”。句子的 token 是:{tokens}。请选择句子里的一个词。",
+        "zh": "句子中没有“{word}”。句子的 token 是：{tokens}。请选择句子里的一个词。",
     },
     "lesson_err_catalogue_line": {
         "en": "Line {line} of the catalogue ('{text}') is not 'title | feature, feature, …' with at least one feature. Fix or delete that line.",
@@ -41,6 +43,6 @@ STRINGS = {
     },
     "lesson_err_value": {
         "en": "{name} = {value} is not allowed: it must be {allowed}.",
-        "zh": "{name} = {value} 不可用:它必须是 {allowed}。",
+        "zh": "{name} = {value} 不可用：它必须是 {allowed}。",
     },
 }
