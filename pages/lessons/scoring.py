@@ -44,7 +44,8 @@ def maps() -> None:
         for col, rule in zip(st.columns(MAPS_PER_ROW), row):
             fig = plots_lessons.matrix_heatmap(weights[rule], cap.tokens, cap.tokens, title=names[rule], zmin=0, zmax=1, colorbar_title=tr("weight"))
             fig.update_xaxes(side="bottom", tickangle=-60)
-            fig.update_layout(height=560, margin={"t": 50, "l": 10, "r": 10})
+            fig.update_traces(colorbar={"thickness": 12})
+            fig.update_layout(height=520, margin={"t": 50, "l": 10, "r": 10})
             col.plotly_chart(fig, key=f"lesson4_map_{rule}")
     table = pd.DataFrame(
         {

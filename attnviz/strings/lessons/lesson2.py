@@ -56,7 +56,7 @@ STRINGS = {
     "lesson2_similarity_title": {"en": "cos(q, k_i) for the query \"{query}\"", "zh": "查询“{query}”的 cos(q, k_i)"},
     "lesson2_col_similarity": {"en": "similarity", "zh": "相似度"},
     "lesson2_sec_softmax": {"en": "Step 2 · Softmax turns scores into weights", "zh": "第 2 步 · softmax 把分数变成权重"},
-    "lesson2_rule_here": {"en": "**This page:** cosine divided by a temperature τ", "zh": "**本页：**余弦相似度除以温度 τ"},
+    "lesson2_rule_here": {"en": "**This page:** cosine divided by a temperature τ", "zh": "**本页**：余弦相似度除以温度 τ"},
     "lesson2_rule_transformer": {
         "en": "**A Transformer** (Vaswani et al. 2017): the dot product divided by √d_k",
         "zh": "**Transformer**（Vaswani 等 2017）：点积除以 √d_k",
