@@ -42,7 +42,7 @@ def soft_section() -> None:
 def hard_section() -> None:
     k = ui.kept_widget(st.slider, "lesson3_k", 1, tr("lesson3_k"), min_value=1, max_value=min(5, cap.n_tokens))
     hard = soft_hard.hard_weights(scores, k)
-    st.latex(r"w_{ij} = \begin{cases} 1/k & j \in \mathrm{top}_k(s_{i\cdot}) \\ 0 & \text{otherwise} \end{cases}")
+    st.latex(r"w_{ij} = \begin{cases} 1/k & j \in \mathrm{top}_k(s_{i\cdot}) \\ 0 & j \notin \mathrm{top}_k(s_{i\cdot}) \end{cases}")
     st.markdown(tr("lesson3_hard_text"))
     st.markdown(tr("lesson3_hard_literature"))
     thrown = soft_hard.discarded_weight(soft, hard)
@@ -69,14 +69,14 @@ def local_section() -> None:
     st.markdown(tr("lesson3_local_text"))
     thrown = soft_hard.discarded_weight(soft, local)
     st.metric(cr.md("lesson3_discarded", token=cap.tokens[query]), f"{100 * float(thrown[query]):.1f} %")
-    st.markdown(tr("lesson3_two_questions"))
-    cr.notes_box("lesson3_restricted")
-    cr.notes_box("lesson3_hard_local")
     mask = soft_hard.local_attn_mask(cap.n_tokens, radius)
     col_map, col_row = st.columns(2)
     col_map.plotly_chart(plots.attention_heatmap(local, cap.tokens, scores, mask, tr("lesson3_local_title", r=radius), lang), key="lesson3_local_chart")
     with col_row:
         row_chart(local, "lesson3_local_row", tr("lesson3_row_title", token=cap.tokens[query]))
+    st.markdown(tr("lesson3_two_questions"))
+    cr.notes_box("lesson3_restricted")
+    cr.notes_box("lesson3_hard_local")
 
 
 def cross_section() -> None:

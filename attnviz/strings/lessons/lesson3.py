@@ -29,8 +29,8 @@ STRINGS = {
     "lesson3_scores_computed": {"en": "scores computed: soft → hard", "zh": "计算的分数个数：软 → 硬"},
     "lesson3_values_mixed": {"en": "value vectors summed: soft → hard", "zh": "参与加权求和的值向量个数：软 → 硬"},
     "lesson3_cost_text": {
-        "en": "Hard attention is not cheaper where the cost is: to find the best {k} keys, every one of the {n} × {n} scores must still be computed. Only the weighted sum of the values shrinks, from {n} to {k} value vectors per query.",
-        "zh": "硬注意力在主要开销上并不更省：为了找出最好的 {k} 个键，{n} × {n} 个分数仍然要全部算出。只有值的加权求和变少了：每个查询从 {n} 个值向量减少到 {k} 个。",
+        "en": "Hard attention is not cheaper where the cost is: to find the k = {k} best keys, every one of the {n} × {n} scores must still be computed. Only the weighted sum of the values shrinks, from {n} to {k} value vectors per query.",
+        "zh": "硬注意力在主要开销上并不更省：为了找出最好的 k = {k} 个键，{n} × {n} 个分数仍然要全部算出。只有值的加权求和变少了：每个查询从 {n} 个值向量减少到 {k} 个。",
     },
     "lesson3_discarded": {"en": "soft weight thrown away for \"{token}\"", "zh": "“{token}”被丢弃的软权重"},
     "lesson3_moved": {"en": "change of the head's output for \"{token}\"", "zh": "“{token}”处该头输出的变化"},
@@ -70,12 +70,12 @@ STRINGS = {
         "zh": "在**自注意力**中，查询、键、值都由同一个句子 X 计算而来，各用自己的矩阵（W_Q、W_K、W_V）。在**交叉注意力**（编码器-解码器注意力；笔记中称为“一般注意力”）中，查询来自另一个序列 Y——例如翻译时，解码器的词向编码器的词发问。下面把这个头自己的 W_Q 和 W_K 分别用在第二个句子（查询）和第一个句子（键）上：这个头是为自注意力训练的，所以请把它看作计算过程的演示，而不是训练过的交叉注意力。",
     },
     "lesson3_self_notes_say": {
-        "en": "self-attention is when the inputs are equal, Q = K = V; when Q, K and V are not equal it is \"general attention\" (attention-mechanism.txt).",
-        "zh": "当输入的 Q = K = V 时称作自注意力；当 Q、K、V 不相等时称为一般注意力（attention-mechanism.txt）。",
+        "en": "when the inputs are equal, Q = K = V (or Q, K, V come from the same X), it is self-attention; when Q, K and V are not equal it is \"general attention\" (attention-mechanism.txt).",
+        "zh": "当输入的 Q = K = V 时（或者 Q、K、V 来自于同一个 X），称作自注意力；当 Q、K、V 不相等时称为一般注意力（attention-mechanism.txt）。",
     },
     "lesson3_self_in_fact": {
-        "en": "self-attention means Q, K and V come from the same X, by three different matrices: Q = XW_Q, K = XW_K, V = XW_V, which are not equal (Lesson 5 shows what happens if Q = K). What makes attention \"cross\" is where the queries come from (another sequence), not whether the matrices differ.",
-        "zh": "自注意力是指 Q、K、V 来自同一个 X，经三个不同的矩阵得到：Q = XW_Q，K = XW_K，V = XW_V，它们并不相等（第 5 课展示 Q = K 时会怎样）。决定是否为“交叉”注意力的是查询从哪里来（另一个序列），而不是矩阵是否不同。",
+        "en": "self-attention means Q, K and V come from the same X, by three different matrices: Q = XW_Q, K = XW_K, V = XW_V, which are not equal (Lesson 5 shows what happens if Q = K). Equal Q, K, V are not self-attention, and unequal ones are not another kind: what makes attention \"cross\" is where the queries come from (another sequence).",
+        "zh": "自注意力是指 Q、K、V 来自同一个 X，经三个不同的矩阵得到：Q = XW_Q，K = XW_K，V = XW_V，它们并不相等（第 5 课展示 Q = K 时会怎样）。Q、K、V 相等并不是自注意力的定义，不相等也不构成另一类注意力：决定是否为“交叉”注意力的是查询从哪里来（另一个序列）。",
     },
     "lesson3_self_label": {"en": "self-attention: Q, K, V from the same X", "zh": "自注意力：Q、K、V 都来自 X"},
     "lesson3_cross_label": {"en": "cross-attention: Q from Y, K and V from X", "zh": "交叉注意力：Q 来自 Y，K 和 V 来自 X"},
