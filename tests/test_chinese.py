@@ -154,6 +154,7 @@ def test_a_sentencepiece_style_tokenizer_with_byte_fallback_is_spelled_too():
     assert TokenSpeller(hf).labels(ids) == [" a", "动¹", "动²", "动³"]
 
 
+@pytest.mark.slow
 def test_captures_of_text_and_of_generated_ids_carry_the_labels_and_the_same_ids():
     _, model = tiny_llama_pair(0)
     cap = model.run_with_capture("它" + SENTENCE)
@@ -168,6 +169,7 @@ def test_captures_of_text_and_of_generated_ids_carry_the_labels_and_the_same_ids
     assert cap.tokens[3:] == [f"‹{dong[0]:02X}›", f"‹{dong[1]:02X}›", "<|endoftext|>", f"‹{dong[2]:02X}›", "物¹", "物²", "物³"]
 
 
+@pytest.mark.slow
 def test_unknown_tokens_are_counted_for_minilm_and_never_for_a_byte_level_decoder(minilm, smollm2):
     ids = minilm.tokenizer(SENTENCE)["input_ids"]
     shown = minilm.token_strings(ids)
