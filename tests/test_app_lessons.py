@@ -179,7 +179,7 @@ def test_scoring_page(minilm):
     assert list(table(at, "shape")["shape"])[5:] == ["[1, 10]", "[1, 1, 16]", "[1, 48]", "[1, 1, 32]"]
     assert len(bars(chart(at, "lesson4_seq2seq_chart"))) == 10
     assert "random" in at.info[0].value
-    assert "The model says: Not at all" in reveal(at, 4, 0) and at.success
+    assert "The theory says: Not at all" in reveal(at, 4, 0) and at.success
 
 
 def test_separate_qk_page(minilm):

@@ -108,7 +108,8 @@ def my_att() -> None:
 
 def question() -> None:
     module = scoring.random_seq2seq(seed=seed)
-    cr.predict_then_reveal(scoring.value_change_question(scoring.value_change(module, scoring.with_other_values(module, seed + 1))), "lesson4")
+    change = scoring.value_change(module, scoring.with_other_values(module, seed + 1))
+    cr.predict_then_reveal(scoring.value_change_question(change), "lesson4", judge="theory")  # answered by the architecture, not the model
 
 
 cr.sections(
