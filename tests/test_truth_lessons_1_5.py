@@ -238,7 +238,7 @@ def test_lesson5_corrects_the_notes_on_batch_size_and_embeddings():
 # Chinese of lessons 1-5: full-width punctuation next to Chinese, the project's terms
 
 CJK = r"[\u4e00-\u9fff]"
-ASCII_NEXT_TO_CJK = re.compile(rf"{CJK}[,:;()!?]|[,:;()!?]{CJK}")
+ASCII_NEXT_TO_CJK = re.compile(rf"{CJK} ?[,:;()!?]|[,:;()!?] ?{CJK}")
 
 
 @pytest.mark.parametrize("number", [1, 2, 3, 4, 5])

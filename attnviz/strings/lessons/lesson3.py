@@ -41,7 +41,7 @@ STRINGS = {
     "lesson3_radius": {"en": "Window radius r", "zh": "窗口半径 r"},
     "lesson3_local_text": {
         "en": "Each query may look only at keys within r positions of itself (grey cells are masked); inside the window the weights are still soft. The Transformer paper (Vaswani et al. 2017, Table 1) calls this **restricted** self-attention: it costs O(r·n·d) instead of O(n²·d), but a word far away needs several layers to be reached. Luong et al. 2015 call a window centred on the query's own position *local-m*; their *local-p* first predicts the centre, an aligned position `p_t = S·sigmoid(v_pᵀ tanh(W_p h_t))`, then looks at [p_t − D, p_t + D] with a Gaussian around p_t.",
-        "zh": "每个查询只能看自身前后 r 个位置内的键（灰色格子被屏蔽）；窗口内的权重仍然是软的。Transformer 论文（Vaswani 等 2017，表 1）称之为**受限**自注意力：它只需 O(r·n·d) 而不是 O(n²·d) 次运算，但远处的词需要经过好几层才能被看到。Luong 等 2015 把以查询自身位置为中心的窗口称为 *local-m*；他们的 *local-p* 先预测窗口中心，即对齐位置 `p_t = S·sigmoid(v_pᵀ tanh(W_p h_t))`，再以 p_t 为中心加高斯权重，只看 [p_t − D, p_t + D]。",
+        "zh": "每个查询只能看自身前后 r 个位置内的键（灰色格子被屏蔽）；窗口内的权重仍然是软的。Transformer 论文（Vaswani 等 2017，表 1）称之为**受限**自注意力：它只需 `O(r·n·d)` 而不是 `O(n²·d)` 次运算，但远处的词需要经过好几层才能被看到。Luong 等 2015 把以查询自身位置为中心的窗口称为 *local-m*；他们的 *local-p* 先预测窗口中心，即对齐位置 `p_t = S·sigmoid(v_pᵀ tanh(W_p h_t))`，再以 p_t 为中心加高斯权重，只看 [p_t − D, p_t + D]。",
     },
     "lesson3_two_questions": {
         "en": "Two different questions: **soft vs hard** (Xu et al. 2015) is about *how* the weights are made — a distribution over the keys, or one sampled choice. **Global vs local** (Luong et al. 2015) is about *which* keys are scored — all of them, or a window. Local attention is soft inside its window; hard attention chooses among all keys.",

@@ -13,7 +13,7 @@ STRINGS = {
     "lesson4_sec_rules": {"en": "Four scoring rules", "zh": "四种打分规则"},
     "lesson4_rules_text": {
         "en": "q and k are this head's real query and key vectors: d = {d} numbers each, for {n} tokens. Every rule gives a score s(q, k) for each query–key pair; a softmax over the keys turns the scores into weights.",
-        "zh": "q 和 k 是该头真实的查询向量和键向量：每个 d = {d} 维，共 {n} 个 token。每种规则都用 s(q, k) 为每一对查询–键打分；对键做 softmax 就把分数变成权重。",
+        "zh": "q 和 k 是该头真实的查询向量和键向量：每个 d = {d} 维，共 {n} 个 token。每种规则都用 `s(q, k)` 为每一对查询–键打分；对键做 softmax 就把分数变成权重。",
     },
     "lesson4_random_note": {
         "en": "The parameters W, v of the additive and general rules are random numbers (seed {seed}, initialised like a fresh nn.Linear), not trained: their maps show the mechanics, not what a trained model would learn. Dot and scaled dot have no parameters: they use the model's numbers only.",
@@ -75,7 +75,7 @@ STRINGS = {
     "lesson4_step_scores": {"en": "linear → one score per encoder position", "zh": "线性层 → 每个编码器位置一个分数"},
     "lesson4_step_weights": {"en": "softmax → attention weights", "zh": "softmax → 注意力权重"},
     "lesson4_step_applied": {"en": "weights · V (bmm)", "zh": "权重 · V（bmm）"},
-    "lesson4_step_combined": {"en": "[Q; weights·V] concatenated", "zh": "[Q; 权重·V] 拼接"},
+    "lesson4_step_combined": {"en": "[Q; weights·V] concatenated", "zh": "Q 与“权重·V”拼接"},
     "lesson4_step_output": {"en": "linear → output", "zh": "线性层 → 输出"},
     "lesson4_output_shape_notes_say": {
         "en": "step 3, \"fuse q with attn_applied, then output in the given size: output [1,1,64]\".",

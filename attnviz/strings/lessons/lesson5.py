@@ -25,7 +25,7 @@ STRINGS = {
     },
     "lesson5_batch_notes_say": {
         "en": "in the code X = torch.rand(5, 10), \"batch size is 5, feature dimension 10\" (why-separate-wq-wk.txt).",
-        "zh": "代码 X = torch.rand(5, 10) 中“假设 batch size 为 5，特征维度为 10”（why-separate-wq-wk.txt）。",
+        "zh": "代码 `X = torch.rand(5, 10)` 中“假设 batch size 为 5，特征维度为 10”（why-separate-wq-wk.txt）。",
     },
     "lesson5_batch_in_fact": {
         "en": "the 5 rows are 5 tokens of one sequence, not a batch: Q·Kᵀ is [5, 5] and its softmax mixes the 5 rows' values, which only makes sense between positions of the same sequence. A batch would be a third dimension, X of shape [batch, 5, 10].",
