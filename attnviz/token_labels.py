@@ -155,13 +155,19 @@ class TokenSpeller:
         return [self.labels([*tail, c])[-1] for c in candidate_ids]
 
     def text(self, token_ids: list[int]) -> str:
-        """The text the ids spell: characters once each, added tokens as themselves, stray bytes in hex."""
-        shown = []
+        """The text the ids spell: characters once each, added tokens as themselves, stray bytes in hex (one ‹…› per run)."""
+        shown, stray = [], b""
         for piece in (p for token in self.pieces(token_ids) for p in token):
             if piece.kind == "bytes":
-                shown.append(render([piece]))
-            elif piece.part <= 1:
+                stray += piece.raw
+                continue
+            if stray:
+                shown.append(render([Piece(stray.hex(), kind="bytes", raw=stray)]))
+                stray = b""
+            if piece.part <= 1:
                 shown.append(piece.text)
+        if stray:
+            shown.append(render([Piece(stray.hex(), kind="bytes", raw=stray)]))
         return "".join(shown)
 
     def unknown_count(self, token_ids: list[int]) -> int:

@@ -128,7 +128,7 @@ def test_a_candidate_next_token_is_labelled_as_the_end_of_the_character_begun_be
     ids = tiny_tokenizer()("动")["input_ids"]
     assert tiny.label_after(ids[:2], [ids[2]]) == ["动³"]
     assert tiny.label_after(ids[:1], [ids[1]]) == ["‹8A›"]  # E5 8A: a character not finished yet
-    assert tiny.labels(ids[:2]) == ["‹E5›", "‹8A›"]
+    assert tiny.labels(ids[:2]) == ["‹E5›", "‹8A›"] and tiny.text(ids[:2]) == "‹E5 8A›"  # the text shows one run of bytes
     assert has_split_characters(["‹8A›"]) and not has_split_characters([" the", "有"])
 
 
