@@ -7,6 +7,9 @@ in labels and hover text), so ``<img src=x onerror=...>`` shows as text.
 from __future__ import annotations
 
 import html
+import math
+import re
+from collections.abc import Sequence
 
 import numpy as np
 import plotly.graph_objects as go
@@ -30,6 +33,46 @@ def token_labels(tokens: list[str]) -> list[str]:
     return [f"{label} ·{i}" if tokens.count(tok) > 1 else label for i, (tok, label) in enumerate(zip(tokens, labels, strict=True))]
 
 
+# Long inputs: the rerun's wire size stays bounded at any length (at most about 2 MB per page).
+FULL_MAX = 64  # up to this many tokens a map is drawn whole, every cell with its own hover
+WINDOW_MAX = 64  # the most query (or key) tokens a window draws at full resolution
+OVERVIEW_CELLS = 128  # an overview is pooled to at most this many cells per side
+MODEL_VIEW_CELLS = 65_536  # the model view's thumbnails together hold at most this many cells
+SINK_TOKEN = re.compile(r"^(\[(CLS|SEP)\]|<\|[^|<>]*\|>|</?s>)$")  # [CLS], [SEP], <|im_start|>, <|endoftext|>, <s>, </s>
+
+
+def clamp_range(lo: int, hi: int, n: int, most: int = WINDOW_MAX) -> range:
+    """The token positions ``lo`` … ``hi`` (inclusive, as a range slider gives them) inside ``0 … n − 1``,
+    at most ``most`` of them (the first ``most`` from ``lo``)."""
+    lo = min(max(0, int(lo)), n - 1)
+    hi = min(max(lo, int(hi)), n - 1, lo + most - 1)
+    return range(lo, hi + 1)
+
+
+def sink_keys(tokens: list[str]) -> list[int]:
+    """The key positions an "attention sink" toggle hides: the first token and every special token.
+
+    In many heads most of the weight goes to the first token, [CLS] or [SEP] (Clark et al.
+    2019, "What does BERT look at?"; Xiao et al. 2024, "attention sinks"): hiding them lets
+    the colour scale show how the rest is spread.
+    """
+    return sorted({0} | {j for j, tok in enumerate(tokens) if SINK_TOKEN.match(tok)}) if tokens else []
+
+
+def colour_max(pattern: torch.Tensor, attn_mask: torch.Tensor | None = None, hidden_keys: Sequence[int] = ()) -> float:
+    """The top of a map's colour scale: its largest allowed weight, hidden key columns left out.
+
+    Args:
+        pattern: float ``[query_pos, key_pos]``.
+        attn_mask: optional bool ``[query_pos, key_pos]``, True where a query may attend.
+        hidden_keys: key positions left out (e.g. ``sink_keys``).
+    """
+    weights = pattern.detach().float().numpy()
+    shown = np.ones(weights.shape, dtype=bool) if attn_mask is None else attn_mask.numpy().copy()
+    shown[:, list(hidden_keys)] = False
+    return float(weights[shown].max()) if shown.any() else 1.0
+
+
 def attention_heatmap(
     pattern: torch.Tensor,
     tokens: list[str],
@@ -37,8 +80,16 @@ def attention_heatmap(
     attn_mask: torch.Tensor | None = None,
     title: str = "",
     lang: str = "en",
+    queries: range | None = None,
+    keys: range | None = None,
+    hidden_keys: Sequence[int] = (),
 ) -> go.Figure:
     """One attention pattern as a heatmap: rows are query tokens, columns key tokens.
+
+    Only the window ``queries`` × ``keys`` is drawn (default: every token), at full
+    resolution, every cell with its hover text (query token, key token, weight, raw score);
+    for a long input pass a window of at most ``WINDOW_MAX`` tokens each way and show the
+    whole map with ``attention_overview``.
 
     Args:
         pattern: float ``[query_pos, key_pos]``, softmax weights in [0, 1].
@@ -48,6 +99,106 @@ def attention_heatmap(
             and their hover says "masked".
         title: figure title (already translated).
         lang: language of axis titles and hover text.
+        queries, keys: the query and key positions drawn (ranges inside ``0 … n − 1``).
+        hidden_keys: key positions left out (e.g. ``sink_keys``); the colour scale then
+            runs up to the largest weight of the other keys.
+
+    Raises:
+        ValueError: if the shapes do not match the number of tokens, or a window leaves the map.
+    """
+    n = len(tokens)
+    if tuple(pattern.shape) != (n, n):
+        raise ValueError(f"pattern has shape {tuple(pattern.shape)} but there are {n} tokens; pass one head's [query_pos, key_pos] map")
+    queries = range(n) if queries is None else queries
+    keys = range(n) if keys is None else keys
+    if not (0 <= queries.start and queries.stop <= n and 0 <= keys.start and keys.stop <= n):
+        raise ValueError(f"the window {queries} × {keys} leaves the {n} × {n} map; pick positions from 0 to {n - 1}")
+    hidden = set(hidden_keys)
+    rows, cols = list(queries), [j for j in keys if j not in hidden]
+    labels = token_labels(tokens)
+    weights_all = pattern.detach().float().numpy()
+    allowed_all = np.ones((n, n), dtype=bool) if attn_mask is None else attn_mask.numpy()
+    zmax = colour_max(pattern, attn_mask, hidden_keys)
+    weights, allowed = weights_all[np.ix_(rows, cols)], allowed_all[np.ix_(rows, cols)]
+    raw = scores_raw.detach().float().numpy()[np.ix_(rows, cols)] if scores_raw is not None else np.full(weights.shape, np.nan)
+    shown = np.where(allowed, weights, np.nan)  # masked cells are gaps, drawn in the background grey
+    masked_word = t("masked", lang)
+    hover = [
+        [
+            f"{t('query', lang)}: {labels[i]}<br>{t('key', lang)}: {labels[j]}<br>"
+            + (
+                f"{t('weight', lang)}: {weights[a, b]:.4f}<br>{t('raw_score', lang)}: {raw[a, b]:.4f}"
+                if allowed[a, b]
+                else f"{masked_word} ({t('weight', lang)} 0)"
+            )
+            for b, j in enumerate(cols)
+        ]
+        for a, i in enumerate(rows)
+    ]
+    fig = go.Figure(
+        go.Heatmap(
+            z=shown,
+            x=list(range(len(cols))),
+            y=list(range(len(rows))),
+            zmin=0,
+            zmax=zmax,
+            colorscale="Blues",
+            text=hover,
+            hovertemplate="%{text}<extra></extra>",
+            colorbar={"title": t("weight", lang)},
+        )
+    )
+    small = {"size": 10} if max(len(rows), len(cols)) > 40 else {}
+    axis = {"tickmode": "array", "showgrid": False, "tickfont": small}
+    fig.update_xaxes(**axis, tickvals=list(range(len(cols))), ticktext=[labels[j] for j in cols], title=t("key_token", lang), side="top", tickangle=-60 if len(cols) <= 24 else -90)
+    fig.update_yaxes(**axis, tickvals=list(range(len(rows))), ticktext=[labels[i] for i in rows], title=t("query_token", lang), autorange="reversed")
+    size = min(900, 260 + 22 * len(rows)) if len(rows) <= 30 else 220 + 14 * len(rows)
+    fig.update_layout(title=title, height=size, plot_bgcolor="#d9d9d9", margin={"t": 120})
+    return fig
+
+
+def _pool(values: np.ndarray, block: int) -> np.ndarray:
+    """Max-pool a ``[rows, cols]`` map over ``block`` × ``block`` blocks, ignoring NaN (a block of only NaN stays NaN)."""
+    rows, cols = values.shape
+    pr, pc = -rows % block, -cols % block
+    padded = np.pad(np.where(np.isnan(values), -np.inf, values), ((0, pr), (0, pc)), constant_values=-np.inf)
+    pooled = padded.reshape(padded.shape[0] // block, block, padded.shape[1] // block, block).max(axis=(1, 3))
+    return np.where(np.isfinite(pooled), pooled, np.nan).astype(np.float32)
+
+
+def _block_names(n: int, block: int, labels: list[str]) -> list[str]:
+    """One hover name per block of ``block`` positions: "12 animal" for a single token, "12–15" for a block."""
+    return [f"{s} {labels[s]}" if block == 1 else f"{s}–{min(s + block, n) - 1}" for s in range(0, n, block)]
+
+
+def overview_block(n: int, cells: int = OVERVIEW_CELLS) -> int:
+    """The pooling block size (tokens per overview cell) for an ``n``-token map."""
+    return max(1, math.ceil(n / cells))
+
+
+def attention_overview(
+    pattern: torch.Tensor,
+    tokens: list[str],
+    attn_mask: torch.Tensor | None = None,
+    title: str = "",
+    lang: str = "en",
+    queries: range | None = None,
+    keys: range | None = None,
+    hidden_keys: Sequence[int] = (),
+    cells: int = OVERVIEW_CELLS,
+) -> go.Figure:
+    """The whole map of a long input, max-pooled to at most ``cells`` × ``cells``, the window outlined.
+
+    Each cell is the largest weight in a block of b × b (query, key) pairs, b = ⌈n / cells⌉:
+    max-pooling keeps a single strong weight visible, where a mean would wash it out.
+    Labels are thinned to about 16 per axis; the hover names the block's positions.
+
+    Args:
+        pattern: float ``[query_pos, key_pos]``.
+        tokens: the n tokens (escaped here).
+        attn_mask: optional bool ``[query_pos, key_pos]``; a block with no allowed pair is grey.
+        queries, keys: the window drawn at full resolution (outlined in red), if any.
+        hidden_keys: key positions left out of the pooling (the colour scale is rescaled).
 
     Raises:
         ValueError: if the shapes do not match the number of tokens.
@@ -55,92 +206,90 @@ def attention_heatmap(
     n = len(tokens)
     if tuple(pattern.shape) != (n, n):
         raise ValueError(f"pattern has shape {tuple(pattern.shape)} but there are {n} tokens; pass one head's [query_pos, key_pos] map")
+    values = pattern.detach().float().numpy().copy()
+    if attn_mask is not None:
+        values[~attn_mask.numpy()] = np.nan
+    values[:, list(hidden_keys)] = np.nan
+    block = overview_block(n, cells)
+    pooled = _pool(values, block)
     labels = token_labels(tokens)
-    weights = pattern.detach().float().numpy()
-    allowed = np.ones((n, n), dtype=bool) if attn_mask is None else attn_mask.numpy()
-    shown = np.where(allowed, weights, np.nan)  # masked cells are gaps, drawn in the background grey
-    raw = scores_raw.detach().float().numpy() if scores_raw is not None else np.full((n, n), np.nan)
-    masked_word = t("masked", lang)
-    hover = np.array(
-        [
-            [
-                f"{t('query', lang)}: {labels[i]}<br>{t('key', lang)}: {labels[j]}<br>"
-                + (
-                    f"{t('weight', lang)}: {weights[i, j]:.4f}<br>{t('raw_score', lang)}: {raw[i, j]:.4f}"
-                    if allowed[i, j]
-                    else f"{masked_word} ({t('weight', lang)} 0)"
-                )
-                for j in range(n)
-            ]
-            for i in range(n)
-        ]
-    )
+    names = _block_names(n, block, labels)
+    every = max(1, math.ceil(len(names) / 16))
+    ticks = {"tickmode": "array", "tickvals": names[::every], "ticktext": [labels[s * block] for s in range(0, len(names), every)], "showgrid": False, "tickfont": {"size": 10}}
+    pooled_word = t("overview_pooled", lang, b=block) if block > 1 else t("weight", lang)
     fig = go.Figure(
         go.Heatmap(
-            z=shown,
-            x=list(range(n)),
-            y=list(range(n)),
-            zmin=0,
-            zmax=float(np.nanmax(shown)) if np.isfinite(shown).any() else 1.0,
-            colorscale="Blues",
-            text=hover,
-            hovertemplate="%{text}<extra></extra>",
-            colorbar={"title": t("weight", lang)},
+            z=pooled, x=names, y=names, zmin=0, zmax=float(np.nanmax(pooled)) if np.isfinite(pooled).any() else 1.0,
+            colorscale="Blues", showscale=False,
+            hovertemplate=f"{t('query', lang)}: %{{y}}<br>{t('key', lang)}: %{{x}}<br>{pooled_word}: %{{z:.4f}}<extra></extra>",
         )
-    )
-    axis = {"tickmode": "array", "tickvals": list(range(n)), "ticktext": labels, "showgrid": False}
-    fig.update_xaxes(**axis, title=t("key_token", lang), side="top", tickangle=-60)
-    fig.update_yaxes(**axis, title=t("query_token", lang), autorange="reversed")
-    size = min(900, 260 + 22 * n)
-    fig.update_layout(title=title, height=size, plot_bgcolor="#d9d9d9", margin={"t": 120})
+    )  # fmt: skip
+    if queries is not None and keys is not None:
+        fig.add_shape(
+            type="rect", x0=keys.start / block - 0.5, x1=(keys.stop - 1) / block + 0.5, y0=queries.start / block - 0.5, y1=(queries.stop - 1) / block + 0.5,
+            line={"color": "#d62728", "width": 2},
+        )  # fmt: skip
+    fig.update_xaxes(**ticks, type="category", side="top", tickangle=-90, title=t("key_token", lang))
+    fig.update_yaxes(**ticks, type="category", autorange="reversed", title=t("query_token", lang), scaleanchor="x")
+    fig.update_layout(title={"text": title, "font": {"size": 13}}, height=520, plot_bgcolor="#d9d9d9", margin={"t": 110, "l": 10, "r": 10, "b": 10})
     return fig
 
 
-def model_view(pattern: torch.Tensor, tokens: list[str], lang: str = "en", max_tokens: int = 48) -> go.Figure:
-    """All layers × heads as small maps tiled on one canvas, one trace; clicking a map selects it.
+def model_view_pooling(n_layers: int, n_heads: int, n: int, cells: int = MODEL_VIEW_CELLS) -> tuple[int, int]:
+    """How ``model_view`` pools each map: (cells per side of one map, tokens per cell side).
+
+    At most 24 and at least 8 cells per side (never more than ``n``), so that all
+    ``n_layers × n_heads`` maps together hold at most about ``cells`` cells.
+    """
+    side = min(n, 24, max(8, math.isqrt(cells // (n_layers * n_heads))))
+    block = math.ceil(n / side)
+    return math.ceil(n / block), block
+
+
+def model_view(pattern: torch.Tensor, tokens: list[str], lang: str = "en", cells: int = MODEL_VIEW_CELLS) -> go.Figure:
+    """All layers × heads as small maps tiled on one canvas; clicking a map selects it.
+
+    Each map is the head's whole pattern max-pooled to s × s cells, s chosen so that all
+    maps together hold at most ``cells`` cells (at most 24, at least 8 per side, never more
+    than the number of tokens), so the figure's size does not grow with the input.
 
     Args:
         pattern: float ``[layer, head, query_pos, key_pos]``.
-        tokens: the n token strings.
-        max_tokens: only the first ``max_tokens`` queries and keys are drawn per map.
+        tokens: the n token strings (their count sets the pooling).
+        cells: the budget of cells for all maps together.
 
-    The invisible marker at each map's centre carries ``customdata = [layer, head]`` so a
-    point selection (Streamlit ``on_select``) tells which head was clicked.
+    One heatmap trace per map, its hover naming the layer and head; the invisible marker
+    at each map's centre carries ``customdata = [layer, head]`` so a point selection
+    (Streamlit ``on_select``) tells which head was clicked.
     """
     n_layers, n_heads, n, _ = pattern.shape
-    m = min(n, max_tokens)
+    m, block = model_view_pooling(n_layers, n_heads, n, cells)
     gap = max(1, m // 8)
     step = m + gap
-    canvas = np.full((n_layers * step - gap, n_heads * step - gap), np.nan)
-    custom = np.full(canvas.shape + (4,), -1, dtype=int)
-    for layer in range(n_layers):
-        for head in range(n_heads):
-            r, c = layer * step, head * step
-            canvas[r : r + m, c : c + m] = pattern[layer, head, :m, :m].numpy()
-            custom[r : r + m, c : c + m] = np.stack(
-                np.broadcast_arrays(layer, head, np.arange(m)[:, None], np.arange(m)[None, :]), axis=-1
-            )
-    labels = token_labels(tokens)
-    hover = np.vectorize(
-        lambda layer, head, i, j: ""
-        if layer < 0
-        else f"{t('layer', lang)} {layer}, {t('head', lang)} {head}<br>{labels[i]} → {labels[j]}"
-    )(custom[..., 0], custom[..., 1], custom[..., 2], custom[..., 3])
+    maps = pattern.detach().float().numpy()
+    pooled_word = t("overview_pooled", lang, b=block) if block > 1 else t("weight", lang)
+    traces = [
+        go.Heatmap(
+            z=_pool(maps[layer, head], block), x0=head * step, dx=1, y0=layer * step, dy=1,
+            colorscale="Blues", zmin=0, zmax=1, showscale=False,
+            hovertemplate=f"{t('layer', lang)} {layer}, {t('head', lang)} {head}<br>{pooled_word}: %{{z:.3f}}<extra></extra>",
+        )
+        for layer in range(n_layers)
+        for head in range(n_heads)
+    ]  # fmt: skip
     centres = [(layer, head) for layer in range(n_layers) for head in range(n_heads)]
-    fig = go.Figure(
-        [
-            go.Heatmap(z=canvas, colorscale="Blues", zmin=0, zmax=1, showscale=False, text=hover, hovertemplate="%{text}<br>%{z:.3f}<extra></extra>"),
-            go.Scatter(
-                x=[head * step + (m - 1) / 2 for _, head in centres],
-                y=[layer * step + (m - 1) / 2 for layer, _ in centres],
-                customdata=centres,
-                mode="markers",
-                marker={"size": 28, "opacity": 0.01, "symbol": "square"},
-                hovertemplate=f"{t('layer', lang)} %{{customdata[0]}}, {t('head', lang)} %{{customdata[1]}}<extra></extra>",
-                showlegend=False,
-            ),
-        ]
+    traces.append(
+        go.Scatter(
+            x=[head * step + (m - 1) / 2 for _, head in centres],
+            y=[layer * step + (m - 1) / 2 for layer, _ in centres],
+            customdata=centres,
+            mode="markers",
+            marker={"size": 28, "opacity": 0.01, "symbol": "square"},
+            hovertemplate=f"{t('layer', lang)} %{{customdata[0]}}, {t('head', lang)} %{{customdata[1]}}<extra></extra>",
+            showlegend=False,
+        )
     )
+    fig = go.Figure(traces)
     fig.update_xaxes(
         tickmode="array", tickvals=[h * step + (m - 1) / 2 for h in range(n_heads)], ticktext=[str(h) for h in range(n_heads)],
         title=t("head", lang), side="top", showgrid=False, zeroline=False,
@@ -154,7 +303,14 @@ def model_view(pattern: torch.Tensor, tokens: list[str], lang: str = "en", max_t
 
 
 def head_lines(
-    pattern: torch.Tensor, tokens: list[str], heads: list[int], title: str = "", lang: str = "en", min_weight: float = 0.02
+    pattern: torch.Tensor,
+    tokens: list[str],
+    heads: list[int],
+    title: str = "",
+    lang: str = "en",
+    min_weight: float = 0.02,
+    queries: range | None = None,
+    keys: range | None = None,
 ) -> go.Figure:
     """The bertviz-style head view: lines from each query token (left) to the keys (right).
 
@@ -162,17 +318,20 @@ def head_lines(
         pattern: float ``[head, query_pos, key_pos]`` of one layer.
         heads: which heads to draw; each gets its own colour.
         min_weight: lines for weights below this are left out.
+        queries, keys: the query tokens (left) and key tokens (right) drawn; default all.
 
     A line's opacity grows with its weight (weights are bucketed into five levels so that
     a figure needs at most five traces per head).
     """
     n = len(tokens)
+    queries = range(n) if queries is None else queries
+    keys = range(n) if keys is None else keys
     labels = token_labels(tokens)
     fig = go.Figure()
     levels = np.linspace(0, 1, 6)
     for head in heads:
         colour = HEAD_COLOURS[head % len(HEAD_COLOURS)]
-        weights = pattern[head].numpy()
+        weights = pattern[head].numpy()[queries.start : queries.stop, keys.start : keys.stop]
         for lo, hi in zip(levels[:-1], levels[1:], strict=True):
             sel = np.argwhere((weights >= max(lo, min_weight)) & (weights < hi if hi < 1 else weights <= hi))
             if len(sel) == 0:
@@ -180,7 +339,7 @@ def head_lines(
             xs, ys = [], []
             for i, j in sel:
                 xs += [0, 1, None]
-                ys += [i, j, None]
+                ys += [int(i), int(j), None]
             fig.add_trace(
                 go.Scatter(
                     x=xs, y=ys, mode="lines", line={"color": colour, "width": 1 + 4 * hi}, opacity=0.15 + 0.85 * hi,
@@ -188,13 +347,16 @@ def head_lines(
                 )
             )  # fmt: skip
         fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", line={"color": colour, "width": 4}, name=f"{t('head', lang)} {head}", legendgroup=str(head)))
-    hover_rows = [
-        "<br>".join(f"{t('head', lang)} {h}: {labels[int(pattern[h, i].argmax())]} ({float(pattern[h, i].max()):.2f})" for h in heads)
-        for i in range(n)
-    ]
-    fig.add_trace(go.Scatter(x=[0] * n, y=list(range(n)), mode="text", text=labels, textposition="middle left", hovertext=hover_rows, hoverinfo="text", showlegend=False))
-    fig.add_trace(go.Scatter(x=[1] * n, y=list(range(n)), mode="text", text=labels, textposition="middle right", hoverinfo="skip", showlegend=False))
+    hover_rows = []
+    for i in queries:
+        parts = []
+        for h in heads:
+            row = pattern[h, i, keys.start : keys.stop]
+            parts.append(f"{t('head', lang)} {h}: {labels[keys.start + int(row.argmax())]} ({float(row.max()):.2f})")
+        hover_rows.append("<br>".join(parts))
+    fig.add_trace(go.Scatter(x=[0] * len(queries), y=list(range(len(queries))), mode="text", text=[labels[i] for i in queries], textposition="middle left", hovertext=hover_rows, hoverinfo="text", showlegend=False))
+    fig.add_trace(go.Scatter(x=[1] * len(keys), y=list(range(len(keys))), mode="text", text=[labels[j] for j in keys], textposition="middle right", hoverinfo="skip", showlegend=False))
     fig.update_xaxes(visible=False, range=[-0.6, 1.6])
     fig.update_yaxes(visible=False, autorange="reversed")
-    fig.update_layout(title=title, height=120 + 24 * n, plot_bgcolor="white", margin={"t": 60})
+    fig.update_layout(title=title, height=120 + 24 * max(len(queries), len(keys)), plot_bgcolor="white", margin={"t": 60})
     return fig

@@ -58,30 +58,33 @@ def newest_token_rows(rows: torch.Tensor, tokens: list[str], title: str = "", la
     return fig
 
 
-def rope_angles(angles: torch.Tensor, tokens: list[str], title: str = "", lang: str = "en") -> go.Figure:
+def rope_angles(angles: torch.Tensor, tokens: list[str], title: str = "", lang: str = "en", positions: range | None = None) -> go.Figure:
     """Each dimension pair's rotation angle at each position, wrapped to [0°, 360°), as a heatmap.
 
     Args:
-        angles: float ``[pos, pair]`` in radians (``attention.rope_angles``).
-        tokens: the n tokens at those positions.
+        angles: float ``[pos, pair]`` in radians (``attention.rope_angles``), one row per position drawn.
+        tokens: the n tokens at those positions (or all tokens of the text, with ``positions``).
+        positions: the positions of ``angles``' rows (a long prompt's window; default ``0 … n − 1``).
     """
     n, pairs = angles.shape
+    positions = range(n) if positions is None else positions
     raw = angles.detach().double().numpy()
     wrapped = np.degrees(np.mod(raw, 2 * math.pi))
     labels = token_labels(tokens)
     hover = [
-        [f"{t('dec_position', lang)} {m} ({labels[m]})<br>{t('dec_pair', lang)} {i}<br>{t('dec_angle', lang)}: {raw[m, i]:.3f} rad = {wrapped[m, i]:.1f}°" for i in range(pairs)]
-        for m in range(n)
+        [f"{t('dec_position', lang)} {m} ({labels[m]})<br>{t('dec_pair', lang)} {i}<br>{t('dec_angle', lang)}: {raw[r, i]:.3f} rad = {wrapped[r, i]:.1f}°" for i in range(pairs)]
+        for r, m in enumerate(positions)
     ]
     fig = go.Figure(go.Heatmap(z=wrapped, zmin=0, zmax=360, colorscale="Twilight", text=hover, hovertemplate="%{text}<extra></extra>", colorbar={"title": "°"}))
     fig.update_xaxes(title=t("dec_pair", lang))
-    fig.update_yaxes(tickmode="array", tickvals=list(range(n)), ticktext=[f"{m} {labels[m]}" for m in range(n)], title=t("dec_position", lang), autorange="reversed")
+    fig.update_yaxes(tickmode="array", tickvals=list(range(n)), ticktext=[f"{m} {labels[m]}" for m in positions], title=t("dec_position", lang), autorange="reversed")
     fig.update_layout(title=title, height=min(900, 220 + 20 * n))
     return fig
 
 
 def score_heatmap(
-    scores: torch.Tensor, tokens: list[str], attn_mask: torch.Tensor | None = None, title: str = "", lang: str = "en", zmax: float | None = None
+    scores: torch.Tensor, tokens: list[str], attn_mask: torch.Tensor | None = None, title: str = "", lang: str = "en", zmax: float | None = None,
+    window: range | None = None,
 ) -> go.Figure:
     """Raw attention scores (before the softmax) on a diverging scale centred at 0; masked cells grey.
 
@@ -91,6 +94,7 @@ def score_heatmap(
             their hover says "masked".
         zmax: the colour scale's half-width (default: the largest |score| shown), so two
             figures can share one scale.
+        window: the query and key positions drawn (a long prompt's window; default all).
     """
     n = len(tokens)
     if tuple(scores.shape) != (n, n):
@@ -98,6 +102,9 @@ def score_heatmap(
     labels = token_labels(tokens)
     values = scores.detach().float().numpy()
     allowed = np.ones((n, n), dtype=bool) if attn_mask is None else attn_mask.numpy()
+    if window is not None:  # labels keep their positions in the whole text
+        cut = slice(window.start, window.stop)
+        labels, values, allowed, n = labels[cut], values[cut, cut], allowed[cut, cut], len(window)
     shown = np.where(allowed, values, np.nan)
     half = zmax if zmax is not None else float(np.nanmax(np.abs(shown))) if allowed.any() else 1.0
     masked = t("masked", lang)

@@ -21,12 +21,18 @@ MINUS_INF = "−∞"
 MAX_WRITTEN = 24  # token strips up to this length show their values in the cells
 
 
-def _axis_labels(tokens: list[str] | None, names: list[str] | None, n: int) -> list:
+def _axis_labels(tokens: list[str] | None, names: list[str] | None, n: int, window: range | None = None) -> list:
     if tokens is not None:
-        return token_labels(tokens)
+        labels = token_labels(tokens)  # made unique by position over the whole text, then cut to the window
+        return labels if window is None else labels[window.start : window.stop]
     if names is not None:
         return names
     return list(range(n))
+
+
+def subscript(number: int) -> str:
+    """``number`` in Unicode subscript digits (plotly titles do not render LaTeX): 12 -> "₁₂"."""
+    return str(number).translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
 
 
 def heat_strip(
@@ -38,6 +44,7 @@ def heat_strip(
     row_names: list[str] | None = None,
     weights: bool = False,
     cell_text: list[list[str]] | None = None,
+    window: range | None = None,
 ) -> go.Figure:
     """A compact heatmap of a vector (one row) or a matrix, every value on hover.
 
@@ -49,12 +56,19 @@ def heat_strip(
         weights: a 0-to-max blue scale for weights; otherwise a diverging scale centred on 0.
         cell_text: optional ``[rows, n]`` text written in the cells (e.g. "−∞"); by default a
             one-row strip over at most ``MAX_WRITTEN`` tokens has its values written in.
+        window: the token positions drawn (a long text's window): with ``col_tokens`` the
+            columns, with ``row_tokens`` the rows; ``values`` and ``cell_text`` cover all tokens.
     """
     z = values.detach().float().numpy()
     z = z[None] if z.ndim == 1 else z  # [rows, n]
+    if window is not None and col_tokens is not None:
+        z = z[:, window.start : window.stop]
+        cell_text = None if cell_text is None else [row[window.start : window.stop] for row in cell_text]
+    elif window is not None and row_tokens is not None:
+        z = z[window.start : window.stop]
     rows, n = z.shape
-    x = _axis_labels(col_tokens, None, n)
-    y = _axis_labels(row_tokens, row_names, rows) if rows > 1 or row_tokens or row_names else [""]
+    x = _axis_labels(col_tokens, None, n, window)
+    y = _axis_labels(row_tokens, row_names, rows, window) if rows > 1 or row_tokens or row_names else [""]
     col_word = t("key", lang) if col_tokens is not None else t("steps_component", lang)
     scale = (
         {"colorscale": "Blues", "zmin": 0.0, "zmax": float(np.nanmax(z)) if np.isfinite(z).any() else 1.0}
@@ -84,17 +98,19 @@ def heat_strip(
     return fig
 
 
-def mask_strip(allowed: torch.Tensor, tokens: list[str], title: str, lang: str = "en") -> go.Figure:
+def mask_strip(allowed: torch.Tensor, tokens: list[str], title: str, lang: str = "en", window: range | None = None) -> go.Figure:
     """The mask term of one query row: "0" where it may attend, "−∞" where it may not.
 
     Args:
         allowed: bool ``[key_pos]``.
+        window: the key positions drawn (default all).
     """
-    ok = allowed.numpy()
+    window = range(len(tokens)) if window is None else window
+    ok = allowed.numpy()[window.start : window.stop]
     text = [["0" if a else MINUS_INF for a in ok]]
     fig = go.Figure(
         go.Heatmap(
-            z=np.where(ok, 0.0, 1.0)[None], x=token_labels(tokens), y=[""], zmin=0, zmax=1,
+            z=np.where(ok, 0.0, 1.0)[None], x=_axis_labels(tokens, None, 0, window), y=[""], zmin=0, zmax=1,
             colorscale=[[0, "#ffffff"], [1, "#7f7f7f"]], showscale=False, text=text, texttemplate="%{text}",
             hovertemplate=f"{t('key', lang)}: %{{x}}<br>{t('steps_mask_term', lang)}: %{{text}}<extra></extra>",
             xgap=1,
@@ -105,17 +121,19 @@ def mask_strip(allowed: torch.Tensor, tokens: list[str], title: str, lang: str =
     return fig
 
 
-def weights_compare(series: dict[str, torch.Tensor], tokens: list[str], title: str, lang: str = "en") -> go.Figure:
+def weights_compare(series: dict[str, torch.Tensor], tokens: list[str], title: str, lang: str = "en", window: range | None = None) -> go.Figure:
     """Grouped bars: several rows of weights over the same keys (e.g. the model's and a variant's).
 
     Args:
         series: name (translated) -> float ``[key_pos]``.
+        window: the key positions drawn (default all).
     """
-    labels = token_labels(tokens)
+    window = range(len(tokens)) if window is None else window
+    labels = _axis_labels(tokens, None, 0, window)
     fig = go.Figure(
         [
             go.Bar(
-                x=labels, y=values.detach().float().numpy(), name=name, marker_color=HEAD_COLOURS[i % len(HEAD_COLOURS)],
+                x=labels, y=values.detach().float().numpy()[window.start : window.stop], name=name, marker_color=HEAD_COLOURS[i % len(HEAD_COLOURS)],
                 hovertemplate=f"{name}<br>{t('key', lang)}: %{{x}}<br>{t('weight', lang)}: %{{y:.6f}}<extra></extra>",
             )
             for i, (name, values) in enumerate(series.items())
@@ -189,12 +207,13 @@ def distance_figure(distance: torch.Tensor, title: str, lang: str = "en") -> go.
     return fig
 
 
-def cosine_figure(cosine: torch.Tensor, tokens: list[str], title: str, lang: str = "en") -> go.Figure:
-    """Bars of the cosine similarity per token between two runs."""
-    values = cosine.detach().float().numpy()
+def cosine_figure(cosine: torch.Tensor, tokens: list[str], title: str, lang: str = "en", window: range | None = None) -> go.Figure:
+    """Bars of the cosine similarity per token between two runs (``window``: the tokens drawn, default all)."""
+    window = range(len(tokens)) if window is None else window
+    values = cosine.detach().float().numpy()[window.start : window.stop]
     fig = go.Figure(
         go.Bar(
-            x=token_labels(tokens), y=values, marker_color=HEAD_COLOURS[2],
+            x=_axis_labels(tokens, None, 0, window), y=values, marker_color=HEAD_COLOURS[2],
             hovertemplate=f"%{{x}}<br>{t('steps_cosine', lang)}: %{{y:.6f}}<extra></extra>",
         )
     )  # fmt: skip

@@ -98,7 +98,7 @@ def kept_widget(draw: Callable, key: str, default, *args, choices=None, **kwargs
     Streamlit forgets a widget's value on pages where it is not drawn; the value is kept in
     the session's kept state and given back before the widget is drawn again. For a widget
     with ``choices`` (a selectbox or radio) a kept value that is no longer a choice gives way
-    to ``default``; a number is clamped into ``min_value`` … ``max_value``.
+    to ``default``; a number (or both ends of a range) is clamped into ``min_value`` … ``max_value``.
     """
     store = st.session_state[KEPT]
     if getattr(draw, "__name__", "") in ("text_area", "text_input"):
@@ -113,6 +113,8 @@ def kept_widget(draw: Callable, key: str, default, *args, choices=None, **kwargs
     low, high = kwargs.get("min_value"), kwargs.get("max_value")
     if isinstance(value, (int, float)) and low is not None and high is not None:
         value = min(max(value, low), high)  # a slider's range can shrink with the sentence
+    if isinstance(value, tuple) and low is not None and high is not None:
+        value = tuple(min(max(v, low), high) for v in value)  # a range slider's, too
     st.session_state[key] = value
     if choices is not None:
         args = (*args, choices)

@@ -3,7 +3,7 @@
 import streamlit as st
 
 import attnviz
-from attnviz import gqa, plots_decoder, ui
+from attnviz import gqa, plots, plots_decoder, ui
 from attnviz.attention import rope_angles
 from attnviz.errors import AttnvizError
 
@@ -36,18 +36,25 @@ if cap.n_truncated:
 col_layer, col_head = st.columns(2)
 layer = ui.kept_widget(col_layer.selectbox, "dec_rope_layer", 0, tr("layer"), choices=range(cap.n_layers))
 head = ui.kept_widget(col_head.selectbox, "dec_rope_head", 0, tr("head"), choices=range(cap.n_heads))
+window = None  # a long prompt: the angles and both maps show a window of its positions
+if cap.n_tokens > plots.FULL_MAX:
+    most = plots.WINDOW_MAX // 2  # two maps side by side
+    picked = ui.kept_widget(st.slider, "dec_rope_window", (0, most - 1), tr("window_tokens"), min_value=0, max_value=cap.n_tokens - 1)
+    window = plots.clamp_range(*picked, cap.n_tokens, most)
+    st.caption(tr("steps_window_note", n=cap.n_tokens, lo=window.start, hi=window.stop - 1, most=most))
 
 st.header(tr("dec_rope_header"), divider="gray")
 st.markdown(tr("dec_rope_intro", pairs=cfg.d_head // 2, theta=f"{cfg.rope_theta:g}", d_head=cfg.d_head))
 angles = rope_angles(cap.n_tokens, cfg.d_head, cfg.rope_theta)
-st.plotly_chart(plots_decoder.rope_angles(angles, cap.tokens, tr("dec_angles_title"), lang), key="dec_angles_chart")
+shown = window or range(cap.n_tokens)
+st.plotly_chart(plots_decoder.rope_angles(angles[shown.start : shown.stop], cap.tokens, tr("dec_angles_title"), lang, shown), key="dec_angles_chart")
 st.caption(tr("dec_rope_compare", layer=layer, head=head))
 before, after = cap.head_scores_pre_rope(layer, head), cap.head_scores_raw(layer, head)
 allowed = cap.attn_mask
 half = float(max(before[allowed].abs().max(), after[allowed].abs().max()))
 col_before, col_after = st.columns(2)
-col_before.plotly_chart(plots_decoder.score_heatmap(before, cap.tokens, allowed, tr("dec_before_rope"), lang, zmax=half), key="dec_before_chart")
-col_after.plotly_chart(plots_decoder.score_heatmap(after, cap.tokens, allowed, tr("dec_after_rope"), lang, zmax=half), key="dec_after_chart")
+col_before.plotly_chart(plots_decoder.score_heatmap(before, cap.tokens, allowed, tr("dec_before_rope"), lang, zmax=half, window=window), key="dec_before_chart")
+col_after.plotly_chart(plots_decoder.score_heatmap(after, cap.tokens, allowed, tr("dec_after_rope"), lang, zmax=half, window=window), key="dec_after_chart")
 
 st.header(tr("dec_gqa_header"), divider="gray")
 if cap.n_kv_heads == cap.n_heads:

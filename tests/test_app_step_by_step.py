@@ -238,3 +238,43 @@ def test_a_decoder_chosen_in_the_explorer_gets_a_message_not_a_traceback():
     assert not at.exception
     assert "decoder" in " ".join(i.value for i in at.info)
     assert figures(at)
+
+
+def test_chart_titles_are_plain_text_not_latex(at):
+    pick(at, 2, 7, 12)
+    titles = [json.loads(chart.proto.spec)["layout"].get("title", {}).get("text", "") for chart in at.get("plotly_chart")]
+    assert fig(at, "steps_mask")["layout"]["title"]["text"] == "M₁₂ⱼ [16]"
+    assert fig(at, "steps_weights")["layout"]["title"]["text"] == "wⱼ [16]"
+    assert not [title for title in titles if "{" in title or "_{" in title]
+
+
+def test_the_padding_demo_says_the_pair_field_is_not_used(at):
+    text = shown_text(at)
+    assert "second-sentence field above is not used here" in text and "first sentence only" not in text
+
+
+LONG = " ".join(["The animal didn't cross the street because it was too tired."] * 60)  # 512 tokens after the cut
+
+
+@pytest.mark.slow
+def test_a_long_text_shows_a_window_of_the_models_own_numbers(minilm):
+    at = new_app().run()
+    at.text_area(key="sentence").set_value(LONG).run()
+    at.switch_page(PAGE).run()
+    layer, head, query = 3, 6, 310
+    pick(at, layer, head, query)
+    at.slider(key="steps_window").set_value((300, 400)).run()  # wider than a window may be: the first 32
+    assert not at.exception
+    cap = minilm.run_with_capture(LONG)
+    assert cap.n_tokens == 512
+    win = slice(300, 332)
+    assert "tokens 300–331" in shown_text(at)
+    assert np.abs(z_of(at, "steps_weights")[0] - cap.pattern[layer, head, query, win].numpy()).max() < 1e-6
+    assert np.abs(z_of(at, "steps_K") - cap.k[layer, win, head].numpy()).max() == 0
+    assert np.abs(z_of(at, "steps_X") - cap.resid_pre[layer, win].numpy()).max() == 0
+    assert np.abs(z_of(at, "steps_none_map") - cap.pattern[layer, head, win, win].numpy()).max() < 1e-6
+    from attnviz.plots import token_labels
+
+    assert fig(at, "steps_weights")["data"][0]["x"] == token_labels(cap.tokens)[win]  # labels keep their positions
+    assert fig(at, "steps_mask")["layout"]["title"]["text"] == "M₃₁₀ⱼ [512] · 300–331"
+    assert np.abs(z_of(at, "steps_z")[0] - cap.z[layer, query, head].numpy()).max() < 1e-6  # z sums over all 512 keys

@@ -112,8 +112,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "编码器允许每个 token 关注所有 token:掩码项处处为 0。这就是模型实际运行时的这个头。",
     },
     "steps_pad_intro": {
-        "en": "Two sentences of different lengths run as one batch: the shorter one is filled up with [PAD] tokens, and the padding mask hides them as keys. (The batch uses the first sentence only.)",
-        "zh": "把两个长度不同的句子作为一个批次运行:较短的句子用 [PAD] token 补齐,填充掩码把它们作为键屏蔽掉。(批次只使用第一个句子。)",
+        "en": "Two sentences of different lengths run as one batch: the shorter one is filled up with [PAD] tokens, and the padding mask hides them as keys. The batch is your first sentence and the sentence typed below; the second-sentence field above is not used here.",
+        "zh": "把两个长度不同的句子作为一个批次运行:较短的句子用 [PAD] token 补齐,填充掩码把它们作为键屏蔽掉。批次由你的第一个句子和下面输入的句子组成；上方的“第二个句子”一栏在这里不起作用。",
     },
     "steps_pad_other": {"en": "Second sentence of the batch", "zh": "批次中的第二个句子"},
     "steps_pad_empty": {"en": "Type a second sentence to build the batch.", "zh": "请输入第二个句子来组成批次。"},
