@@ -3,7 +3,7 @@
 import streamlit as st
 
 import attnviz
-from attnviz import plots, ui
+from attnviz import plots, token_labels, ui
 from attnviz.errors import AttnvizError
 from attnviz.lessons.safe_text import escape_markdown
 
@@ -52,6 +52,8 @@ unknown = ui.unknown_tokens_warning(cap, local_folder or st.session_state["model
 if unknown:  # e.g. Chinese for MiniLM: offer the model that reads it
     st.warning(unknown)
     st.button(tr("unk_switch", reader=ui.model_label(ui.DECODERS[0])), key="unk_switch", on_click=ui.use_model, args=(ui.DECODERS[0],))
+if token_labels.has_split_characters(cap.tokens):  # a byte-level model: 奖¹ 奖² need a word of explanation
+    st.caption(tr("dec_token_legend"))
 
 for key, upper in (("layer", cap.n_layers), ("head", cap.n_heads)):
     if key not in st.session_state and ui.kept(key) >= upper:

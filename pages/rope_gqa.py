@@ -3,7 +3,7 @@
 import streamlit as st
 
 import attnviz
-from attnviz import gqa, plots, plots_decoder, ui
+from attnviz import gqa, plots, plots_decoder, token_labels, ui
 from attnviz.attention import rope_angles
 from attnviz.errors import AttnvizError
 
@@ -33,6 +33,8 @@ except AttnvizError as err:
     st.stop()
 if cap.n_truncated:
     st.warning(tr("truncated_warning", max=cap.n_tokens, dropped=cap.n_truncated))
+if token_labels.has_split_characters(cap.tokens):
+    st.caption(tr("dec_token_legend"))
 col_layer, col_head = st.columns(2)
 layer = ui.kept_widget(col_layer.selectbox, "dec_rope_layer", 0, tr("layer"), choices=range(cap.n_layers))
 head = ui.kept_widget(col_head.selectbox, "dec_rope_head", 0, tr("head"), choices=range(cap.n_heads))

@@ -196,7 +196,7 @@ def chart(at, key: str) -> dict:
 
 @pytest.mark.slow
 def test_explorer_warns_about_unk_tokens_and_its_button_switches_to_the_model_that_reads_chinese(minilm, smollm2):
-    from apptest_helpers import figures, new_app
+    from apptest_helpers import figures, new_app, shown_text
     from attnviz.plots import token_labels
 
     n_unk, total = unk_count(minilm)
@@ -214,6 +214,20 @@ def test_explorer_warns_about_unk_tokens_and_its_button_switches_to_the_model_th
     ids, expected = offsets_oracle(smollm2.tokenizer, SENTENCE)
     ticks = figures(at)[0]["layout"]["xaxis"]["ticktext"]
     assert ticks == token_labels(expected) and FFFD not in "".join(ticks)
+    assert "(奖¹ 奖²)" in shown_text(at)  # the part numbers are explained
+
+
+@pytest.mark.slow
+def test_rope_page_on_a_chinese_prompt_labels_positions_by_their_characters(smollm2):
+    from apptest_helpers import new_app, shown_text
+
+    _, expected = offsets_oracle(smollm2.tokenizer, SENTENCE)
+    at = new_app().run().switch_page("pages/rope_gqa.py").run()
+    at.text_area(key="dec_prompt").set_value(SENTENCE).run()
+    assert not at.exception
+    ticks = chart(at, "dec_angles_chart")["layout"]["yaxis"]["ticktext"]
+    assert ticks == [f"{m} {label}" for m, label in enumerate(expected)]
+    assert "(奖¹ 奖²)" in shown_text(at)
 
 
 @pytest.mark.slow
