@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Literal
 
@@ -9,6 +10,19 @@ from attnviz.errors import ConfigError
 
 Family = Literal["bert", "gpt2", "llama"]
 ACT_FNS = {"bert": ("gelu",), "gpt2": ("gelu_new",), "llama": ("silu",)}
+# Sane upper bounds, checked before anything is allocated: above every published model of
+# these families (Llama 3.1 405B: 126 layers, 128 heads, d_model 16384, 128k positions).
+LIMITS = {
+    "n_layers": 512,
+    "n_heads": 1024,
+    "n_kv_heads": 1024,
+    "d_model": 65536,
+    "d_head": 4096,
+    "d_mlp": 262144,
+    "d_vocab": 1 << 21,
+    "max_positions": 1 << 21,
+    "n_token_types": 1024,
+}
 
 
 @dataclass(frozen=True)
@@ -38,7 +52,8 @@ class ModelConfig:
         tie_embeddings: the unembedding is the transpose of the token embedding ``W_E``.
 
     Raises:
-        ConfigError: (a ``ValueError``) when a size is not positive, ``n_heads * d_head``
+        ConfigError: (a ``ValueError``) when a size is not a positive whole number or
+            exceeds ``LIMITS``, an epsilon or RoPE base is not positive, ``n_heads * d_head``
             differs from ``d_model`` (bert, gpt2), ``n_heads`` is not a multiple of
             ``n_kv_heads``, or the activation does not belong to the family.
     """
@@ -60,20 +75,31 @@ class ModelConfig:
     tie_embeddings: bool = False
 
     def __post_init__(self) -> None:
-        if self.family not in ACT_FNS:
+        if not isinstance(self.family, str) or self.family not in ACT_FNS:
             raise ConfigError(field="family", value=self.family)
         if self.n_kv_heads is None:
             object.__setattr__(self, "n_kv_heads", self.n_heads)
-        for field in ("n_layers", "n_heads", "d_model", "d_head", "d_mlp", "d_vocab", "max_positions", "n_kv_heads"):
-            if getattr(self, field) <= 0:
-                raise ConfigError(field=field, value=getattr(self, field))
+        for field, limit in LIMITS.items():
+            value = getattr(self, field)
+            if not isinstance(value, int) or isinstance(value, bool) or not (field == "n_token_types" or value > 0):
+                raise ConfigError(field=field, value=f"{value!r} (a positive whole number is needed)")
+            if not 0 <= value <= limit:
+                raise ConfigError(field=field, value=f"{value} (attnviz allows 0 to {limit})")
+        for field in ("layer_norm_eps", "rope_theta"):
+            value = getattr(self, field)
+            if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 < value < math.inf:
+                raise ConfigError(field=field, value=f"{value!r} (a positive finite number is needed)")
+        if not isinstance(self.tie_embeddings, bool):
+            raise ConfigError(field="tie_embeddings", value=f"{self.tie_embeddings!r} (true or false)")
+        if self.family == "bert" and self.n_token_types < 1:
+            raise ConfigError(field="n_token_types", value=f"{self.n_token_types} (BERT needs at least one token type)")
         if self.family != "llama" and self.n_heads * self.d_head != self.d_model:
             raise ConfigError(field="n_heads * d_head", value=f"{self.n_heads * self.d_head} != d_model {self.d_model}")
         if self.n_heads % self.n_kv_heads:
             raise ConfigError(field="n_heads / n_kv_heads", value=f"{self.n_heads} / {self.n_kv_heads} is not a whole number")
         if self.family == "llama" and self.d_head % 2:
             raise ConfigError(field="d_head", value=f"{self.d_head} (rotary positions rotate pairs: it must be even)")
-        if self.act_fn not in ACT_FNS[self.family]:
+        if not isinstance(self.act_fn, str) or self.act_fn not in ACT_FNS[self.family]:
             raise ConfigError(field="act_fn", value=self.act_fn)
 
     @property
@@ -108,6 +134,13 @@ def _refuse(hf_config, field: str, allowed) -> None:
         raise ConfigError(field=field, value=value)
 
 
+def _per_head(width, n_heads) -> int:
+    """``width // n_heads`` for valid sizes; ``ModelConfig`` then refuses the sizes themselves."""
+    if not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in (width, n_heads)):
+        raise ConfigError(field="hidden size / number of heads", value=f"{width!r} / {n_heads!r} (positive whole numbers are needed)")
+    return width // n_heads
+
+
 def _bert_fields(hf_config) -> dict:
     _refuse(hf_config, "position_embedding_type", ("absolute",))
     return dict(
@@ -115,7 +148,7 @@ def _bert_fields(hf_config) -> dict:
         n_layers=hf_config.num_hidden_layers,
         n_heads=hf_config.num_attention_heads,
         d_model=hf_config.hidden_size,
-        d_head=hf_config.hidden_size // hf_config.num_attention_heads,
+        d_head=_per_head(hf_config.hidden_size, hf_config.num_attention_heads),
         d_mlp=hf_config.intermediate_size,
         d_vocab=hf_config.vocab_size,
         max_positions=hf_config.max_position_embeddings,
@@ -134,7 +167,7 @@ def _gpt2_fields(hf_config) -> dict:
         n_layers=hf_config.n_layer,
         n_heads=hf_config.n_head,
         d_model=hf_config.n_embd,
-        d_head=hf_config.n_embd // hf_config.n_head,
+        d_head=_per_head(hf_config.n_embd, hf_config.n_head),
         d_mlp=hf_config.n_inner or 4 * hf_config.n_embd,
         d_vocab=hf_config.vocab_size,
         max_positions=hf_config.n_positions,
@@ -156,7 +189,7 @@ def _llama_fields(hf_config) -> dict:
         n_layers=hf_config.num_hidden_layers,
         n_heads=hf_config.num_attention_heads,
         d_model=hf_config.hidden_size,
-        d_head=getattr(hf_config, "head_dim", None) or hf_config.hidden_size // hf_config.num_attention_heads,
+        d_head=getattr(hf_config, "head_dim", None) or _per_head(hf_config.hidden_size, hf_config.num_attention_heads),
         d_mlp=hf_config.intermediate_size,
         d_vocab=hf_config.vocab_size,
         max_positions=hf_config.max_position_embeddings,

@@ -1,13 +1,34 @@
 """attnviz's exceptions: every one is a ``ValueError`` whose message says how to fix the problem.
 
 Each error carries a translation ``key`` and its ``params`` so the app can show the
-same message in the user's language (``attnviz.i18n.t(err.key, lang, **err.params)``);
-``str(err)`` is the English text.
+same message in the user's language (``err.message(lang)``); ``str(err)`` is the English
+text. A param may itself be translatable (a ``Text`` or another ``AttnvizError``): it is
+translated into the same language.
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+
+class Text:
+    """A translatable piece of a message: a translation ``key`` and its ``params``."""
+
+    def __init__(self, key: str, **params: Any) -> None:
+        self.key, self.params = key, params
+
+    def message(self, lang: str) -> str:
+        """The text in ``lang`` ("en" or "zh")."""
+        from attnviz.i18n import t
+
+        return t(self.key, lang, **_translated(self.params, lang))
+
+    def __str__(self) -> str:
+        return self.message("en")
+
+
+def _translated(params: dict[str, Any], lang: str) -> dict[str, Any]:
+    return {name: value.message(lang).rstrip(".。") if isinstance(value, (Text, AttnvizError)) else value for name, value in params.items()}
 
 
 class AttnvizError(ValueError):
@@ -16,16 +37,14 @@ class AttnvizError(ValueError):
     key = "err_generic"
 
     def __init__(self, **params: Any) -> None:
-        from attnviz.i18n import t
-
         self.params = params
-        super().__init__(t(self.key, "en", **params))
+        super().__init__(self.message("en"))
 
     def message(self, lang: str) -> str:
         """The message in ``lang`` ("en" or "zh")."""
         from attnviz.i18n import t
 
-        return t(self.key, lang, **self.params)
+        return t(self.key, lang, **_translated(self.params, lang))
 
 
 class EmptyTextError(AttnvizError):
@@ -40,19 +59,30 @@ class InvalidTextError(AttnvizError):
     key = "err_invalid_text"
 
 
-class UnknownModelError(AttnvizError):
+class ModelLoadError(AttnvizError):
+    """A model that cannot be loaded; every failure of ``attnviz.load_model`` is one.
+
+    Params: ``path`` (the file or folder at fault) and ``problem`` (a ``Text`` or an
+    ``AttnvizError`` saying what is wrong with it). The subclasses below have messages of
+    their own.
+    """
+
+    key = "err_model_load"
+
+
+class UnknownModelError(ModelLoadError):
     """The name is neither a registry name nor a model folder. Params: ``name``, ``choices``."""
 
     key = "err_unknown_model"
 
 
-class ModelNotInstalledError(AttnvizError):
+class ModelNotInstalledError(ModelLoadError):
     """A registry model's package is missing. Params: ``name``, ``pip``."""
 
     key = "err_model_not_installed"
 
 
-class UnsafeWeightsError(AttnvizError):
+class UnsafeWeightsError(ModelLoadError):
     """A model folder has no safetensors file (pickled weights are refused). Params: ``path``."""
 
     key = "err_unsafe_weights"

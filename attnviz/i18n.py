@@ -7,10 +7,10 @@ The table is one dict, assembled from one module per area in ``attnviz.strings``
 
 from __future__ import annotations
 
-from attnviz.strings import core, decoder, lessons, long_inputs, serving, steps
+from attnviz.strings import core, decoder, lessons, loading, long_inputs, serving, steps
 
 LANGS = ("en", "zh")
-PARTS = [core, steps, lessons, serving, decoder, long_inputs]
+PARTS = [core, steps, lessons, serving, decoder, loading, long_inputs]
 
 TABLE: dict[str, dict[str, str]] = {}
 for _part in PARTS:

@@ -403,6 +403,8 @@ def local_model_folder() -> str | None:
     if not folder:
         return None
     if not (Path(folder).expanduser() / "config.json").is_file():
-        st.error(tr("serve_local_model_missing", path=folder))
+        from attnviz.lessons.safe_text import escape_markdown
+
+        st.error(tr("serve_local_model_missing", path=escape_markdown(folder)))  # typed text, shown literally
         return None
     return folder

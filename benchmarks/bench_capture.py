@@ -73,9 +73,9 @@ def reference(name: str, model: attnviz.HookedTransformer):
 
     source = gguf_source(name)
     if source is not None:
-        hf = AutoModelForCausalLM.from_pretrained(source.parent, gguf_file=source.name, attn_implementation="eager")
+        hf = AutoModelForCausalLM.from_pretrained(source.parent, gguf_file=source.name, attn_implementation="eager", trust_remote_code=False)
     else:
-        hf = AutoModel.from_pretrained(str(model_folder(name)), attn_implementation="eager")
+        hf = AutoModel.from_pretrained(str(model_folder(name)), attn_implementation="eager", trust_remote_code=False)
     return hf.eval().to(model.device)
 
 

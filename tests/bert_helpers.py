@@ -36,6 +36,6 @@ def tiny_bert_pair(seed: int, n_layers: int = 2, n_heads: int = 4, d_head: int =
     from attnviz.registry import model_folder
     from transformers import AutoTokenizer
 
-    tokenizer = AutoTokenizer.from_pretrained(model_folder("minilm"), local_files_only=True)
+    tokenizer = AutoTokenizer.from_pretrained(model_folder("minilm"), local_files_only=True, trust_remote_code=False)
     ours = HookedTransformer(cfg, build_network(cfg, hf.state_dict()), tokenizer, torch.device("cpu"))
     return hf, ours

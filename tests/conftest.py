@@ -25,7 +25,7 @@ def minilm_hf():
 
     from attnviz.registry import model_folder
 
-    return AutoModel.from_pretrained(str(model_folder("minilm")), attn_implementation="eager").eval()
+    return AutoModel.from_pretrained(str(model_folder("minilm")), attn_implementation="eager", trust_remote_code=False).eval()
 
 
 @pytest.fixture(scope="session")
@@ -44,7 +44,7 @@ def smollm2_hf():
     from attnviz.registry import gguf_source
 
     source = gguf_source("smollm2")
-    return AutoModelForCausalLM.from_pretrained(source.parent, gguf_file=source.name, attn_implementation="eager").eval()
+    return AutoModelForCausalLM.from_pretrained(source.parent, gguf_file=source.name, attn_implementation="eager", trust_remote_code=False).eval()
 
 
 @pytest.fixture(params=[0, 1, 2], ids=lambda s: f"seed{s}")

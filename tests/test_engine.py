@@ -145,7 +145,7 @@ def test_local_folder_loads(tmp_path):
 
 def test_unsupported_architecture_is_refused(tmp_path):
     (tmp_path / "config.json").write_text(json.dumps({"model_type": "t5"}))
-    with pytest.raises(attnviz.ConfigError, match="t5"):
+    with pytest.raises(attnviz.ModelLoadError, match="t5"):
         attnviz.load_model(tmp_path)
 
 

@@ -98,6 +98,65 @@ def test_a_config_asking_for_remote_code_never_runs_it(tmp_path, monkeypatch):
     assert calls and all(not call.get("trust_remote_code") for call in calls)
 
 
+EVIL_SCRIPT = """
+import sys
+import attnviz
+
+for folder in sys.argv[1:]:
+    try:
+        attnviz.load_model(folder, device="cpu")
+        print("loaded")
+    except attnviz.ModelLoadError:
+        print("refused")
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("stdin", ["y\n" * 20, None], ids=["answering-y", "stdin-closed"])
+def test_a_folder_asking_to_run_its_code_is_refused_without_asking(tmp_path, stdin):
+    """transformers asks "run the custom code? [y/N]" on stdin unless trust_remote_code is passed: it must never ask."""
+    import subprocess
+    import sys
+
+    marker = tmp_path / "remote_code_ran"
+    config_code = model_dir(tmp_path, "config-code", config={"auto_map": {"AutoConfig": "evil.EvilConfig"}})
+    config = json.loads((config_code / "config.json").read_text())
+    del config["model_type"]  # no built-in class: only the folder's code could read it
+    (config_code / "config.json").write_text(json.dumps(config))
+    tokenizer_code = model_dir(tmp_path, "tokenizer-code")
+    (tokenizer_code / "tokenizer_config.json").unlink()
+    (tokenizer_code / "tokenizer_config.json").write_text(
+        json.dumps({"tokenizer_class": "EvilTokenizer", "auto_map": {"AutoTokenizer": ["evil.EvilTokenizer", None]}})
+    )
+    for folder in (config_code, tokenizer_code):
+        (folder / "evil.py").write_text(f"open({str(marker)!r}, 'w').close()\nEvilConfig = EvilTokenizer = object\n")
+    run = subprocess.run(
+        [sys.executable, "-c", EVIL_SCRIPT, str(config_code), str(tokenizer_code)],
+        input=stdin, stdin=None if stdin else subprocess.DEVNULL, capture_output=True, text=True, timeout=300, cwd=REPO,
+    )
+    assert not marker.exists()
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stdout.split() == ["refused", "refused"]
+    assert "custom code" not in run.stdout + run.stderr
+
+
+def test_every_from_pretrained_call_passes_trust_remote_code_false():
+    """Every transformers ``from_pretrained`` call in the repository says ``trust_remote_code=False`` itself."""
+    import ast
+
+    sources = [path for folder in ("attnviz", "pages", "benchmarks", "tests", "scripts") for path in (REPO / folder).rglob("*.py")]
+    calls, offenders = 0, []
+    for path in [*sources, REPO / "app.py"]:
+        for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "from_pretrained":
+                calls += 1
+                given = {kw.arg: kw.value for kw in node.keywords}
+                value = given.get("trust_remote_code")
+                if not (isinstance(value, ast.Constant) and value.value is False):
+                    offenders.append(f"{path.relative_to(REPO)}:{node.lineno}")
+    assert calls >= 8 and offenders == []
+
+
 def test_the_source_never_enables_remote_code_or_unpickles():
     sources = [*(REPO / "attnviz").rglob("*.py"), REPO / "app.py", *(REPO / "pages").rglob("*.py"), *(REPO / "scripts").rglob("*.py")]
     assert len(sources) > 10
@@ -159,6 +218,17 @@ def test_with_the_operator_setting_a_local_folder_loads_and_a_pickle_folder_is_r
     fig = figures(at)[0]
     assert fig["layout"]["xaxis"]["ticktext"] == ["[CLS]", "owls", "hunt", "at", "night", ".", "[SEP]"]
     assert len(at.selectbox(key="head").options) == 4  # the tiny model's heads, not MiniLM's 12
+
+
+def test_a_typed_folder_is_shown_as_literal_text_never_as_markdown(monkeypatch):
+    monkeypatch.setenv("ATTNVIZ_ALLOW_LOCAL_MODELS", "1")
+    typed = "/nowhere/**bold** [link](http://example.com) $x^2$ <b>"
+    at = new_app().run()
+    at.text_input(key="local_model").set_value(typed).run()
+    assert not at.exception
+    shown = at.error[0].value.split("No model folder at ", 1)[1].rsplit(": the folder must", 1)[0]
+    assert not re.search(r"(?<!\\)[*\[\]()$<>]", shown)  # every Markdown-significant character escaped
+    assert re.sub(r"\\(.)", r"\1", shown) == typed  # unescaped, it is exactly what was typed
 
 
 # --- memory: the capture cache and long texts -----------------------------------------------

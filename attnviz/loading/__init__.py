@@ -1,8 +1,13 @@
 """Loading a model: a registry name or a local Hugging Face folder -> ``HookedTransformer``.
 
-Weights are read only from safetensors files (never through pickle); the config and the
-tokenizer are read with transformers, offline, without ``trust_remote_code``. A bundled
-GGUF model is converted once into attnviz's own folder format (``loading.gguf_cache``,
+A folder is never trusted. Weights are read only from safetensors files (never through
+pickle); the config and the tokenizer are read with transformers, offline, with
+``trust_remote_code=False`` (a folder's own code never runs, and nothing asks whether to
+run it). Before any weight is read, the config's sizes are checked against sane limits
+(``ModelConfig``) and against the safetensors headers (names, dtypes, shapes); then the
+weights are read as float32 and refused when they hold NaN or ±inf. Every failure is one
+``ModelLoadError`` naming the file and what is wrong with it. A bundled GGUF model is
+converted once into attnviz's own folder format (``loading.gguf_cache``,
 ``loading.native``), which loads without conversion.
 """
 
@@ -12,50 +17,38 @@ import json
 from pathlib import Path
 
 import torch
-from safetensors.torch import load_file
 from transformers import AutoConfig, AutoTokenizer
 
 from attnviz.config import ModelConfig
-from attnviz.device import resolve_device
-from attnviz.errors import ConfigError, UnknownModelError, UnsafeWeightsError, WeightsMismatchError
 from attnviz.decoder import Decoder
-from attnviz.loading.bert import convert_bert
-from attnviz.loading.gpt2 import convert_gpt2
-from attnviz.loading.llama import convert_llama
+from attnviz.device import resolve_device
+from attnviz.errors import ConfigError, ModelLoadError, Text, UnknownModelError, WeightsMismatchError
+from attnviz.loading import bert, gpt2, llama
 from attnviz.loading.native import NATIVE_CONFIG, read_native_config
+from attnviz.loading.weights import check_dtypes, read_header, read_tensors, reading, weight_files
 from attnviz.model import BertEncoder, HookedTransformer
 from attnviz.registry import REGISTRY, model_folder
 
-NETWORKS = {"bert": (BertEncoder, convert_bert), "gpt2": (Decoder, convert_gpt2), "llama": (Decoder, convert_llama)}
-
-
-def read_safetensors(folder: Path) -> dict[str, torch.Tensor]:
-    """All tensors of the folder's ``model.safetensors`` (or its shards, by the index file).
-
-    Raises:
-        UnsafeWeightsError: when the folder has no safetensors weights (a pickled
-            ``pytorch_model.bin`` is refused, never loaded).
-    """
-    single, index = folder / "model.safetensors", folder / "model.safetensors.index.json"
-    if single.is_file():
-        return load_file(single)
-    if index.is_file():
-        shards = sorted(set(json.loads(index.read_text())["weight_map"].values()))
-        return {key: value for shard in shards for key, value in load_file(folder / shard).items()}
-    raise UnsafeWeightsError(path=str(folder))
+NETWORKS = {  # family -> (network class, converter, which checkpoint tensors the converter reads)
+    "bert": (BertEncoder, bert.convert_bert, bert.is_used),
+    "gpt2": (Decoder, gpt2.convert_gpt2, gpt2.is_used),
+    "llama": (Decoder, llama.convert_llama, llama.is_used),
+}
+TOKENIZER_FILES = ("tokenizer.json", "vocab.txt", "vocab.json", "tokenizer.model", "spiece.model", "sentencepiece.bpe.model")
+PROBE_TEXT = "The animal didn't cross the street because it was too tired."
 
 
 def build_network(cfg: ModelConfig, hf_state_dict: dict[str, torch.Tensor]) -> torch.nn.Module:
     """Our network for ``cfg`` with weights converted from a Hugging Face state dict (strict)."""
-    convert = NETWORKS[cfg.family][1]
-    return assemble_network(cfg, convert(hf_state_dict, cfg))
+    return assemble_network(cfg, NETWORKS[cfg.family][1](hf_state_dict, cfg))
 
 
 def assemble_network(cfg: ModelConfig, state: dict[str, torch.Tensor]) -> torch.nn.Module:
     """Our network for ``cfg`` holding ``state`` (attnviz's names and shapes, checked strictly).
 
     The network is built without memory (on the meta device) and takes the given tensors
-    as its parameters, so no weight is allocated or copied twice.
+    as its parameters, so no weight is allocated or copied twice. Given meta tensors, it
+    checks names and shapes without reading or allocating any weight.
 
     Raises:
         WeightsMismatchError: for missing, unexpected or mis-shaped tensors.
@@ -69,43 +62,121 @@ def assemble_network(cfg: ModelConfig, state: dict[str, torch.Tensor]) -> torch.
     return network.eval().requires_grad_(False)
 
 
+def model_key(name_or_path: str | Path) -> str:
+    """One name per model: a registry name as given, a folder as its absolute path without links.
+
+    ``"/x"``, ``"/x/"``, ``"/x/."`` and ``"~/../x"``-style spellings of one folder give the
+    same key, so a cache keyed by it holds one model per folder.
+    """
+    name = str(name_or_path)
+    return name if name in REGISTRY else str(Path(name).expanduser().resolve())
+
+
 def load_model(name_or_path: str | Path, device: str | torch.device = "auto", progress=None) -> HookedTransformer:
     """Load a model by registry name (e.g. ``"minilm"``, ``"smollm2"``) or from a local folder.
 
     Args:
         name_or_path: a name in ``attnviz.registry.REGISTRY``, a Hugging Face folder holding
-            ``config.json``, ``model.safetensors`` and tokenizer files (BERT, GPT-2 or
-            Llama), or a folder in attnviz's own format (``attnviz.loading.native``).
+            ``config.json``, ``model.safetensors`` (or shards with their index) and tokenizer
+            files (BERT, GPT-2 or Llama), or a folder in attnviz's own format
+            (``attnviz.loading.native``). Spellings of one folder load the same model.
         device: ``"auto"`` (``$ATTNVIZ_DEVICE``, else cuda, mps, cpu) or a torch device.
         progress: for a bundled GGUF model not yet converted, ``progress(fraction, stage)``
             is called during the one-time conversion (default: a terminal progress bar).
 
+    Returns:
+        The model: float32 weights on ``device``, the folder's tokenizer.
+
     Raises:
-        UnknownModelError: neither a registry name nor a model folder (names the choices).
-        ModelNotInstalledError: a registry model whose package is missing (gives the pip command).
-        UnsafeWeightsError: the folder has no safetensors weights.
-        ConfigError: the architecture is not one attnviz implements.
-        WeightsMismatchError: the weights do not fit the config.
+        ConfigError: for a device torch does not know or this machine lacks.
+        ModelLoadError: for every failure to load, naming the file and the problem; its
+            subclasses ``UnknownModelError`` (neither a registry name nor a model folder;
+            names the choices), ``ModelNotInstalledError`` (gives the pip command) and
+            ``UnsafeWeightsError`` (no safetensors weights; pickles are never read).
     """
-    name = str(name_or_path)
-    if name in REGISTRY:
-        folder = model_folder(name, progress)
-    else:
-        folder = Path(name).expanduser()
-        if not (folder / "config.json").is_file() and not (folder / NATIVE_CONFIG).is_file():
-            raise UnknownModelError(name=name, choices=", ".join(REGISTRY))
-        name = folder.name
-    if (folder / NATIVE_CONFIG).is_file():
-        cfg = read_native_config(folder, name)
-        state = read_safetensors(folder)
-    else:
-        try:
-            hf_config = AutoConfig.from_pretrained(folder, local_files_only=True)
-        except (OSError, ValueError, KeyError) as exc:
-            raise ConfigError(field="config.json", value=str(exc)) from None
-        cfg = ModelConfig.from_hf(hf_config, name=name)
-        state = NETWORKS[cfg.family][1](read_safetensors(folder), cfg)
-    tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True)
     target = resolve_device(device)
-    network = assemble_network(cfg, state).to(target)
+    key = model_key(name_or_path)
+    if key in REGISTRY:
+        folder, name = model_folder(key, progress), key
+    else:
+        folder = Path(key)
+        if not (folder / "config.json").is_file() and not (folder / NATIVE_CONFIG).is_file():
+            raise UnknownModelError(name=str(name_or_path), choices=", ".join(REGISTRY))
+        name = folder.name
+    verified_cache = key in REGISTRY and bool(REGISTRY[key].gguf)  # its content hash was checked
+    cfg = read_config(folder, name)
+    state = read_state(folder, cfg, check_finite=not verified_cache)
+    tokenizer = read_tokenizer(folder, cfg)
+    with reading(folder):
+        network = assemble_network(cfg, state).to(target)
     return HookedTransformer(cfg, network, tokenizer, target)
+
+
+def read_config(folder: Path, name: str) -> ModelConfig:
+    """The folder's ``ModelConfig``, from ``attnviz-config.json`` or Hugging Face's ``config.json``.
+
+    ``config.json`` is parsed here first: only a JSON object whose ``model_type`` attnviz
+    implements reaches transformers' ``AutoConfig`` (with ``trust_remote_code=False``).
+
+    Raises:
+        ModelLoadError: naming the config file: unreadable, not JSON, an architecture
+            attnviz does not implement, or sizes that are invalid or beyond ``LIMITS``.
+    """
+    if (folder / NATIVE_CONFIG).is_file():
+        with reading(folder / NATIVE_CONFIG):
+            return read_native_config(folder, name)
+    path = folder / "config.json"
+    with reading(path):
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(raw, dict) or not isinstance(raw.get("model_type"), str):
+            raise ModelLoadError(path=str(path), problem=Text("load_not_a_config"))
+        if raw["model_type"] not in NETWORKS:
+            raise ConfigError(field="model_type", value=f"{raw['model_type']} (attnviz implements bert, gpt2 and llama)")
+        hf_config = AutoConfig.from_pretrained(folder, local_files_only=True, trust_remote_code=False)
+        return ModelConfig.from_hf(hf_config, name=name)
+
+
+def read_state(folder: Path, cfg: ModelConfig, check_finite: bool = True) -> dict[str, torch.Tensor]:
+    """The folder's weights in attnviz's layout, float32, checked before they are read.
+
+    First the safetensors headers alone: every tensor the converter uses must be floating
+    point, and the converted names and shapes must be exactly the network's for ``cfg``
+    (a dry run on the meta device: nothing is read or allocated). Only then are the
+    tensors read, as float32, refused when they hold NaN or ±inf, and converted.
+
+    Raises:
+        UnsafeWeightsError: no safetensors weights.
+        ModelLoadError: a damaged file, a weight of another dtype, names or shapes that do
+            not fit the config, NaN or ±inf values.
+    """
+    files = weight_files(folder)
+    where = files[0] if len(files) == 1 else folder
+    header = read_header(files)
+    if (folder / NATIVE_CONFIG).is_file():
+        used, convert = (lambda name: True), (lambda state, cfg: state)
+    else:
+        _, convert, is_used = NETWORKS[cfg.family]
+        used = lambda name: is_used(name, cfg)  # noqa: E731
+    check_dtypes(header, used, where)
+    with reading(where):
+        assemble_network(cfg, convert(header, cfg))  # [meta] names and shapes only
+    tensors = read_tensors(files, used, check_finite)
+    with reading(where):
+        return convert(tensors, cfg)
+
+
+def read_tokenizer(folder: Path, cfg: ModelConfig):
+    """The folder's Hugging Face tokenizer (``trust_remote_code=False``), checked against the model.
+
+    Raises:
+        ModelLoadError: no tokenizer files, an unreadable tokenizer, or one whose token ids
+            go beyond the model's ``d_vocab`` embeddings (or that gives no token for text).
+    """
+    if not any((folder / file).is_file() for file in TOKENIZER_FILES):
+        raise ModelLoadError(path=str(folder), problem=Text("load_no_tokenizer"))
+    with reading(folder, "load_bad_tokenizer"):
+        tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True, trust_remote_code=False)
+        ids = tokenizer(PROBE_TEXT)["input_ids"]
+    if not ids or len(tokenizer) > cfg.d_vocab or max(ids) >= cfg.d_vocab:
+        raise ModelLoadError(path=str(folder), problem=Text("load_tokenizer_vocab", n_tokens=len(tokenizer), d_vocab=cfg.d_vocab))
+    return tokenizer

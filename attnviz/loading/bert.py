@@ -20,10 +20,17 @@ from attnviz.config import ModelConfig
 from attnviz.loading.checks import check_keys
 
 IGNORED = re.compile(r"^(embeddings\.position_ids|pooler\..*|cls\..*)$")
+PREFIX = "bert."
 
 
 def _strip_prefix(state_dict: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-    return {key.removeprefix("bert."): value for key, value in state_dict.items()}
+    return {key.removeprefix(PREFIX): value for key, value in state_dict.items()}
+
+
+def is_used(name: str, cfg: ModelConfig) -> bool:
+    """True unless the checkpoint tensor ``name`` is one the converter ignores (it is then not read)."""
+    key = name.removeprefix(PREFIX)
+    return not IGNORED.match(key)
 
 
 def expected_shapes(cfg: ModelConfig) -> dict[str, tuple[int, ...]]:

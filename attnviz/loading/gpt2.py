@@ -21,10 +21,17 @@ from attnviz.loading.checks import check_keys
 
 # lm_head.weight is wte again; attn.bias / attn.masked_bias are causal-mask buffers of old checkpoints.
 IGNORED = re.compile(r"^(lm_head\.weight|h\.\d+\.attn\.(bias|masked_bias))$")
+PREFIX = "transformer."
 
 
 def _strip_prefix(state_dict: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-    return {key.removeprefix("transformer."): value for key, value in state_dict.items()}
+    return {key.removeprefix(PREFIX): value for key, value in state_dict.items()}
+
+
+def is_used(name: str, cfg: ModelConfig) -> bool:
+    """True unless the checkpoint tensor ``name`` is one the converter ignores (it is then not read)."""
+    key = name.removeprefix(PREFIX)
+    return not IGNORED.match(key)
 
 
 def expected_shapes(cfg: ModelConfig) -> dict[str, tuple[int, ...]]:

@@ -47,7 +47,7 @@ def tokens_of():
 
     from attnviz.registry import model_folder
 
-    tokenizer = AutoTokenizer.from_pretrained(model_folder("minilm"), local_files_only=True)
+    tokenizer = AutoTokenizer.from_pretrained(model_folder("minilm"), local_files_only=True, trust_remote_code=False)
     return lambda text: tokenizer.convert_ids_to_tokens(tokenizer(text)["input_ids"])
 
 

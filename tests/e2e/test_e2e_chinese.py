@@ -23,7 +23,7 @@ def expected_labels(text: str) -> list[str]:
     from attnviz.loading.gguf_cache import cache_folder
     from attnviz.registry import gguf_source
 
-    tokenizer = AutoTokenizer.from_pretrained(cache_folder(gguf_source("smollm2")), local_files_only=True)
+    tokenizer = AutoTokenizer.from_pretrained(cache_folder(gguf_source("smollm2")), local_files_only=True, trust_remote_code=False)
     spans = tokenizer(text, return_offsets_mapping=True)["offset_mapping"]
     labels = []
     for i, (start, end) in enumerate(spans):

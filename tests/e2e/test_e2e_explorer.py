@@ -45,7 +45,7 @@ def hf_pattern(minilm_hf, tokenizer_text: str) -> torch.Tensor:
     from attnviz.registry import model_folder
     from transformers import AutoTokenizer
 
-    tokenizer = AutoTokenizer.from_pretrained(model_folder("minilm"), local_files_only=True)
+    tokenizer = AutoTokenizer.from_pretrained(model_folder("minilm"), local_files_only=True, trust_remote_code=False)
     with torch.inference_mode():
         out = minilm_hf(**tokenizer(tokenizer_text, return_tensors="pt"), output_attentions=True)
     return torch.stack([a[0] for a in out.attentions])  # [layer, head, query_pos, key_pos]
