@@ -30,6 +30,17 @@ def _numpy(values) -> np.ndarray:
     return values.detach().float().cpu().numpy() if isinstance(values, torch.Tensor) else np.asarray(values, dtype=float)
 
 
+def grid_map(values, title: str = "", x_title: str = "", y_title: str = "", **heatmap_args) -> go.Figure:
+    """``matrix_heatmap`` of a small grid (layer × head, head × head) with its x axis at the bottom.
+
+    The title then stands alone at the top; a top axis title would run into it.
+    """
+    fig = matrix_heatmap(values, title=title, x_title=x_title, y_title=y_title, **heatmap_args)
+    fig.update_xaxes(side="bottom")
+    fig.update_layout(margin={"t": 60})
+    return fig
+
+
 def preference_map(
     values,
     limit: float,
@@ -54,7 +65,7 @@ def preference_map(
     if not limit > 0:
         raise ValueError(f"the colour range limit must be positive, not {limit}")
     z = _numpy(values)
-    fig = matrix_heatmap(z, title=title, x_title=head_title, y_title=layer_title, colorscale=PREFERENCE_SCALE, zmin=-limit, zmax=limit)
+    fig = grid_map(z, title=title, x_title=head_title, y_title=layer_title, colorscale=PREFERENCE_SCALE, zmin=-limit, zmax=limit)
     fig.update_traces(
         colorbar={
             "tickvals": [-limit, 0, limit],
@@ -82,8 +93,8 @@ def shift_chart(shift, threshold: float, title: str = "", x_title: str = "", y_t
     colours = [SHIFT_COLOURS["right"] if v >= margin else SHIFT_COLOURS["wrong"] if v <= -margin else SHIFT_COLOURS["small"] for v in flat[order]]
     fig = go.Figure(
         go.Bar(
-            x=list(range(len(flat))), y=flat[order], marker_color=colours, text=[names[i] for i in order],
-            hovertemplate="%{text}: %{y:.4f}<extra></extra>",
+            x=list(range(len(flat))), y=flat[order], marker_color=colours, customdata=[names[i] for i in order],
+            hovertemplate="%{customdata}: %{y:.4f}<extra></extra>",
         )
     )  # fmt: skip
     for level in (threshold, -threshold):

@@ -307,6 +307,7 @@ def test_the_question_is_graded_by_the_theory_not_by_the_clock():
 @pytest.mark.slow
 def test_lesson8_progress_bar_goes_away_ticks_are_readable_and_the_theory_answers():
     at = open_lesson("cost")
+    assert at.button(key="lesson8_reveal").label == "Reveal the theory's answer"
     at.selectbox(key="lesson8_guess").set_value(1).run()
     at.button(key="lesson8_reveal").click().run()
     assert "Not this time. The theory says: self\\-attention" in at.warning[-1].value

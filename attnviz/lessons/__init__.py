@@ -14,6 +14,7 @@ sequence's queries) are computed functionally from read-only copies.
     block          lesson 7: the Transformer block: parameters, residual + LayerNorm, FFN
     cost           lesson 8: complexity table and measured cost vs RNN, LSTM, Conv1d
     it_reference   lesson 9: what does "it" refer to, over every layer and head
+    multi_head     lesson 10: why multi-head: subspaces, the parameter count, how differently heads attend
     heads          read-only float32 CPU copies of one head's weights
     quiz           the predict-then-reveal question
 """

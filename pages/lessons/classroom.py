@@ -52,7 +52,7 @@ def start(number: int) -> bool:
         st.html(CLASSROOM_CSS)
     st.title(tr(f"lesson{number}_title"))
     st.markdown(tr(f"lesson{number}_intro"))
-    st.caption(tr(f"lesson{number}_numbers", name=attnviz.REGISTRY[MODEL].label))
+    st.caption(tr(f"lesson{number}_numbers", name=ui.model_label(MODEL)))
     return classroom
 
 
@@ -125,7 +125,8 @@ def predict_then_reveal(question: Question | None, key: str, judge: str = "model
         format_func=labels.__getitem__, placeholder=tr("lesson_pick_one"),
     )  # fmt: skip
     revealed = f"{key}_revealed"
-    if st.button(tr("lesson_reveal"), key=f"{key}_reveal", disabled=guess is None, type="primary"):
+    reveal = tr("lesson_reveal" if judge == "model" else f"lesson_reveal_{judge}")
+    if st.button(reveal, key=f"{key}_reveal", disabled=guess is None, type="primary"):
         st.session_state[revealed] = question.fingerprint
     if st.session_state.get(revealed) == question.fingerprint and guess is not None:
         answer = escape_markdown(labels[question.answer])

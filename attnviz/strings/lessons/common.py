@@ -15,6 +15,7 @@ STRINGS = {
     "lesson_reveal": {"en": "Reveal the model's answer", "zh": "揭晓模型的答案"},
     "lesson_right": {"en": "Right! The model says: {answer}", "zh": "答对了！模型的答案是：{answer}"},
     "lesson_wrong": {"en": "Not this time. The model says: {answer}", "zh": "这次没猜中。模型的答案是：{answer}"},
+    "lesson_reveal_theory": {"en": "Reveal the theory's answer", "zh": "揭晓理论给出的答案"},
     "lesson_right_theory": {"en": "Right! The theory says: {answer}", "zh": "答对了！理论给出的答案是：{answer}"},
     "lesson_wrong_theory": {"en": "Not this time. The theory says: {answer}", "zh": "这次没猜中。理论给出的答案是：{answer}"},
     "lesson_no_question": {

@@ -60,15 +60,15 @@ STRINGS = {
     },
     "lesson9_verdict_flips": {
         "en": "**What this shows:** more heads flip the right way ({right_flips}) than the wrong way ({wrong_flips}), more unevenly than chance would split them (if each flip were a coin toss, a split this uneven would come up with probability {p_flips}). These heads follow the meaning of \"{query}\".",
-        "zh": "**这说明：**按正确方向翻转的头（{right_flips} 个）多于按错误方向翻转的（{wrong_flips} 个），其悬殊程度超出了偶然（如果每次翻转都像抛硬币，出现至少这样悬殊的分布的概率是 {p_flips}）。这些头跟随了“{query}”的含义。",
+        "zh": "**这说明**：按正确方向翻转的头（{right_flips} 个）多于按错误方向翻转的（{wrong_flips} 个），其悬殊程度超出了偶然（如果每次翻转都像抛硬币，出现至少这样悬殊的分布的概率是 {p_flips}）。这些头跟随了“{query}”的含义。",
     },
     "lesson9_verdict_leans": {
         "en": "**What this shows:** the flips do not clearly favour the right way ({right_flips} vs {wrong_flips}), but the shifts do: {leans_right} heads shift the right way and {leans_wrong} the wrong way (a coin would split this unevenly with probability {p_shifts}). The model notices the change a little, inside heads that mostly keep their preferred word.",
-        "zh": "**这说明：**翻转并没有明显偏向正确方向（{right_flips} 对 {wrong_flips}），但变化量偏向了：{leans_right} 个头朝正确方向变化，{leans_wrong} 个朝错误方向（抛硬币得到至少这样悬殊的分布的概率是 {p_shifts}）。模型稍微注意到了这一变化，但这些头大多仍偏向原来的词。",
+        "zh": "**这说明**：翻转并没有明显偏向正确方向（{right_flips} 对 {wrong_flips}），但变化量偏向了：{leans_right} 个头朝正确方向变化，{leans_wrong} 个朝错误方向（抛硬币得到至少这样悬殊的分布的概率是 {p_shifts}）。模型稍微注意到了这一变化，但这些头大多仍偏向原来的词。",
     },
     "lesson9_verdict_barely": {
         "en": "**What this shows:** the right way and the wrong way are not clearly apart: flips {right_flips} vs {wrong_flips}, shifts {leans_right} vs {leans_wrong} (a coin would split them at least this unevenly with probability {p_flips} and {p_shifts}). This small model barely notices what \"{query}\" refers to, at least not in where its heads look.",
-        "zh": "**这说明：**正确方向与错误方向没有明显差别：翻转 {right_flips} 对 {wrong_flips}，变化 {leans_right} 对 {leans_wrong}（抛硬币得到至少这样悬殊的分布的概率分别是 {p_flips} 和 {p_shifts}）。这个小模型几乎没有注意到“{query}”指的是什么，至少从它的头关注的位置看不出来。",
+        "zh": "**这说明**：正确方向与错误方向没有明显差别：翻转 {right_flips} 对 {wrong_flips}，变化 {leans_right} 对 {leans_wrong}（抛硬币得到至少这样悬殊的分布的概率分别是 {p_flips} 和 {p_shifts}）。这个小模型几乎没有注意到“{query}”指的是什么，至少从它的头关注的位置看不出来。",
     },
     "lesson9_col_kind": {"en": "what it does", "zh": "变化类型"},
     "lesson9_col_shift": {"en": "shift", "zh": "变化量"},
