@@ -55,6 +55,11 @@ class ProcessWide:
                     self._values.popitem(last=False)
         return value
 
+    def has(self, *args) -> bool:
+        """Whether ``fn(*args)`` is stored (no computation)."""
+        with self._lock:
+            return self._key(*args) in self._values
+
     def clear(self) -> None:
         with self._lock:
             self._values.clear()
@@ -126,6 +131,11 @@ class CaptureCache:
 
     def __len__(self) -> int:
         return len(self._items)
+
+    def get(self, key: Hashable) -> Capture | None:
+        """The cached capture for ``key`` (counted as a hit), or None."""
+        with self._cond:
+            return self._hit(key) if key in self._items else None
 
     def get_or_compute(self, key: Hashable, compute: Callable[[], Capture], nbytes: int | Callable[[], int] = 0) -> Capture:
         """The cached capture for ``key``, or ``compute()``'s result, stored and evicting the oldest.

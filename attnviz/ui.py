@@ -12,18 +12,27 @@ variables (a capture) alive with the widget.
 
 from __future__ import annotations
 
+import gc
 import os
 import threading
 from pathlib import Path
 from typing import Callable
 
 import streamlit as st
+import torch
 
 import attnviz
 from attnviz.cache import CaptureCache, capture_nbytes_bound, process_wide
 from attnviz.errors import AttnvizError
 from attnviz.i18n import LANGS, t
 from attnviz.registry import gguf_source
+
+# The server computes one capture at a time per model; with many sessions the other core is
+# busy with their reruns (figures, messages). Two torch threads then fight the server's own
+# threads: a 20-token MiniLM capture took 14 ms with one thread and 220-1,050 ms with two on
+# a busy 2-core machine. ATTNVIZ_TORCH_THREADS=2 is faster for one user's long texts.
+TORCH_THREADS = int(os.environ.get("ATTNVIZ_TORCH_THREADS", "1"))
+torch.set_num_threads(TORCH_THREADS)
 
 DEFAULT_TEXT = "The animal didn't cross the street because it was too tired."
 EXAMPLES = [
@@ -244,7 +253,23 @@ def model_key(name: str) -> str:
 @process_wide(key=model_key)
 def get_model(name: str) -> attnviz.HookedTransformer:
     """The loaded model ``name``, one per process (per folder for a path), shared read-only by all sessions."""
-    return attnviz.load_model(name if name in attnviz.REGISTRY else model_key(name))
+    model = attnviz.load_model(name if name in attnviz.REGISTRY else model_key(name))
+    freeze_long_lived()
+    return model
+
+
+def freeze_long_lived() -> None:
+    """Take every object alive now (modules, loaded models) out of the garbage collector's scans.
+
+    Streamlit runs a full collection after every script run (``runner.postScriptGC``); with
+    torch, transformers and a model loaded that walks about 380,000 objects, 0.1–1 s of CPU
+    per rerun on the 2-core machine, most of a rerun's server time under load. Frozen objects
+    (``gc.freeze``) are never walked again, so a collection sees only what sessions made
+    since. Called after a model is loaded; a cycle frozen then is never freed (at most what
+    one run held while the model loaded).
+    """
+    gc.collect()
+    gc.freeze()
 
 
 @process_wide()
@@ -253,10 +278,22 @@ def capture_cache() -> CaptureCache:
     return CaptureCache(int(float(os.environ.get("ATTNVIZ_CACHE_MB", "1024")) * 2**20))
 
 
+def _loaded(model_name: str) -> attnviz.HookedTransformer:
+    """``get_model``, with a spinner only while it loads (a spinner costs a timer thread per rerun)."""
+    if get_model.has(model_name):
+        return get_model(model_name)
+    with st.spinner(tr("loading_model", name=model_name)):
+        return get_model(model_name)
+
+
 def _cached(model: attnviz.HookedTransformer, key: tuple, n_tokens: Callable[[], int], compute) -> attnviz.Capture:
     """``compute()`` through the shared cache; on a miss its bytes (bounded for ``n_tokens()``) are reserved while it runs."""
+    cache = capture_cache()
+    cap = cache.get(key)
+    if cap is not None:
+        return cap
     with st.spinner(tr("running_model")):
-        return capture_cache().get_or_compute(key, compute, lambda: capture_nbytes_bound(model.config, min(model.max_tokens, n_tokens())))
+        return cache.get_or_compute(key, compute, lambda: capture_nbytes_bound(model.config, min(model.max_tokens, n_tokens())))
 
 
 def get_capture(model_name: str, text: str, text_pair: str | None = None) -> attnviz.Capture:
@@ -269,8 +306,7 @@ def get_capture(model_name: str, text: str, text_pair: str | None = None) -> att
     """
     text, text_pair = clip_text(text), clip_text(text_pair)
     prepare_model(model_name)
-    with st.spinner(tr("loading_model", name=model_name)):
-        model = get_model(model_name)
+    model = _loaded(model_name)
     key = (model_key(model_name), text, text_pair)
 
     def n_tokens() -> int:  # tokenizes once more, on a cache miss only
@@ -351,8 +387,7 @@ def get_token_capture(model_name: str, token_ids: tuple[int, ...]) -> attnviz.Ca
         AttnvizError: for no ids, an unknown or missing model.
     """
     prepare_model(model_name)
-    with st.spinner(tr("loading_model", name=model_name)):
-        model = get_model(model_name)
+    model = _loaded(model_name)
     key = (model_key(model_name), "tokens", token_ids)
     return _cached(model, key, lambda: max(1, len(token_ids)), lambda: model.run_tokens_with_capture(list(token_ids)))
 

@@ -23,6 +23,7 @@ import argparse
 import asyncio
 import html
 import json
+import os
 import statistics
 import sys
 import threading
@@ -33,7 +34,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO), str(REPO / "tests" / "e2e")]
 
-from harness import AppServer, arm, axis_labels, first_chart_ms, launch_browser, measured_ms, new_monitored_page, wait_idle  # noqa: E402
+from harness import AppServer, arm, axis_labels, first_chart_ms, launch_browser, measured_ms, new_monitored_page, process_tree, wait_idle  # noqa: E402
 
 SUBJECTS = ["fox", "owl", "whale", "tiger", "robot", "pilot", "farmer", "poet", "dragon", "sailor"]
 PLACES = ["forest", "harbour", "desert", "library", "kitchen", "glacier", "market", "castle", "garden", "station"]
@@ -47,6 +48,18 @@ def sentence_for(i: int) -> str:
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def cpu_seconds(server: AppServer) -> float:
+    """CPU time (user + system) the server's process tree has used so far (Linux /proc)."""
+    ticks = 0
+    for pid in process_tree(server.process.pid):
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 class PeakRss:
@@ -193,7 +206,9 @@ def run_protocol_sessions(server: AppServer, n_sessions: int, tokens_of) -> dict
         return results
 
     with PeakRss(server) as rss, ThreadPoolExecutor(1) as worker:  # its own thread: callers may hold an event loop
+        cpu_before = cpu_seconds(server)
         results = worker.submit(asyncio.run, everyone()).result()
+        cpu_used = cpu_seconds(server) - cpu_before
     leaks = [
         {"session": i, "expected": tokens, "shown": r["seen"]}
         for i, (r, tokens) in enumerate(zip(results, expected, strict=True))
@@ -209,6 +224,7 @@ def run_protocol_sessions(server: AppServer, n_sessions: int, tokens_of) -> dict
         "typing_to_heatmap_ms": {"p50": statistics.median(typed), "p95": percentile(typed, 0.95), "max": max(typed)},
         "open_to_first_heatmap_ms": {"p50": statistics.median(first), "p95": percentile(first, 0.95), "max": max(first)},
         "peak_rss_bytes": rss.peak,
+        "server_cpu_ms_per_session": cpu_used * 1e3 / n_sessions,  # opening the app and typing once, all its work
     }
 
 
@@ -258,6 +274,7 @@ def main() -> None:
         f"typing→heatmap p50 {result['typing_to_heatmap_ms']['p50']:.0f} ms, p95 {result['typing_to_heatmap_ms']['p95']:.0f} ms; "
         f"server RSS idle {result['rss_idle_bytes'] / mib:.0f} MiB, model loaded {result['rss_model_loaded_bytes'] / mib:.0f} MiB, "
         f"peak {result['peak_rss_bytes'] / mib:.0f} MiB"
+        + (f"; server CPU per session {result['server_cpu_ms_per_session']:.0f} ms" if "server_cpu_ms_per_session" in result else "")
     )
     if args.json:
         args.json.write_text(json.dumps(result, indent=2))

@@ -35,11 +35,6 @@ def clear_cache_message() -> None:
     AppSession._handle_clear_cache_request(SimpleNamespace(_session_state=SimpleNamespace(clear=lambda: None)))
 
 
-def live_captures() -> list[attnviz.Capture]:
-    gc.collect()
-    return [obj for obj in gc.get_objects() if isinstance(obj, attnviz.Capture)]
-
-
 @pytest.fixture
 def small_cache(monkeypatch):
     """The app's capture cache with a 2 MiB budget (a few short sentences), restored afterwards."""
@@ -55,19 +50,46 @@ def small_cache(monkeypatch):
 # --- 1. the model view keeps no capture alive ---------------------------------------------
 
 
+@pytest.fixture
+def new_captures(monkeypatch):
+    """A weak set of every Capture made from now on (gc.get_objects() misses frozen objects)."""
+    made = weakref.WeakSet()
+    post_init = attnviz.Capture.__post_init__
+
+    def tracked(self):
+        post_init(self)
+        made.add(self)
+
+    monkeypatch.setattr(attnviz.Capture, "__post_init__", tracked)
+    return made
+
+
 @pytest.mark.slow
-def test_typing_in_the_model_view_keeps_no_capture_beyond_the_cache(small_cache):
+def test_typing_in_the_model_view_keeps_no_capture_beyond_the_cache(small_cache, new_captures):
     at = new_app().run()
     at.radio(key="view").set_value("model").run()
-    first = None
     for i in range(8):
         at.text_area(key="sentence").set_value(f"Student sentence number {i} about a quiet owl.").run()
         assert not at.exception and at.get("plotly_chart")
-        if first is None:
-            first = weakref.ref(next(c for c in live_captures() if c.text.startswith("Student sentence number 0")))
+    gc.collect()
     assert len(small_cache) < 8  # the budget holds only a few: the others must be gone
-    assert len(live_captures()) <= len(small_cache) + 1
-    assert first() is None  # evicted long ago, so nothing may hold it
+    typed = [cap for cap in new_captures if cap.text.startswith("Student sentence")]
+    assert len(typed) <= len(small_cache) + 1
+    assert not any(cap.text.startswith("Student sentence number 0") for cap in new_captures)  # evicted long ago
+
+
+@pytest.mark.slow
+def test_after_a_model_loads_a_full_collection_walks_only_newer_objects():
+    from attnviz import ui
+
+    ui.get_model.clear()
+    try:
+        ui.get_model("minilm")
+        frozen = gc.get_freeze_count()
+        assert frozen > 100_000  # torch, transformers, streamlit and the model, never walked again
+        assert len(gc.get_objects()) < frozen / 4  # what Streamlit's collection after each rerun walks
+    finally:
+        ui.get_model.clear()
 
 
 def test_widget_callbacks_are_module_functions_that_hold_no_page_variables():
