@@ -31,7 +31,7 @@ def _numpy(values) -> np.ndarray:
 
 
 def grid_map(values, title: str = "", x_title: str = "", y_title: str = "", **heatmap_args) -> go.Figure:
-    """``matrix_heatmap`` of a small grid (layer × head, head × head) with its x axis at the bottom.
+    """``matrix_heatmap`` (layer × head, head × head, position × dimension …) with its x axis at the bottom.
 
     The title then stands alone at the top; a top axis title would run into it.
     """
