@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Callable, NamedTuple
 
 import torch
 from transformers import AutoConfig, AutoTokenizer
@@ -29,10 +30,19 @@ from attnviz.loading.weights import check_dtypes, read_header, read_tensors, rea
 from attnviz.model import BertEncoder, HookedTransformer
 from attnviz.registry import REGISTRY, model_folder
 
-NETWORKS = {  # family -> (network class, converter, which checkpoint tensors the converter reads)
-    "bert": (BertEncoder, bert.convert_bert, bert.is_used),
-    "gpt2": (Decoder, gpt2.convert_gpt2, gpt2.is_used),
-    "llama": (Decoder, llama.convert_llama, llama.is_used),
+class Family(NamedTuple):
+    """What attnviz has for one architecture family."""
+
+    network: type[torch.nn.Module]  # built from a ModelConfig
+    convert: Callable  # (Hugging Face state dict, cfg) -> attnviz's state dict
+    check: Callable  # (state dict or header, cfg): the strict key and shape check alone
+    is_used: Callable  # (checkpoint tensor name, cfg) -> whether the converter reads it
+
+
+NETWORKS = {
+    "bert": Family(BertEncoder, bert.convert_bert, bert.check_checkpoint, bert.is_used),
+    "gpt2": Family(Decoder, gpt2.convert_gpt2, gpt2.check_checkpoint, gpt2.is_used),
+    "llama": Family(Decoder, llama.convert_llama, llama.check_checkpoint, llama.is_used),
 }
 TOKENIZER_FILES = ("tokenizer.json", "vocab.txt", "vocab.json", "tokenizer.model", "spiece.model", "sentencepiece.bpe.model")
 PROBE_TEXT = "The animal didn't cross the street because it was too tired."
@@ -40,7 +50,7 @@ PROBE_TEXT = "The animal didn't cross the street because it was too tired."
 
 def build_network(cfg: ModelConfig, hf_state_dict: dict[str, torch.Tensor]) -> torch.nn.Module:
     """Our network for ``cfg`` with weights converted from a Hugging Face state dict (strict)."""
-    return assemble_network(cfg, NETWORKS[cfg.family][1](hf_state_dict, cfg))
+    return assemble_network(cfg, NETWORKS[cfg.family].convert(hf_state_dict, cfg))
 
 
 def assemble_network(cfg: ModelConfig, state: dict[str, torch.Tensor]) -> torch.nn.Module:
@@ -54,7 +64,7 @@ def assemble_network(cfg: ModelConfig, state: dict[str, torch.Tensor]) -> torch.
         WeightsMismatchError: for missing, unexpected or mis-shaped tensors.
     """
     with torch.device("meta"):
-        network = NETWORKS[cfg.family][0](cfg)
+        network = NETWORKS[cfg.family].network(cfg)
     try:
         network.load_state_dict(state, strict=True, assign=True)
     except RuntimeError as exc:
@@ -140,8 +150,9 @@ def read_state(folder: Path, cfg: ModelConfig, check_finite: bool = True) -> dic
     """The folder's weights in attnviz's layout, float32, checked before they are read.
 
     First the safetensors headers alone: every tensor the converter uses must be floating
-    point, and the converted names and shapes must be exactly the network's for ``cfg``
-    (a dry run on the meta device: nothing is read or allocated). Only then are the
+    point, and the names and shapes must be exactly those ``cfg`` implies (the converter's
+    strict check on the header's meta tensors; for attnviz's own format, the network's
+    parameters on the meta device): nothing is read or allocated. Only then are the
     tensors read, as float32, refused when they hold NaN or ±inf, and converted.
 
     Raises:
@@ -152,17 +163,14 @@ def read_state(folder: Path, cfg: ModelConfig, check_finite: bool = True) -> dic
     files = weight_files(folder)
     where = files[0] if len(files) == 1 else folder
     header = read_header(files)
-    if (folder / NATIVE_CONFIG).is_file():
-        used, convert = (lambda name: True), (lambda state, cfg: state)
-    else:
-        _, convert, is_used = NETWORKS[cfg.family]
-        used = lambda name: is_used(name, cfg)  # noqa: E731
+    native, family = (folder / NATIVE_CONFIG).is_file(), NETWORKS[cfg.family]
+    used = (lambda name: True) if native else (lambda name: family.is_used(name, cfg))
     check_dtypes(header, used, where)
-    with reading(where):
-        assemble_network(cfg, convert(header, cfg))  # [meta] names and shapes only
+    with reading(where):  # names and shapes only
+        assemble_network(cfg, header) if native else family.check(header, cfg)
     tensors = read_tensors(files, used, check_finite)
     with reading(where):
-        return convert(tensors, cfg)
+        return tensors if native else family.convert(tensors, cfg)
 
 
 def read_tokenizer(folder: Path, cfg: ModelConfig):

@@ -62,14 +62,26 @@ def expected_shapes(cfg: ModelConfig) -> dict[str, tuple[int, ...]]:
     return shapes
 
 
-def convert_gpt2(state_dict: dict[str, torch.Tensor], cfg: ModelConfig) -> dict[str, torch.Tensor]:
-    """Map a Hugging Face GPT-2 state dict (keys with or without ``transformer.``) to ours.
+def check_checkpoint(state_dict: dict[str, torch.Tensor], cfg: ModelConfig) -> dict[str, torch.Tensor]:
+    """The checkpoint's tensors under the converter's names, after the strict key and shape check.
+
+    Reads only names and shapes, so it checks meta tensors (a safetensors header) as well.
 
     Raises:
         WeightsMismatchError: when keys are missing or unexpected, or a shape differs from ``cfg``.
     """
     sd = _strip_prefix(state_dict)
     check_keys(sd, expected_shapes(cfg), IGNORED)
+    return sd
+
+
+def convert_gpt2(state_dict: dict[str, torch.Tensor], cfg: ModelConfig) -> dict[str, torch.Tensor]:
+    """Map a Hugging Face GPT-2 state dict (keys with or without ``transformer.``) to ours.
+
+    Raises:
+        WeightsMismatchError: when keys are missing or unexpected, or a shape differs from ``cfg``.
+    """
+    sd = check_checkpoint(state_dict, cfg)
     h = cfg.n_heads
     out = {
         "embed.W_E": sd["wte.weight"],

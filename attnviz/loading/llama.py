@@ -57,6 +57,21 @@ def expected_shapes(cfg: ModelConfig) -> dict[str, tuple[int, ...]]:
     return shapes
 
 
+def check_checkpoint(state_dict: dict[str, torch.Tensor], cfg: ModelConfig) -> dict[str, torch.Tensor]:
+    """The checkpoint's tensors under the converter's names, after the strict key and shape check.
+
+    Reads only names and shapes, so it checks meta tensors (a safetensors header) as well.
+
+    Raises:
+        WeightsMismatchError: when keys are missing or unexpected, or a shape differs from ``cfg``.
+    """
+    sd = _strip_prefix(state_dict)
+    if cfg.tie_embeddings:
+        sd.pop("lm_head.weight", None)
+    check_keys(sd, expected_shapes(cfg), IGNORED)
+    return sd
+
+
 def convert_llama(state_dict: dict[str, torch.Tensor], cfg: ModelConfig) -> dict[str, torch.Tensor]:
     """Map a Hugging Face ``LlamaForCausalLM`` state dict (keys with or without ``model.``) to ours.
 
@@ -66,10 +81,7 @@ def convert_llama(state_dict: dict[str, torch.Tensor], cfg: ModelConfig) -> dict
     Raises:
         WeightsMismatchError: when keys are missing or unexpected, or a shape differs from ``cfg``.
     """
-    sd = _strip_prefix(state_dict)
-    if cfg.tie_embeddings:
-        sd.pop("lm_head.weight", None)
-    check_keys(sd, expected_shapes(cfg), IGNORED)
+    sd = check_checkpoint(state_dict, cfg)
     out = {"embed.W_E": sd["embed_tokens.weight"], "ln_final.w": sd["norm.weight"]}
     if not cfg.tie_embeddings:
         out["unembed_weight"] = sd["lm_head.weight"]  # [d_vocab, d_model]
