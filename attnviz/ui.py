@@ -18,6 +18,9 @@ import threading
 from pathlib import Path
 from typing import Callable
 
+# pandas is imported here, before any figure: plotly finds it through sys.modules while building
+# one, and two sessions' first figures at once saw it half imported (AttributeError in the soak test).
+import pandas  # noqa: F401
 import streamlit as st
 import torch
 

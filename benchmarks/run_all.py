@@ -6,9 +6,14 @@
 4. a fresh server: cold start to the first heatmap in chromium; then, in the browser,
    a new sentence to its heatmap and a head switch to its re-render (timed inside the page);
 5. the load test (``load_test.load_test``): N sessions typing at once, memory of the server,
-   with websocket clients (the server's work alone) and with browser contexts in one chromium.
+   with websocket clients (the server's work alone) and with browser contexts in one chromium;
+6. the soak test (``soak_test.soak``): many distinct texts on every view and page, both models,
+   a clear_cache storm and two pasted books; memory against its bound, failures.
 
-    python benchmarks/run_all.py [--runs 21] [--repeats 7] [--sessions 20] [--browser-sessions 20]
+    python benchmarks/run_all.py [--runs 21] [--repeats 7] [--sessions 50] [--browser-sessions 20]
+                                 [--soak-visits 200] [--soak-concurrency 10] [--only load,soak]
+
+``--only`` runs some steps and keeps the others' results from the existing results.json.
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ import attnviz  # noqa: E402
 from bench_capture import ENV_SETTINGS, bench, text_of_length  # noqa: E402
 from harness import AppServer, arm, choose, first_chart_ms, launch_browser, measured_ms, new_monitored_page, type_sentence, wait_idle  # noqa: E402
 from load_test import hf_tokens_of, load_test  # noqa: E402
+from soak_test import soak  # noqa: E402
 
 MIB = 2**20
 SENTENCES = [
@@ -217,8 +223,8 @@ def markdown(results: dict) -> str:
         "own protocol, so only the server's work is timed (as when every student has a laptop); *browser contexts* are",
         "pages in one chromium on the server's machine, so their rendering competes with the server for its CPU cores.",
         "",
-        "| clients | sessions | only own tokens | typing → heatmap p50 | p95 | max | open → first heatmap p50 | p95 | server peak RSS | per session |",
-        "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| clients | sessions | only own tokens | typing → heatmap p50 | p95 | max | open → first heatmap p50 | p95 | server peak RSS | per session | server CPU per session |",
+        "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for key, label in (("load", "websocket clients"), ("load_browser", "browser contexts")):
         load = results[key]
@@ -227,17 +233,42 @@ def markdown(results: dict) -> str:
             f"| {label} | {load['sessions']} | {'yes' if load['own_tokens_everywhere'] else '**NO**'} | "
             f"{typing['p50']:.0f} ms | {typing['p95']:.0f} ms | {typing['max']:.0f} ms | "
             f"{first['p50'] / 1e3:.1f} s | {first['p95'] / 1e3:.1f} s | {load['peak_rss_bytes'] / MIB:.0f} MiB | "
-            f"{load['rss_per_session_bytes'] / MIB:.1f} MiB |"
+            f"{load['rss_per_session_bytes'] / MIB:.1f} MiB | "
+            + (f"{load['server_cpu_ms_per_session']:.0f} ms |" if "server_cpu_ms_per_session" in load else "– |")
         )
     load = results["load"]
     lines += [
         "",
         f"Server memory (RSS of its process tree): {load['rss_idle_bytes'] / MIB:.0f} MiB idle, "
         f"{load['rss_model_loaded_bytes'] / MIB:.0f} MiB once the model is loaded; each concurrent session adds its "
-        "Streamlit session state and its cached capture (about 1 MiB for a 16-token sentence).",
+        "Streamlit session state and its cached capture (about 1 MiB for a 16-token sentence). Server CPU per session:",
+        "the CPU time of the server's process tree while all sessions opened the app and typed once, divided by their number.",
         "",
     ]
+    if "soak" in results:
+        lines += soak_markdown(results["soak"])
     return "\n".join(lines)
+
+
+def soak_markdown(soak_result: dict) -> list[str]:
+    r = soak_result
+    return [
+        "## Soak: a long class",
+        "",
+        f"{r['visits']} visits, {r['concurrency']} at once, each a new session opening the Explorer's four views with both",
+        "models, Step by step, Next token, Generation or RoPE & GQA, and typing its own text (every 10th about 400 words);",
+        f"meanwhile one client sent `clear_cache` every second ({r['clear_cache_messages']} messages) and two visits pasted",
+        f"a 17 MB book. Capture budget `ATTNVIZ_CACHE_MB={r['cache_mb']:.0f}`.",
+        "",
+        "| took | server CPU | failures | tracebacks in the log | reply to a pasted book | RSS with both models loaded | peak | at the end | bound | within |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+        f"| {r['elapsed_s']:.0f} s | {r['server_cpu_s']:.0f} s | {len(r['failures'])} | {r['tracebacks_in_server_log']} | "
+        f"{max(r['book_reply_bytes']) / MIB:.2f} MiB | {r['rss_base_bytes'] / MIB:.0f} MiB | {r['peak_rss_bytes'] / MIB:.0f} MiB | "
+        f"{r['rss_end_bytes'] / MIB:.0f} MiB | {r['bound_bytes'] / MIB:.0f} MiB | {'yes' if r['within_bound'] else '**NO**'} |",
+        "",
+        "The bound: the server with both models loaded and idle + the capture budget + 5 MiB per concurrent session.",
+        "",
+    ]
 
 
 def fmt(stats: dict) -> str:
@@ -248,8 +279,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=21, help="runs per size for capture vs HF")
     parser.add_argument("--repeats", type=int, default=7, help="sentences and head switches timed in AppTest and the browser")
-    parser.add_argument("--sessions", type=int, default=20, help="concurrent websocket sessions in the load test")
+    parser.add_argument("--sessions", type=int, default=50, help="concurrent websocket sessions in the load test")
     parser.add_argument("--browser-sessions", type=int, default=20, help="concurrent browser sessions in the load test")
+    parser.add_argument("--soak-visits", type=int, default=200, help="visits (new sessions) in the soak test")
+    parser.add_argument("--soak-concurrency", type=int, default=10, help="visits at once in the soak test")
+    parser.add_argument("--only", help="comma-separated steps to run (capture_vs_hf, capture_bytes, apptest, browser, load, load_browser, soak)")
     parser.add_argument("--out", type=Path, default=HERE, help="folder for results.md and results.json")
     parser.add_argument("--report-only", action="store_true", help="rewrite results.md from an existing results.json")
     args = parser.parse_args()
@@ -257,7 +291,9 @@ def main() -> None:
         (args.out / "results.md").write_text(markdown(json.loads((args.out / "results.json").read_text())))
         return
 
-    results = {"machine": machine(), "cache_mb": float(os.environ.get("ATTNVIZ_CACHE_MB", "1024"))}
+    only = set(args.only.split(",")) if args.only else None
+    kept = json.loads((args.out / "results.json").read_text()) if only and (args.out / "results.json").exists() else {}
+    results = kept | {"machine": machine(), "cache_mb": float(os.environ.get("ATTNVIZ_CACHE_MB", "1024"))}
     steps = [
         ("capture_vs_hf", lambda: bench("minilm", args.runs, [16, 128, 512])),
         ("capture_bytes", lambda: capture_bytes([8, 16, 32, 64, 128, 256, 512], results["cache_mb"])),
@@ -265,8 +301,11 @@ def main() -> None:
         ("browser", lambda: browser_times(args.repeats)),
         ("load", lambda: load_test(args.sessions, "protocol")),
         ("load_browser", lambda: load_test(args.browser_sessions, "browser")),
+        ("soak", lambda: soak(args.soak_visits, args.soak_concurrency, results["cache_mb"])),
     ]
     for name, step in steps:
+        if only is not None and name not in only:
+            continue
         start = time.perf_counter()
         print(f"== {name}", flush=True)
         results[name] = step()
@@ -275,7 +314,8 @@ def main() -> None:
     (args.out / "results.json").write_text(json.dumps(results, indent=2))
     (args.out / "results.md").write_text(markdown(results))
     print(markdown(results))
-    if not (results["load"]["own_tokens_everywhere"] and results["load_browser"]["own_tokens_everywhere"]):
+    soaked = results.get("soak", {})
+    if not (results["load"]["own_tokens_everywhere"] and results["load_browser"]["own_tokens_everywhere"]) or soaked.get("failures") or not soaked.get("within_bound", True):
         sys.exit(1)
 
 
