@@ -25,7 +25,7 @@ from attnviz.decoder import Decoder
 from attnviz.device import resolve_device
 from attnviz.errors import ConfigError, ModelLoadError, Text, UnknownModelError, WeightsMismatchError
 from attnviz.loading import bert, gpt2, llama
-from attnviz.loading.native import NATIVE_CONFIG, read_native_config
+from attnviz.loading.native import NATIVE_CONFIG, check_layer_count, read_native_config
 from attnviz.loading.weights import check_dtypes, read_header, read_tensors, reading, weight_files
 from attnviz.model import BertEncoder, HookedTransformer
 from attnviz.registry import REGISTRY, model_folder
@@ -167,7 +167,11 @@ def read_state(folder: Path, cfg: ModelConfig, check_finite: bool = True) -> dic
     used = (lambda name: True) if native else (lambda name: family.is_used(name, cfg))
     check_dtypes(header, used, where)
     with reading(where):  # names and shapes only
-        assemble_network(cfg, header) if native else family.check(header, cfg)
+        if native:
+            check_layer_count(header, cfg)
+            assemble_network(cfg, header)
+        else:
+            family.check(header, cfg)
     tensors = read_tensors(files, used, check_finite)
     with reading(where):
         return tensors if native else family.convert(tensors, cfg)

@@ -9,6 +9,7 @@ attnviz's names (``blocks.0.attn.qkv_weight``, ...); ``attnviz-config.json`` the
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict
 from pathlib import Path
 
@@ -16,9 +17,10 @@ import torch
 from safetensors.torch import save_file
 
 from attnviz.config import ModelConfig
-from attnviz.errors import ConfigError
+from attnviz.errors import ConfigError, WeightsMismatchError
 
 NATIVE_CONFIG = "attnviz-config.json"
+BLOCK = re.compile(r"^blocks\.(\d+)\.")
 
 
 def write_native(folder: Path, cfg: ModelConfig, state: dict[str, torch.Tensor]) -> None:
@@ -41,3 +43,17 @@ def read_native_config(folder: Path, name: str) -> ModelConfig:
         if isinstance(exc, ConfigError):
             raise
         raise ConfigError(field=NATIVE_CONFIG, value=str(exc)) from None
+
+
+def check_layer_count(names, cfg: ModelConfig) -> None:
+    """Refuse weights whose blocks are not exactly ``blocks.0`` … ``blocks.{n_layers - 1}``.
+
+    A cheap first check on the header's names, before the network is built (on the meta
+    device) to compare every name and shape.
+
+    Raises:
+        WeightsMismatchError: naming the config's layer count and the blocks found.
+    """
+    found = {int(match.group(1)) for name in names if (match := BLOCK.match(name))}
+    if found != set(range(cfg.n_layers)):
+        raise WeightsMismatchError(detail=f"the config has n_layers {cfg.n_layers}, the weights hold {len(found)} blocks")
