@@ -84,7 +84,7 @@ class ModelConfig:
             if not isinstance(value, int) or isinstance(value, bool) or not (field == "n_token_types" or value > 0):
                 raise ConfigError(field=field, value=f"{value!r} (a positive whole number is needed)")
             if not 0 <= value <= limit:
-                raise ConfigError(field=field, value=f"{value} (attnviz allows 0 to {limit})")
+                raise ConfigError(field=field, value=f"{value} (attnviz allows at most {limit})")
         for field in ("layer_norm_eps", "rope_theta"):
             value = getattr(self, field)
             if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 < value < math.inf:
