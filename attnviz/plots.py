@@ -229,9 +229,9 @@ def attention_overview(
             type="rect", x0=keys.start / block - 0.5, x1=(keys.stop - 1) / block + 0.5, y0=queries.start / block - 0.5, y1=(queries.stop - 1) / block + 0.5,
             line={"color": "#d62728", "width": 2},
         )  # fmt: skip
-    fig.update_xaxes(**ticks, type="category", side="top", tickangle=-90, title=t("key_token", lang))
-    fig.update_yaxes(**ticks, type="category", autorange="reversed", title=t("query_token", lang), scaleanchor="x")
-    fig.update_layout(title={"text": title, "font": {"size": 13}}, height=520, plot_bgcolor="#d9d9d9", margin={"t": 110, "l": 10, "r": 10, "b": 10})
+    fig.update_xaxes(**ticks, type="category", side="top", tickangle=-90, title=t("key_token", lang), constrain="domain")
+    fig.update_yaxes(**ticks, type="category", autorange="reversed", title=t("query_token", lang), scaleanchor="x", constrain="domain")
+    fig.update_layout(title={"text": title, "font": {"size": 13}, "y": 0.97, "yanchor": "top"}, height=560, plot_bgcolor="#d9d9d9", margin={"t": 150, "l": 10, "r": 10, "b": 10})
     return fig
 
 

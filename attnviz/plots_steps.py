@@ -91,7 +91,7 @@ def heat_strip(
     fig.update_yaxes(type="category", autorange="reversed", showgrid=False)
     fig.update_layout(
         title={"text": title, "font": {"size": 13}},
-        height=int(min(420, max(120, 70 + 18 * rows + (40 if categorical else 0)))),
+        height=int(min(480, max(120, 70 + 18 * rows + (40 if categorical else 0) + (50 if categorical and n > 16 else 0)))),  # room for upright labels
         margin={"t": 32, "b": 10, "l": 10, "r": 10},
         plot_bgcolor="#d9d9d9",
     )

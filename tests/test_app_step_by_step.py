@@ -211,7 +211,7 @@ def test_chinese_page_and_language_kept_from_the_explorer():
     at.selectbox(key="lang").set_value("zh").run()
     at.switch_page(PAGE).run()
     assert not at.exception
-    assert at.title[0].value == "走进一个注意力头:逐步计算"
+    assert at.title[0].value == "走进一个注意力头：逐步计算"
     assert at.selectbox(key="steps_query").label == "查询 token"
     assert {"七个步骤", "为什么除以 √d_k", "掩码", "该层的所有头", "因果掩码"} <= {tab.label for tab in at.tabs}
     assert "键" in fig(at, "steps_weights")["data"][0]["hovertemplate"]
@@ -219,7 +219,7 @@ def test_chinese_page_and_language_kept_from_the_explorer():
     at.toggle(key="steps_scale").set_value(False).run()
     at.multiselect(key="steps_hidden").set_value([1]).run()
     assert not at.exception
-    assert "被屏蔽键上的最大权重(所有层)" in [m.label for m in at.metric]
+    assert "被屏蔽键上的最大权重（所有层）" in [m.label for m in at.metric]
 
 
 def test_blank_text_prompts_and_hostile_tokens_are_escaped(at):
@@ -278,3 +278,14 @@ def test_a_long_text_shows_a_window_of_the_models_own_numbers(minilm):
     assert fig(at, "steps_weights")["data"][0]["x"] == token_labels(cap.tokens)[win]  # labels keep their positions
     assert fig(at, "steps_mask")["layout"]["title"]["text"] == "M₃₁₀ⱼ [512] · 300–331"
     assert np.abs(z_of(at, "steps_z")[0] - cap.z[layer, query, head].numpy()).max() < 1e-6  # z sums over all 512 keys
+
+
+@pytest.mark.parametrize("module", ["steps", "long_inputs"])
+def test_chinese_strings_of_this_page_use_full_width_punctuation(module):
+    import importlib
+    import re
+
+    ideograph = r"[\u4e00-\u9fff]"
+    strings = importlib.import_module(f"attnviz.strings.{module}").STRINGS
+    bad = [key for key, entry in strings.items() if re.search(rf"{ideograph} ?[,:;!?()]|[,:;!?()] ?{ideograph}|[,;!?]", entry["zh"])]
+    assert bad == []

@@ -6,19 +6,19 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "这个 {b} × {b} 块中的最大权重",
     },
     "overview_title": {
-        "en": "All {n} tokens: each cell is the largest weight in a block of {b} × {b} token pairs (the red box is the window)",
-        "zh": "全部 {n} 个 token：每格是一个 {b} × {b} token 对块中的最大权重（红框是窗口）",
+        "en": "All {n} tokens, max-pooled<br>(each cell: the largest of {b} × {b} weights)",
+        "zh": "全部 {n} 个 token，最大池化<br>（每格：{b} × {b} 个权重中的最大值）",
     },
     "overview_title_whole": {
-        "en": "All {n} tokens (the red box is the window)",
-        "zh": "全部 {n} 个 token（红框是窗口）",
+        "en": "All {n} tokens",
+        "zh": "全部 {n} 个 token",
     },
     "window_queries": {"en": "Query tokens in the window", "zh": "窗口中的查询 token"},
     "window_keys": {"en": "Key tokens in the window", "zh": "窗口中的键 token"},
     "window_tokens": {"en": "Tokens shown in the matrices and maps", "zh": "矩阵和热力图中显示的 token"},
     "window_note": {
-        "en": "A long text ({n} tokens): on the left the whole map, max-pooled so that a single strong weight stays visible; on the right the window you choose with the sliders, every token and every weight, with its raw score on hover. A window shows at most {most} tokens each way.",
-        "zh": "长文本（{n} 个 token）：左边是整张图，经过最大池化，单个很大的权重也不会被抹平；右边是你用滑块选择的窗口，显示每个 token 和每个权重，鼠标悬停可读出原始分数。窗口每个方向最多显示 {most} 个 token。",
+        "en": "A long text ({n} tokens): on the left the whole map, max-pooled so that a single strong weight stays visible (the red box is the window); on the right the window you choose with the sliders, every token and every weight, with its raw score on hover. A window shows at most {most} tokens each way.",
+        "zh": "长文本（{n} 个 token）：左边是整张图，经过最大池化，单个很大的权重也不会被抹平（红框是窗口）；右边是你用滑块选择的窗口，显示每个 token 和每个权重，鼠标悬停可读出原始分数。窗口每个方向最多显示 {most} 个 token。",
     },
     "window_clamped": {
         "en": "A window shows at most {most} tokens: showing positions {lo}–{hi} of your choice.",
