@@ -278,14 +278,3 @@ def test_a_long_text_shows_a_window_of_the_models_own_numbers(minilm):
     assert fig(at, "steps_weights")["data"][0]["x"] == token_labels(cap.tokens)[win]  # labels keep their positions
     assert fig(at, "steps_mask")["layout"]["title"]["text"] == "M₃₁₀ⱼ [512] · 300–331"
     assert np.abs(z_of(at, "steps_z")[0] - cap.z[layer, query, head].numpy()).max() < 1e-6  # z sums over all 512 keys
-
-
-@pytest.mark.parametrize("module", ["steps", "long_inputs"])
-def test_chinese_strings_of_this_page_use_full_width_punctuation(module):
-    import importlib
-    import re
-
-    ideograph = r"[\u4e00-\u9fff]"
-    strings = importlib.import_module(f"attnviz.strings.{module}").STRINGS
-    bad = [key for key, entry in strings.items() if re.search(rf"{ideograph} ?[,:;!?()]|[,:;!?()] ?{ideograph}|[,;!?]", entry["zh"])]
-    assert bad == []

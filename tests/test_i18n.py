@@ -35,3 +35,21 @@ def test_lookup_fills_parameters_and_falls_back_to_english():
     assert t("tokens_summary", "fr", n=3) == "3 tokens"
     with pytest.raises(KeyError):
         t("no_such_key")
+
+
+ASCII_NEXT_TO_CHINESE = re.compile(r"[\u4e00-\u9fff] ?[,:;()!?]|[,:;()!?] ?[\u4e00-\u9fff]")
+WRONG_TERMS = {"注意力浏览器": "注意力探查器", "句子类型嵌入": "片段嵌入", "词片段": "子词"}
+
+
+@pytest.mark.parametrize("key", sorted(TABLE))
+def test_chinese_uses_full_width_punctuation_and_the_agreed_terms(key):
+    """Inside Chinese text: ，：；（）！？ — never ASCII , : ; ( ) ! ? beside a Chinese character (even across a space)."""
+    zh = TABLE[key]["zh"]
+    assert not ASCII_NEXT_TO_CHINESE.search(zh), f"{key}: ASCII punctuation beside Chinese text: {zh!r}"
+    for wrong, right in WRONG_TERMS.items():
+        assert wrong not in zh, f"{key}: {wrong} should be {right}"
+
+
+def test_the_punctuation_check_catches_ascii_beside_chinese():
+    assert ASCII_NEXT_TO_CHINESE.search("先预测,再揭晓") and ASCII_NEXT_TO_CHINESE.search("模型 (MiniLM)")
+    assert not ASCII_NEXT_TO_CHINESE.search("先预测，再揭晓（MiniLM）：q·k/√d_k (scaled)")

@@ -6,7 +6,6 @@ and checks the claim against an independent computation.
 
 from __future__ import annotations
 
-import importlib
 import math
 import re
 
@@ -233,19 +232,3 @@ def test_lesson5_corrects_the_notes_on_batch_size_and_embeddings():
     at.selectbox(key="lang").set_value("zh").run()
     boxes = notes_boxes(at)
     assert "5 个 token" in boxes and "片段嵌入" in boxes
-
-
-# Chinese of lessons 1-5: full-width punctuation next to Chinese, the project's terms
-
-CJK = r"[\u4e00-\u9fff]"
-ASCII_NEXT_TO_CJK = re.compile(rf"{CJK} ?[,:;()!?]|[,:;()!?] ?{CJK}")
-
-
-@pytest.mark.parametrize("number", [1, 2, 3, 4, 5])
-def test_chinese_strings_of_lessons_1_5_use_full_width_punctuation_and_the_terms(number):
-    strings = importlib.import_module(f"attnviz.strings.lessons.lesson{number}").STRINGS
-    bad = {key: s["zh"] for key, s in strings.items() if ASCII_NEXT_TO_CJK.search(s["zh"])}
-    assert bad == {}
-    assert not [key for key, s in strings.items() if "词片段" in s["zh"] or "句子类型嵌入" in s["zh"]]
-    placeholders = {key: (set(re.findall(r"{(\w+)}", s["en"])), set(re.findall(r"{(\w+)}", s["zh"]))) for key, s in strings.items()}
-    assert {key: p for key, p in placeholders.items() if p[0] != p[1]} == {}

@@ -16,7 +16,7 @@ import pytest
 import torch
 
 from apptest_helpers import array, new_app, shown_text
-from attnviz.lessons import block, cost, it_reference, multi_head, positions
+from attnviz.lessons import cost, it_reference, multi_head, positions
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTES = ROOT.parent / "shared" / "notes"
@@ -428,18 +428,6 @@ def test_lesson10_page(minilm):
 
 
 # Chinese: full-width punctuation, one word for block, every lesson page opens
-
-
-def test_chinese_strings_of_lessons_6_to_10_use_full_width_punctuation():
-    from attnviz.strings.lessons import common, lesson6, lesson7, lesson8, lesson9, lesson10, titles
-
-    ascii_next_to_chinese = re.compile(r"[\u4e00-\u9fff] ?[,:()!?;]|[,:()!?;] ?[\u4e00-\u9fff]")
-    bad = [
-        (key, entry["zh"]) for module in (common, titles, lesson6, lesson7, lesson8, lesson9, lesson10)
-        for key, entry in module.STRINGS.items() if ascii_next_to_chinese.search(entry["zh"])
-    ]  # fmt: skip
-    assert bad == []
-    assert [key for module in (titles, lesson7) for key, entry in module.STRINGS.items() if "模块" in entry["zh"]] == []
 
 
 @pytest.mark.slow
