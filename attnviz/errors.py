@@ -8,7 +8,7 @@ translated into the same language.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 
 class Text:
@@ -17,18 +17,21 @@ class Text:
     def __init__(self, key: str, **params: Any) -> None:
         self.key, self.params = key, params
 
-    def message(self, lang: str) -> str:
-        """The text in ``lang`` ("en" or "zh")."""
+    def message(self, lang: str, escape: Callable[[Any], Any] = lambda value: value) -> str:
+        """The text in ``lang`` ("en" or "zh"), each param passed through ``escape`` first."""
         from attnviz.i18n import t
 
-        return t(self.key, lang, **_translated(self.params, lang))
+        return t(self.key, lang, **_translated(self.params, lang, escape))
 
     def __str__(self) -> str:
         return self.message("en")
 
 
-def _translated(params: dict[str, Any], lang: str) -> dict[str, Any]:
-    return {name: value.message(lang).rstrip(".。") if isinstance(value, (Text, AttnvizError)) else value for name, value in params.items()}
+def _translated(params: dict[str, Any], lang: str, escape: Callable[[Any], Any]) -> dict[str, Any]:
+    return {
+        name: escape(value.message(lang).rstrip(".。") if isinstance(value, (Text, AttnvizError)) else value)
+        for name, value in params.items()
+    }
 
 
 class AttnvizError(ValueError):
@@ -40,11 +43,12 @@ class AttnvizError(ValueError):
         self.params = params
         super().__init__(self.message("en"))
 
-    def message(self, lang: str) -> str:
-        """The message in ``lang`` ("en" or "zh")."""
+    def message(self, lang: str, escape: Callable[[Any], Any] = lambda value: value) -> str:
+        """The message in ``lang`` ("en" or "zh"), each param passed through ``escape`` first
+        (e.g. ``escape_markdown`` for a message shown as Markdown)."""
         from attnviz.i18n import t
 
-        return t(self.key, lang, **_translated(self.params, lang))
+        return t(self.key, lang, **_translated(self.params, lang, escape))
 
 
 class EmptyTextError(AttnvizError):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import torch
 import torch.nn.functional as F
-from jaxtyping import Bool, Float
+from jaxtyping import Float
 from torch import nn
 
 from attnviz.attention import apply_rope, attention_scores, softmax_pattern, weighted_values

@@ -28,6 +28,7 @@ import attnviz
 from attnviz.cache import CaptureCache, capture_nbytes_bound, process_wide
 from attnviz.errors import AttnvizError
 from attnviz.i18n import LANGS, t
+from attnviz.lessons.safe_text import escape_markdown
 from attnviz.registry import gguf_source
 
 # The server computes one capture at a time per model; with many sessions the other core is
@@ -209,8 +210,12 @@ def _relabel_choices() -> None:
 
 
 def show_error(err: AttnvizError) -> None:
-    """An attnviz error as ``st.error`` in the user's language; never a traceback."""
-    st.error(err.message(lang()))
+    """An attnviz error as ``st.error`` in the user's language; never a traceback.
+
+    Its params (text or a folder path the user typed) are escaped: they show as typed,
+    never as Markdown, a link or a formula.
+    """
+    st.error(err.message(lang(), escape=escape_markdown))
 
 
 # --- callbacks (module functions: they hold no page variables) ---------------------------
@@ -437,12 +442,10 @@ def local_model_folder() -> str | None:
     """
     if not local_models_allowed():
         return None
-    folder = st.text_input(tr("serve_local_model"), key="local_model", help=tr("serve_local_model_help")).strip()
+    folder = st.text_input(tr("serve_local_model"), key="local_model", help=tr("serve_local_model_help"), max_chars=4096).strip()
     if not folder:
         return None
     if not (Path(folder).expanduser() / "config.json").is_file():
-        from attnviz.lessons.safe_text import escape_markdown
-
         st.error(tr("serve_local_model_missing", path=escape_markdown(folder)))  # typed text, shown literally
         return None
     return folder

@@ -10,7 +10,6 @@ import json
 import math
 
 import numpy as np
-import pytest
 import torch
 
 from apptest_helpers import array, figures, new_app, shown_text

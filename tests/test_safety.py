@@ -233,6 +233,20 @@ def test_a_typed_folder_is_shown_as_literal_text_never_as_markdown(monkeypatch):
     assert re.sub(r"\\(.)", r"\1", shown) == typed  # unescaped, it is exactly what was typed
 
 
+
+def test_a_load_error_naming_a_typed_folder_shows_it_as_literal_text(monkeypatch, tmp_path):
+    """``ui.show_error`` escapes an error's params: a folder name is never Markdown."""
+    monkeypatch.setenv("ATTNVIZ_ALLOW_LOCAL_MODELS", "1")
+    folder = tmp_path / "**bold** [link](http:) $x^2$"
+    folder.mkdir()
+    (folder / "config.json").write_text("{not json")
+    at = new_app().run()
+    at.text_input(key="local_model").set_value(str(folder)).run()
+    assert not at.exception and at.error
+    shown = at.error[0].value
+    assert "**bold**" not in shown and "[link](http:)" not in shown and "$x^2$" not in shown
+    assert str(folder) in re.sub(r"\\(.)", r"\1", shown)  # unescaped, it names the folder as typed
+
 # --- memory: the capture cache and long texts -----------------------------------------------
 
 

@@ -13,7 +13,6 @@ import streamlit as st
 
 import attnviz
 from attnviz import ui
-from attnviz.i18n import t
 from attnviz.lessons.quiz import Question
 from attnviz.lessons.safe_text import escape_markdown, escape_params
 
@@ -34,11 +33,6 @@ tr = ui.tr
 def md(key: str, **params) -> str:
     """``tr(key, **params)`` for Markdown: the params (user text, tokens) are escaped."""
     return tr(key, **escape_params(params))
-
-
-def show_error(err: attnviz.AttnvizError) -> None:
-    """An attnviz error as ``st.error`` in the user's language, its params (user text) escaped."""
-    st.error(t(err.key, ui.lang(), **escape_params(err.params)))
 
 
 def start(number: int) -> bool:
@@ -82,7 +76,7 @@ def model():
         with st.spinner(tr("loading_model", name=MODEL)):
             return ui.get_model(MODEL)
     except attnviz.AttnvizError as err:
-        show_error(err)
+        ui.show_error(err)
         st.stop()
 
 
@@ -97,7 +91,7 @@ def capture(text: str) -> attnviz.Capture | None:
     try:
         return ui.get_capture(MODEL, text)
     except attnviz.AttnvizError as err:
-        show_error(err)
+        ui.show_error(err)
         return None
 
 

@@ -46,7 +46,7 @@ def measure() -> None:
                 on_progress=lambda fraction, what: bar.progress(fraction, text=tr("lesson8_progress", what=what)),
             )  # fmt: skip
         except AttnvizError as err:
-            cr.show_error(err)
+            ui.show_error(err)
             return
         finally:
             slot.empty()

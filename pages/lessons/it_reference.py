@@ -27,7 +27,7 @@ if cap_a is None or cap_b is None:
 try:
     result = it.compare(cap_a, cap_b, model.tokenizer, query_word, (key_1, key_2))
 except AttnvizError as err:
-    cr.show_error(err)
+    ui.show_error(err)
     st.stop()
 
 

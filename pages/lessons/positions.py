@@ -36,7 +36,7 @@ def without_positions() -> None:
     try:
         enc, _ = model.tokenize(sentence)
     except AttnvizError as err:
-        cr.show_error(err)
+        ui.show_error(err)
         return
     ids, types = enc["input_ids"][0], enc["token_type_ids"][0]
     col_head, col_seed = st.columns(2)

@@ -71,7 +71,7 @@ def my_att() -> None:
     try:
         module = scoring.random_seq2seq(**{name: int(size) for name, size in sizes.items()}, seed=seed)
     except AttnvizError as err:
-        cr.show_error(err)
+        ui.show_error(err)
         return
     st.info(tr("lesson4_seq2seq_note", seed=seed))
     steps = scoring.decoder_step(module)

@@ -40,7 +40,7 @@ try:
         vectors = [search.word_embedding(W_E, model.tokenizer, t) for t in [query, *catalogue.titles]]
     result = search.search_attention(vectors[0], torch.stack(vectors[1:]), catalogue.values, temperature)
 except AttnvizError as err:
-    cr.show_error(err)
+    ui.show_error(err)
     st.stop()
 if search.unknown_pieces(model.tokenizer, query):
     st.warning(tr("lesson2_unknown"))

@@ -21,7 +21,7 @@ for word in wv.split_words(text):
         ids.append(wv.word_ids(tokenizer, word))
         words.append(word)
     except AttnvizError as err:
-        cr.show_error(err)
+        ui.show_error(err)
 if not words:
     st.info(tr("lesson1_no_words"))
     st.stop()
@@ -48,7 +48,7 @@ def memory() -> None:
     try:
         enc, _ = model.tokenize(sentence)
     except AttnvizError as err:
-        cr.show_error(err)
+        ui.show_error(err)
         return
     n = enc["input_ids"].shape[1]
     sizes = wv.sentence_bytes(n, cfg.d_vocab, cfg.d_model)

@@ -102,7 +102,7 @@ def test_switching_to_chinese_shows_chinese_labels_and_keeps_the_view(app_server
     page.get_by_text("Average over the layer's heads").click()
     page.wait_for_function("() => ((document.querySelector('[data-testid=\"stPlotlyChart\"] .gtitle') || {}).textContent || '').includes('mean over')")
     choose(page, "Language", "中文", scope='[data-testid="stSidebar"] ')
-    page.get_by_role("heading", name="注意力浏览器").wait_for()
+    page.get_by_role("heading", name="注意力探查器").wait_for()
     wait_idle(page)
     screenshot(page, "explorer-zh")
     assert page.get_by_text("该层所有头的平均").is_visible()
@@ -129,7 +129,7 @@ def test_a_shared_url_opens_the_same_view(app_server, page, tokens_of):
     wait_for_tokens(page, tokens_of(sentence))
     wait_idle(page)
     screenshot(page, "explorer-shared-url")
-    assert page.get_by_role("heading", name="注意力浏览器").is_visible()
+    assert page.get_by_role("heading", name="注意力探查器").is_visible()
     assert page.locator('[data-testid="stTextArea"] textarea').input_value() == sentence
     assert chart_title(page) == "第 3 层,12 个头的平均"
     assert selectbox_value(page, "头") == "5"
