@@ -6,6 +6,8 @@ Every number shown is checked against an independent computation from a fresh ca
 
 from __future__ import annotations
 
+import pytest
+
 import json
 import math
 
@@ -33,6 +35,7 @@ def softmax(logits: torch.Tensor, temperature: float) -> np.ndarray:
     return e / e.sum()
 
 
+@pytest.mark.slow
 def test_next_token_shows_the_models_top_k_and_the_temperature_only_changes_the_view(smollm2):
     from attnviz import ui
 
@@ -58,6 +61,7 @@ def test_next_token_shows_the_models_top_k_and_the_temperature_only_changes_the_
     assert ui.capture_cache().misses == misses  # the model did not run again
 
 
+@pytest.mark.slow
 def test_next_token_after_an_earlier_position_names_the_actual_next_token(smollm2):
     at = open_page("pages/next_token.py")
     at.selectbox(key="dec_position").set_value(2).run()  # after " of"
@@ -71,6 +75,7 @@ def test_next_token_after_an_earlier_position_names_the_actual_next_token(smollm
     assert np.allclose(array(chart(at, "dec_next_chart")["data"][0]["x"]), np.sort(probs)[::-1][:10], atol=1e-6)
 
 
+@pytest.mark.slow
 def test_next_token_in_chinese_with_a_blank_and_a_hostile_prompt():
     at = open_page("pages/next_token.py")
     at.selectbox(key="lang").set_value("zh").run()
@@ -84,6 +89,7 @@ def test_next_token_in_chinese_with_a_blank_and_a_hostile_prompt():
     assert "<img" not in text
 
 
+@pytest.mark.slow
 def test_generation_steps_forward_and_back_like_hf_greedy_generate(smollm2, smollm2_hf):
     at = open_page("pages/generation.py")
     assert not at.exception and "Step 0" in at.info[0].value
@@ -111,6 +117,7 @@ def test_generation_steps_forward_and_back_like_hf_greedy_generate(smollm2, smol
     assert "Step 0" in at.info[0].value
 
 
+@pytest.mark.slow
 def test_seeded_sampling_gives_the_same_tokens_again_and_a_probability_from_the_model(smollm2):
     at = open_page("pages/generation.py")
     at.radio(key="dec_strategy").set_value("sample").run()
@@ -134,6 +141,7 @@ def test_seeded_sampling_gives_the_same_tokens_again_and_a_probability_from_the_
     assert first.startswith(PROMPT) and len(smollm2.tokenizer(first)["input_ids"]) >= len(prompt_ids) + 1
 
 
+@pytest.mark.slow
 def test_rope_and_gqa_page_shows_the_models_numbers(smollm2):
     at = open_page("pages/rope_gqa.py")
     at.selectbox(key="dec_rope_layer").set_value(5).run()
@@ -164,6 +172,7 @@ def test_rope_and_gqa_page_shows_the_models_numbers(smollm2):
     assert len(lines) == 2 and len(lines[0]["y"]) == 30
 
 
+@pytest.mark.slow
 def test_explorer_on_the_decoder_draws_the_causal_upper_triangle_masked(smollm2):
     at = new_app(model="smollm2", layer="3", head="4").run()
     assert not at.exception
@@ -178,6 +187,7 @@ def test_explorer_on_the_decoder_draws_the_causal_upper_triangle_masked(smollm2)
     assert figures(at)[0]["layout"]["xaxis"]["ticktext"][1] == " animal"
 
 
+@pytest.mark.slow
 def test_first_use_converts_the_gguf_with_a_progress_bar(monkeypatch, tmp_path):
     """An empty cache: the page converts the bundled file once (here with a tiny stand-in model) and then shows it."""
     from attnviz import ui

@@ -57,6 +57,7 @@ def unit_rows(matrix: np.ndarray) -> np.ndarray:
     return matrix / np.linalg.norm(matrix, axis=-1, keepdims=True)
 
 
+@pytest.mark.slow
 def test_word_vectors_page(minilm):
     at = open_lesson("word_vectors")
     at.text_input(key="lesson1_words").set_value("cat, dog, car, kitten").run()
@@ -76,6 +77,7 @@ def test_word_vectors_page(minilm):
     assert f"The model says: {expected}" in reveal(at, 1, guess) and at.success
 
 
+@pytest.mark.slow
 def test_word_vectors_page_reports_unknown_words_and_classroom_mode():
     at = open_lesson("word_vectors")
     at.text_input(key="lesson1_words").set_value("king 笔").run()
@@ -89,6 +91,7 @@ def test_word_vectors_page_reports_unknown_words_and_classroom_mode():
     assert "Type at least one" not in shown_text(at)
 
 
+@pytest.mark.slow
 def test_search_page_weights_are_softmax_of_cosines(minilm, minilm_hf):
     at = open_lesson("search")
     catalogue = "Lenovo laptop | computer, portable\nPaper notebook | paper, portable\nOffice chair | furniture"
@@ -115,6 +118,7 @@ def test_search_page_weights_are_softmax_of_cosines(minilm, minilm_hf):
     assert np.allclose(bars(chart(at, "lesson2_similarity_chart")), cos, atol=1e-5)
 
 
+@pytest.mark.slow
 def test_search_page_explains_bad_input():
     at = open_lesson("search")
     at.text_area(key="lesson2_catalogue").set_value("Laptop | computer\nChair, 150, 3.5").run()
@@ -126,6 +130,7 @@ def test_search_page_explains_bad_input():
     assert not at.exception and "Type a sentence" in at.error[0].value
 
 
+@pytest.mark.slow
 def test_soft_hard_local_general_page(minilm):
     at = open_lesson("soft_hard")
     at.selectbox(key="lesson3_layer").set_value(1).run()
@@ -150,6 +155,7 @@ def test_soft_hard_local_general_page(minilm):
     assert "The model says" in reveal(at, 3, bucket) and at.success
 
 
+@pytest.mark.slow
 def test_a_shorter_sentence_shrinks_the_sliders_without_an_error(minilm):
     at = open_lesson("soft_hard")
     at.slider(key="lesson3_radius").set_value(12).run()
@@ -160,6 +166,7 @@ def test_a_shorter_sentence_shrinks_the_sliders_without_an_error(minilm):
     assert n == 4 and at.slider(key="lesson3_radius").value == n - 1 and at.slider(key="lesson3_k").value == n
 
 
+@pytest.mark.slow
 def test_scoring_page(minilm):
     at = open_lesson("scoring")
     at.selectbox(key="lesson4_layer").set_value(3).run()
@@ -182,6 +189,7 @@ def test_scoring_page(minilm):
     assert "The theory says: Not at all" in reveal(at, 4, 0) and at.success
 
 
+@pytest.mark.slow
 def test_separate_qk_page(minilm):
     at = open_lesson("separate_qk")
     at.selectbox(key="lesson5_layer").set_value(3).run()
@@ -204,6 +212,7 @@ def test_separate_qk_page(minilm):
     assert "The model says" in reveal(at, 5, 0 if up else 1) and at.success
 
 
+@pytest.mark.slow
 def test_positions_page(minilm):
     at = open_lesson("positions")
     at.slider(key="lesson6_n").set_value(20).run()
@@ -225,6 +234,7 @@ def test_positions_page(minilm):
     assert "The model says: No" in reveal(at, 6, 1)
 
 
+@pytest.mark.slow
 def test_block_page(minilm, minilm_hf):
     at = open_lesson("block")
     assert not at.exception
@@ -245,6 +255,7 @@ def test_block_page(minilm, minilm_hf):
     assert "The model says: Embeddings" in reveal(at, 7, 0)
 
 
+@pytest.mark.slow
 def test_cost_page_measures_within_a_tiny_budget():
     at = open_lesson("cost")
     assert "Press “Measure”" in shown_text(at)
@@ -278,6 +289,7 @@ def test_cost_page_rejects_an_empty_range():
     assert not at.exception and "64 … 8 is not allowed" in at.error[0].value
 
 
+@pytest.mark.slow
 def test_it_page_lists_changing_heads_and_opens_one_in_the_explorer(minilm):
     at = open_lesson("it_reference")
     a, b = minilm.run_with_capture(TIRED), minilm.run_with_capture(WIDE)
@@ -307,6 +319,7 @@ def test_it_page_explains_a_missing_word():
     assert not at.exception and "'trophy' is not in the sentence" in at.error[0].value
 
 
+@pytest.mark.slow
 def test_lessons_in_chinese_keep_what_the_student_typed():
     at = open_lesson("soft_hard")
     at.text_input(key="lesson3_sentence").set_value("Dogs chase cats in the garden.").run()
@@ -338,6 +351,7 @@ def shown(at) -> tuple[str, str]:
     return figs, "\n".join([shown_text(at), *(m.label for m in at.metric)])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("hostile", HOSTILE)
 def test_typed_text_is_never_html_markdown_or_a_formula(hostile):
     at = open_lesson("word_vectors")

@@ -54,6 +54,7 @@ def pick(at, layer: int, head: int, query: int):
     return at.selectbox(key="steps_query").set_value(query).run()
 
 
+@pytest.mark.slow
 def test_explorer_link_opens_the_same_layer_and_head():
     at = new_app().run()
     at.selectbox(key="layer").set_value(4).run()
@@ -72,6 +73,7 @@ def test_explorer_link_opens_the_same_layer_and_head():
     assert at.text_area(key="sentence").value == TEXT
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("layer, head, query", [(2, 7, 10), (5, 0, 3)])
 def test_displayed_q_k_v_mask_and_weights_recompute_the_model(at, cap, layer, head, query):
     pick(at, layer, head, query)
@@ -94,6 +96,7 @@ def test_displayed_q_k_v_mask_and_weights_recompute_the_model(at, cap, layer, he
     assert f"s_{{{top}}} = \\frac{{{(K @ q)[top]:.4f}}}" in at.latex[2].value
 
 
+@pytest.mark.slow
 def test_tables_toggle_shows_the_same_numbers(at, cap):
     assert len(at.dataframe) == 0
     at.toggle(key="steps_tables").set_value(True).run()
@@ -105,6 +108,7 @@ def test_tables_toggle_shows_the_same_numbers(at, cap):
     assert list(mask_table.to_numpy()[0]) == ["0"] * cap.n_tokens and mask_table.columns[2] == "2: animal"
 
 
+@pytest.mark.slow
 def test_scaling_toggle_and_temperature_change_the_weights(at, cap):
     layer, head, query = 3, 1, 10
     pick(at, layer, head, query)
@@ -133,6 +137,7 @@ def test_scaling_toggle_and_temperature_change_the_weights(at, cap):
     assert "\\sqrt{32} \\cdot 2" in at.latex[-1].value or any("\\sqrt{32} \\cdot 2" in x.value for x in at.latex)
 
 
+@pytest.mark.slow
 def test_hiding_a_token_reruns_the_model_under_that_mask(at, cap, minilm):
     layer, head, query = 1, 4, 10
     pick(at, layer, head, query)
@@ -157,6 +162,7 @@ def test_hiding_a_token_reruns_the_model_under_that_mask(at, cap, minilm):
     assert "attend to no key" in at.error[0].value
 
 
+@pytest.mark.slow
 def test_padding_demo_shows_pad_keys_with_minus_infinity_and_zero_weight(at, minilm):
     layer, head, query = 2, 5, 3
     pick(at, layer, head, query)
@@ -180,6 +186,7 @@ def test_padding_demo_shows_pad_keys_with_minus_infinity_and_zero_weight(at, min
     assert "nothing is padded" in shown_text(at) or fig(at, "steps_pad_mask")
 
 
+@pytest.mark.slow
 def test_causal_mask_demo_renormalises_over_earlier_keys(at, cap):
     layer, head, query = 4, 9, 6
     pick(at, layer, head, query)
@@ -193,6 +200,7 @@ def test_causal_mask_demo_renormalises_over_earlier_keys(at, cap):
     assert metrics(at)[f"Weight query {query} put on later tokens"] == pytest.approx(future, abs=1e-4)
 
 
+@pytest.mark.slow
 def test_all_heads_with_jensen_shannon_distances(at, cap):
     layer, query = 3, 10
     pick(at, layer, 0, query)
@@ -206,6 +214,7 @@ def test_all_heads_with_jensen_shannon_distances(at, cap):
     assert (np.diag(shown) == 0).all() and np.allclose(shown, shown.T)
 
 
+@pytest.mark.slow
 def test_chinese_page_and_language_kept_from_the_explorer():
     at = new_app().run()
     at.selectbox(key="lang").set_value("zh").run()
@@ -222,6 +231,7 @@ def test_chinese_page_and_language_kept_from_the_explorer():
     assert "被屏蔽键上的最大权重（所有层）" in [m.label for m in at.metric]
 
 
+@pytest.mark.slow
 def test_blank_text_prompts_and_hostile_tokens_are_escaped(at):
     at.text_area(key="steps_sentence").set_value("  ").run()
     assert not at.exception and "Type a sentence" in shown_text(at)
@@ -232,6 +242,7 @@ def test_blank_text_prompts_and_hostile_tokens_are_escaped(at):
     assert "<" in at.selectbox(key="steps_query").options[1]  # widget labels are plain text
 
 
+@pytest.mark.slow
 def test_a_decoder_chosen_in_the_explorer_gets_a_message_not_a_traceback():
     at = new_app(model="smollm2").run()
     at.switch_page("pages/step_by_step.py").run()
@@ -240,6 +251,7 @@ def test_a_decoder_chosen_in_the_explorer_gets_a_message_not_a_traceback():
     assert figures(at)
 
 
+@pytest.mark.slow
 def test_chart_titles_are_plain_text_not_latex(at):
     pick(at, 2, 7, 12)
     titles = [json.loads(chart.proto.spec)["layout"].get("title", {}).get("text", "") for chart in at.get("plotly_chart")]
@@ -248,6 +260,7 @@ def test_chart_titles_are_plain_text_not_latex(at):
     assert not [title for title in titles if "{" in title or "_{" in title]
 
 
+@pytest.mark.slow
 def test_the_padding_demo_says_the_pair_field_is_not_used(at):
     text = shown_text(at)
     assert "second-sentence field above is not used here" in text and "first sentence only" not in text

@@ -228,6 +228,7 @@ def test_every_text_box_the_pages_draw_is_cut_at_max_chars(monkeypatch):
 # --- 4. captures being computed count against the budget ----------------------------------
 
 
+@pytest.mark.slow
 def test_concurrent_computations_never_hold_more_than_the_budget():
     budget, held, peak, lock = 1000, [0], [0], threading.Lock()
     cache = CaptureCache(max_bytes=budget)
@@ -304,7 +305,7 @@ def test_the_reserved_bound_covers_a_capture_with_every_derived_field(name, word
 
 def make_run_command(*assignments: str) -> str:
     out = subprocess.run(["make", "-n", "run", *assignments], cwd=REPO, capture_output=True, text=True, check=True, env={**os.environ, "MAKEFLAGS": ""})
-    return next(line for line in out.stdout.splitlines() if "streamlit run" in line)
+    return next(line for line in out.stdout.splitlines() if "attnviz.serve" in line)
 
 
 def test_make_run_listens_on_the_loopback_address_unless_address_is_given():

@@ -35,6 +35,7 @@ def fresh(tmp_path_factory):
     return folder, stages
 
 
+@pytest.mark.slow
 def test_conversion_reports_progress_to_the_end(fresh):
     folder, stages = fresh
     fractions = [f for f, _ in stages]
@@ -43,6 +44,7 @@ def test_conversion_reports_progress_to_the_end(fresh):
     assert gguf_cache.is_complete(folder) and not list(folder.parent.glob(".partial-*"))
 
 
+@pytest.mark.slow
 def test_converted_weights_are_hf_dequantised_weights(fresh, smollm2_hf):
     from safetensors.torch import load_file
 
@@ -56,6 +58,7 @@ def test_converted_weights_are_hf_dequantised_weights(fresh, smollm2_hf):
     assert all(torch.equal(ours[key], expected[key]) for key in expected), [k for k in expected if not torch.equal(ours[k], expected[k])][:3]
 
 
+@pytest.mark.slow
 def test_converted_tokenizer_tokenizes_like_the_gguf_one(fresh):
     from transformers import AutoTokenizer
 
@@ -161,6 +164,7 @@ def test_leftovers_of_killed_conversions_are_removed_whatever_their_pid(tiny_sou
     assert gguf_cache.is_complete(folder) and len(calls) == 2
 
 
+@pytest.mark.slow
 def test_a_running_conversion_is_waited_for_and_its_folder_kept(tiny_source):
     source, _, calls = tiny_source
     folder = gguf_cache.cache_folder(source)

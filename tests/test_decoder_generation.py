@@ -26,6 +26,7 @@ def test_sampling_with_a_seed_repeats_and_another_seed_differs():
     assert any(other != first for other in others)
 
 
+@pytest.mark.slow
 def test_each_step_extends_the_previous_capture(smollm2):
     """The newest token's row is the last row of the longer capture; the earlier tokens' numbers do not change."""
     prompt = smollm2.tokenizer("The capital of France is")["input_ids"]
@@ -40,6 +41,7 @@ def test_each_step_extends_the_previous_capture(smollm2):
     assert torch.equal(decoding.newest_token_rows(after, 4), after.pattern[:, 4, -1])
 
 
+@pytest.mark.slow
 def test_smollm2_greedy_steps_equal_hf_generate(smollm2, smollm2_hf):
     prompt = smollm2.tokenizer("The capital of France is")["input_ids"]
     chosen = decoding.generate(smollm2.run_tokens_with_capture, prompt, 4)

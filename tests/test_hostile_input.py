@@ -73,18 +73,21 @@ def check_capture_or_message(model, text: str, pair: str | None = None) -> None:
     assert torch.allclose(cap.pattern.sum(-1), torch.ones(()), atol=1e-5)
 
 
+@pytest.mark.slow
 @settings(max_examples=100, deadline=timedelta(seconds=10), suppress_health_check=[HealthCheck.too_slow])
 @given(text=odd_text)
 def test_odd_text_gives_a_capture_or_a_message(minilm, text):
     check_capture_or_message(minilm, text)
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=timedelta(seconds=10), suppress_health_check=[HealthCheck.too_slow])
 @given(text=odd_text, pair=odd_text)
 def test_odd_sentence_pairs_give_a_capture_or_a_message(minilm, text, pair):
     check_capture_or_message(minilm, text, pair)
 
 
+@pytest.mark.slow
 @settings(max_examples=10, deadline=timedelta(seconds=15), suppress_health_check=[HealthCheck.too_slow])
 @given(text=very_long_text)
 def test_very_long_odd_text_is_truncated_or_refused_quickly(minilm, text):
@@ -152,6 +155,7 @@ def test_odd_strings_in_the_explorer_show_a_result_or_a_message(explorer, tokeni
     assert explorer.text_area(key="sentence").value == text
 
 
+@pytest.mark.slow
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(text=odd_text, pair=st.one_of(st.just(""), odd_text))
 def test_arbitrary_odd_strings_in_the_explorer_never_raise(explorer, tokenizer, text, pair):

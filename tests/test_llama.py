@@ -220,6 +220,7 @@ def test_smollm2_config_is_the_documented_one(smollm2):
     assert sum(p.numel() for p in smollm2.network.parameters()) == 134_515_008
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("text", ["The capital of France is", "The animal didn't cross the street because it was too tired."])
 def test_smollm2_matches_hf(smollm2, smollm2_hf, text):
     cap = smollm2.run_with_capture(text)
@@ -230,6 +231,7 @@ def test_smollm2_matches_hf(smollm2, smollm2_hf, text):
     assert relative_error(cap.logits, logits) <= 1e-4
 
 
+@pytest.mark.slow
 def test_smollm2_matches_hf_at_256_tokens(smollm2, smollm2_hf):
     text = "the animal didn't cross the street because it was too tired " * 30
     cap = smollm2.run_with_capture(text)

@@ -200,6 +200,7 @@ def test_every_file_deleted_emptied_truncated_or_overwritten(folders, tmp_path, 
                 assert isinstance(outcome, attnviz.ModelLoadError), f"{name} {how}"
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(family=st.sampled_from(FAMILIES), file_index=st.integers(0, 20), position=st.floats(0, 1), garbage=st.binary(min_size=1, max_size=64))
 def test_random_bytes_anywhere_never_give_another_exception(folders, tmp_path_factory, family, file_index, position, garbage):

@@ -68,6 +68,7 @@ def test_bundled_minilm_matches_hf(minilm, minilm_hf, text, text_pair):
     assert (cap.resid_post[-1] - hidden).abs().max() <= 1e-4
 
 
+@pytest.mark.slow
 def test_bundled_minilm_matches_hf_at_max_length(minilm, minilm_hf):
     text = "the animal didn't cross the street because it was too tired " * 60
     cap = minilm.run_with_capture(text)

@@ -142,6 +142,7 @@ def test_a_folder_asking_to_run_its_code_is_refused_without_asking(tmp_path, std
     assert "custom code" not in run.stdout + run.stderr
 
 
+@pytest.mark.slow
 def test_every_from_pretrained_call_passes_trust_remote_code_false():
     """Every transformers ``from_pretrained`` call in the repository says ``trust_remote_code=False`` itself."""
     import ast
@@ -192,6 +193,7 @@ def test_the_operator_setting_in_secrets_offers_a_folder_box():
     assert at.text_input(key="local_model").value == ""
 
 
+@pytest.mark.slow
 def test_with_the_operator_setting_a_local_folder_loads_and_a_pickle_folder_is_refused(monkeypatch, tmp_path):
     from bert_helpers import tiny_bert_pair
 
@@ -313,6 +315,7 @@ def test_the_cache_budget_comes_from_attnviz_cache_mb(monkeypatch):
         ui.capture_cache.clear()
 
 
+@pytest.mark.slow
 def test_512_token_captures_cost_about_100_mib_and_the_cache_keeps_its_bound(minilm):
     texts = [f"{word} " * 600 for word in ("cat", "dog", "owl", "fox")]
     caps = [minilm.run_with_capture(text) for text in texts]
@@ -327,6 +330,7 @@ def test_512_token_captures_cost_about_100_mib_and_the_cache_keeps_its_bound(min
     assert list(cache._items) == texts[2:]
 
 
+@pytest.mark.slow
 def test_a_huge_paste_is_cut_before_tokenizing():
     from attnviz import ui
 
@@ -339,6 +343,7 @@ def test_a_huge_paste_is_cut_before_tokenizing():
     assert max(len(key[1]) for key in ui.capture_cache()._items) <= ui.MAX_TEXT_CHARS
 
 
+@pytest.mark.slow
 def test_the_model_is_shared_read_only_by_sessions():
     from attnviz import ui
 

@@ -69,6 +69,7 @@ def test_one_hot_overlaps_are_the_pairs_that_share_a_word_piece(minilm):
     assert wv.one_hot_overlaps(singles, wv.cosine_matrix(wv.one_hot_vectors(singles, tok.vocab_size))) == []
 
 
+@pytest.mark.slow
 def test_lesson1_says_which_one_hot_codes_overlap_and_never_that_all_are_zero():
     at = open_lesson("word_vectors")
     at.text_input(key="lesson1_words").set_value("tokenization, tokenizer, king").run()
@@ -88,6 +89,7 @@ def test_lesson1_says_which_one_hot_codes_overlap_and_never_that_all_are_zero():
 # item 5, lesson 2: values that mean something when blended; the output is a blend; cos/τ vs q·k/√d_k
 
 
+@pytest.mark.slow
 def test_lesson2_values_are_features_and_the_output_is_their_blend(minilm, minilm_hf):
     at = open_lesson("search")
     at.slider(key="lesson2_temperature").set_value(0.1).run()
@@ -129,6 +131,7 @@ def test_search_catalogue_values_are_a_zero_one_feature_matrix():
 # item 7, lesson 3: hard attention as in the literature; soft/hard is not global/local
 
 
+@pytest.mark.slow
 def test_lesson3_does_not_call_hard_attention_cheaper_and_counts_the_scores(minilm):
     at = open_lesson("soft_hard")
     at.slider(key="lesson3_k").set_value(2).run()
@@ -145,6 +148,7 @@ def test_lesson3_does_not_call_hard_attention_cheaper_and_counts_the_scores(mini
     assert "Hard/Local Attention" in boxes and "same X, by three different matrices" in boxes
 
 
+@pytest.mark.slow
 def test_lesson3_in_chinese_says_restricted_and_names_cross_attention():
     at = open_lesson("soft_hard", "zh")
     text = shown_text(at)
@@ -174,6 +178,7 @@ def test_myatt_weights_ignore_the_encoder_outputs_exactly():
     assert "concat" not in scoring.RULES
 
 
+@pytest.mark.slow
 def test_lesson4_teaches_myatt_with_computed_numbers_and_readable_maps():
     at = open_lesson("scoring")
     at.slider(key="lesson4_n_source").set_value(7).run()
@@ -192,6 +197,7 @@ def test_lesson4_teaches_myatt_with_computed_numbers_and_readable_maps():
         assert fig["layout"]["xaxis"]["side"] == "bottom" and fig["layout"]["height"] >= 500
 
 
+@pytest.mark.slow
 def test_lesson4_in_chinese_keeps_the_two_generals_apart():
     at = open_lesson("scoring", "zh")
     text = shown_text(at)
@@ -213,6 +219,7 @@ def test_lesson4_in_chinese_keeps_the_two_generals_apart():
         (5, "separate_qk", ["never trained"], ["从未"]),
     ],
 )
+@pytest.mark.slow
 def test_each_lesson_says_what_its_numbers_are(number, page, en_words, zh_words):
     for lang, words in (("en", en_words), ("zh", zh_words)):
         at = open_lesson(page, lang)
@@ -224,6 +231,7 @@ def test_each_lesson_says_what_its_numbers_are(number, page, en_words, zh_words)
 # lesson 5: the notes' mistakes about self-attention's inputs
 
 
+@pytest.mark.slow
 def test_lesson5_corrects_the_notes_on_batch_size_and_embeddings():
     at = open_lesson("separate_qk")
     boxes = notes_boxes(at)

@@ -131,7 +131,7 @@ def test_a_shared_url_opens_the_same_view(app_server, page, tokens_of):
     screenshot(page, "explorer-shared-url")
     assert page.get_by_role("heading", name="注意力探查器").is_visible()
     assert page.locator('[data-testid="stTextArea"] textarea').input_value() == sentence
-    assert chart_title(page) == "第 3 层,12 个头的平均"
+    assert chart_title(page) == "第 3 层，12 个头的平均"
     assert selectbox_value(page, "头") == "5"
 
 
@@ -185,3 +185,19 @@ def test_a_page_address_as_the_first_request_after_a_restart_works(page, tokens_
         wait_idle(page)
         assert page.locator('[data-testid="stException"]').count() == 0
         assert page.get_by_role("heading", name="Attention Explorer").is_visible()
+
+
+def test_a_lesson_address_as_the_first_request_after_a_restart_opens_in_the_frame(page):
+    """Streamlit's legacy pages/ mode would answer "Page not found" and list pages/*.py files."""
+    from harness import AppServer
+
+    with AppServer() as fresh:
+        page.goto(f"{fresh.url}/lesson_search")
+        page.get_by_role("heading", name="Lesson 2", exact=False).first.wait_for()
+        wait_idle(page)
+        assert page.get_by_text("Page not found").count() == 0
+        assert page.locator('[data-testid="stException"]').count() == 0
+        links = page.locator('[data-testid="stSidebarNavLink"]')
+        hrefs = [links.nth(k).get_attribute("href") or "" for k in range(links.count())]
+        assert any(href.rstrip("/").endswith("/lesson_search") for href in hrefs)  # app.py's navigation, not a file list
+        assert not any(href.rstrip("/").endswith(("/app", "/step_by_step.py")) for href in hrefs)
