@@ -77,7 +77,8 @@ if token_labels.has_split_characters(cap.tokens):
     st.caption(tr("dec_token_legend"))
 
 mean_label = tr("dec_heads_mean")  # "mean", not None: a selectbox shows None as "no choice"
-head = ui.kept_widget(st.selectbox, "dec_head", "mean", tr("head"), choices=["mean", *range(cap.n_heads)], format_func=lambda h: mean_label if h == "mean" else str(h))
+head_labels = {"mean": mean_label, **{h: str(h) for h in range(cap.n_heads)}}  # data, not a function of this page (it would keep cap)
+head = ui.kept_widget(st.selectbox, "dec_head", "mean", tr("head"), choices=list(head_labels), format_func=head_labels.get)
 rows = decoding.newest_token_rows(cap, None if head == "mean" else head)
 title = tr("dec_rows_title", token=html.escape(cap.tokens[-1])) + (f" — {mean_label}" if head == "mean" else f" — {tr('head')} {head}")
 st.plotly_chart(plots_decoder.newest_token_rows(rows, cap.tokens, title, ui.lang()), key="dec_rows_chart")

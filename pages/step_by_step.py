@@ -66,14 +66,14 @@ def small(value: float) -> str:
     return f"{value:.1e}" if value else "0"
 
 
-def token_name(pos: int) -> str:
-    return f"{pos}: {tokens[pos]}"
+# option labels as data: a function of this page given to a widget would keep this run's capture with it
+token_names = [f"{pos}: {token}" for pos, token in enumerate(tokens)]
 
 
 col_layer, col_head, col_query = st.columns(3)
 layer = col_layer.selectbox(tr("layer"), range(cap.n_layers), key="steps_layer")
 head = col_head.selectbox(tr("head"), range(cap.n_heads), key="steps_head")
-query = col_query.selectbox(tr("steps_query_token"), range(n), key="steps_query", format_func=token_name)
+query = col_query.selectbox(tr("steps_query_token"), range(n), key="steps_query", format_func=token_names.__getitem__)
 ui.remember("steps_layer", "steps_head", kept_as=SHARED)
 win = range(n)  # the tokens drawn: all of a short text; of a long one, a window of at most MOST
 if n > plots.FULL_MAX:
@@ -87,7 +87,7 @@ show_tables = st.toggle(tr("steps_show_tables"), key="steps_tables")
 hs = steps.head_steps(cap, model, layer, head, query)
 out = steps.output_steps(cap, model, layer)
 d_model, d_head = hs.X.shape[1], hs.d_head
-token_rows = [token_name(pos) for pos in win]
+token_rows = [token_names[pos] for pos in win]
 
 
 def show(fig, key: str, table: pd.DataFrame | None = None) -> None:
@@ -326,7 +326,7 @@ with tab_masks:
 
     with sub_own:
         st.caption(tr("steps_own_text"))
-        hidden = st.multiselect(tr("steps_hide"), range(n), key="steps_hidden", format_func=token_name)
+        hidden = st.multiselect(tr("steps_hide"), range(n), key="steps_hidden", format_func=token_names.__getitem__)
         if not hidden:
             st.info(tr("steps_hide_prompt"))
         else:

@@ -78,6 +78,18 @@ def test_typing_in_the_model_view_keeps_no_capture_beyond_the_cache(small_cache,
     assert not any(cap.text.startswith("Student sentence number 0") for cap in new_captures)  # evicted long ago
 
 
+
+def test_option_labels_are_data_not_functions_of_a_page():
+    """``format_func`` is a lookup in plain data (``labels.get``, ``names.__getitem__``) or a ui function: never a
+    lambda or a function defined in a page, which would keep that run's variables (a capture) with the widget."""
+    found = {}
+    for path in REPO.glob("pages/**/*.py"):
+        for value in re.findall(r"\bformat_func=((?:[^,()]|\(\))+)", path.read_text()):
+            found[f"{path.name}: {value}"] = value.strip()
+    assert found
+    bad = [where for where, value in found.items() if not re.fullmatch(r"(ui\.\w+\(\)|\{[^}]*\}|\w+)\.(get|__getitem__)", value)]
+    assert bad == []
+
 @pytest.mark.slow
 def test_after_a_model_loads_a_full_collection_walks_only_newer_objects():
     from attnviz import ui

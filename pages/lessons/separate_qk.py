@@ -18,7 +18,8 @@ if cap is None:
 col_pick, col_shared = st.columns([2, 1])
 with col_pick:
     layer, head = cr.layer_head("lesson5", cap.n_layers, cap.n_heads, default=(2, 0))
-shared_side = ui.kept_widget(col_shared.radio, "lesson5_shared", "Q", tr("lesson5_shared"), choices=("Q", "K"), format_func=lambda s: f"W_{s}", horizontal=True)
+SHARED_LABELS = {"Q": "W_Q", "K": "W_K"}
+shared_side = ui.kept_widget(col_shared.radio, "lesson5_shared", "Q", tr("lesson5_shared"), choices=("Q", "K"), format_func=SHARED_LABELS.get, horizontal=True)
 actual_scores = cap.head_scores_raw(layer, head)
 shared_scores = sq.shared_scores(cap.resid_pre[layer], head_weights(model, layer, head), shared_side)
 actual, shared = softmax_pattern(actual_scores), softmax_pattern(shared_scores)

@@ -17,7 +17,8 @@ if cap is None:
 layer, head = cr.layer_head("lesson3", cap.n_layers, cap.n_heads, default=(4, 7))
 positions = range(cap.n_tokens)
 default_query = cap.tokens.index("it") if "it" in cap.tokens else min(1, cap.n_tokens - 1)
-query = ui.kept_widget(st.selectbox, "lesson3_query", default_query, tr("lesson_token"), choices=positions, format_func=lambda i: cap.tokens[i] + f" ·{i}")
+query_labels = [f"{token} ·{i}" for i, token in enumerate(cap.tokens)]  # data, not a function of this page (it would keep cap)
+query = ui.kept_widget(st.selectbox, "lesson3_query", default_query, tr("lesson_token"), choices=positions, format_func=query_labels.__getitem__)
 scores = cap.head_scores_raw(layer, head)  # [query_pos, key_pos]
 soft = soft_hard.soft_weights(scores)
 v = cap.v[layer, :, head]  # [pos, d_head]
