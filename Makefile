@@ -15,7 +15,7 @@ export HF_HUB_OFFLINE := 1
 # again on the next capture's first write. The process keeps its peak size. (README: Speed)
 MALLOC_REUSE := MALLOC_MMAP_THRESHOLD_=1073741824 MALLOC_TRIM_THRESHOLD_=1073741824
 
-.PHONY: install run test bench clean
+.PHONY: install run test test-fast bench clean
 
 install: $(RUNTIME)
 
@@ -38,6 +38,10 @@ run: $(RUNTIME)
 
 test: $(TESTDEPS)
 	$(PY) -m pytest
+
+# the fast part, while developing (under a minute): no slow and no browser tests
+test-fast: $(TESTDEPS)
+	$(PY) -m pytest -m "not slow and not browser"
 
 bench: $(TESTDEPS)
 	$(MALLOC_REUSE) $(PY) benchmarks/run_all.py
