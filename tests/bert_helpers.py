@@ -39,3 +39,16 @@ def tiny_bert_pair(seed: int, n_layers: int = 2, n_heads: int = 4, d_head: int =
     tokenizer = AutoTokenizer.from_pretrained(model_folder("minilm"), local_files_only=True, trust_remote_code=False)
     ours = HookedTransformer(cfg, build_network(cfg, hf.state_dict()), tokenizer, torch.device("cpu"))
     return hf, ours
+
+
+def hf_query_cosines(tokenizer, hf_model, query: str, items: list[str]):
+    """Cosine of ``query`` with each of ``items``, as Hugging Face computes the sentence embeddings
+    (mean of the last hidden states over real tokens, L2-normalised): numpy ``[len(items)]``."""
+    import torch.nn.functional as F
+
+    enc = tokenizer([query, *items], padding=True, return_tensors="pt")
+    with torch.no_grad():
+        hidden = hf_model(**enc).last_hidden_state
+    mask = enc["attention_mask"][..., None].float()
+    emb = F.normalize((hidden * mask).sum(1) / mask.sum(1), dim=-1).numpy()
+    return emb[1:] @ emb[0]

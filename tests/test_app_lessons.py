@@ -12,6 +12,7 @@ import torch
 import torch.nn.functional as F
 
 from apptest_helpers import array, new_app, shown_text
+from bert_helpers import hf_query_cosines
 from attnviz.lessons.safe_text import escape_markdown
 
 TIRED = "The animal didn't cross the street because it was too tired."
@@ -99,12 +100,7 @@ def test_search_page_weights_are_softmax_of_cosines(minilm, minilm_hf):
     at.slider(key="lesson2_temperature").set_value(0.1).run()
     assert not at.exception
     texts = ["laptop", "Lenovo laptop", "Paper notebook", "Office chair"]
-    enc = minilm.tokenizer(texts, padding=True, return_tensors="pt")
-    with torch.no_grad():
-        hidden = minilm_hf(**enc).last_hidden_state
-    mask = enc["attention_mask"][..., None].float()
-    emb = F.normalize((hidden * mask).sum(1) / mask.sum(1), dim=-1).numpy()
-    cos = emb[1:] @ emb[0]
+    cos = hf_query_cosines(minilm.tokenizer, minilm_hf, texts[0], texts[1:])
     weights = np.exp(cos / 0.1) / np.exp(cos / 0.1).sum()
     assert np.allclose(bars(chart(at, "lesson2_weights_chart")), weights, atol=1e-4)
     values = np.array([[1, 1, 0, 0], [0, 1, 1, 0], [0, 0, 0, 1]])  # computer, portable, paper, furniture

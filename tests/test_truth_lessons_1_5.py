@@ -15,6 +15,7 @@ import torch
 import torch.nn.functional as F
 
 from apptest_helpers import array, new_app, shown_text
+from bert_helpers import hf_query_cosines
 from attnviz.lessons import scoring, search
 from attnviz.lessons import word_vectors as wv
 
@@ -99,13 +100,7 @@ def test_lesson2_values_are_features_and_the_output_is_their_blend(minilm, minil
     titles = [line.split("|")[0].strip() for line in catalogue.splitlines()]
     features = list(dict.fromkeys(f for item in DEFAULT_CATALOGUE_FEATURES for f in item))
     values = np.array([[f in item for f in features] for item in DEFAULT_CATALOGUE_FEATURES], dtype=float)
-    texts = ["laptop", *titles]
-    enc = minilm.tokenizer(texts, padding=True, return_tensors="pt")
-    with torch.no_grad():
-        hidden = minilm_hf(**enc).last_hidden_state
-    mask = enc["attention_mask"][..., None].float()
-    emb = F.normalize((hidden * mask).sum(1) / mask.sum(1), dim=-1).numpy()
-    cos = emb[1:] @ emb[0]
+    cos = hf_query_cosines(minilm.tokenizer, minilm_hf, "laptop", titles)
     weights = np.exp(cos / 0.1) / np.exp(cos / 0.1).sum()
     output = chart(at, "lesson2_output_chart")
     assert list(output["data"][0]["x"]) == features
