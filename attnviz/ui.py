@@ -22,21 +22,15 @@ from typing import Callable
 # one, and two sessions' first figures at once saw it half imported (AttributeError in the soak test).
 import pandas  # noqa: F401
 import streamlit as st
-import torch
 
 import attnviz
+from attnviz import gqa, steps
 from attnviz.cache import CaptureCache, capture_nbytes_bound, process_wide
 from attnviz.errors import AttnvizError
 from attnviz.i18n import LANGS, t
 from attnviz.lessons.safe_text import escape_markdown
+from attnviz.loading import model_key
 from attnviz.registry import gguf_source
-
-# The server computes one capture at a time per model; with many sessions the other core is
-# busy with their reruns (figures, messages). Two torch threads then fight the server's own
-# threads: a 20-token MiniLM capture took 14 ms with one thread and 220-1,050 ms with two on
-# a busy 2-core machine. ATTNVIZ_TORCH_THREADS=2 is faster for one user's long texts.
-TORCH_THREADS = int(os.environ.get("ATTNVIZ_TORCH_THREADS", "1"))
-torch.set_num_threads(TORCH_THREADS)
 
 DEFAULT_TEXT = "The animal didn't cross the street because it was too tired."
 EXAMPLES = [
@@ -253,15 +247,10 @@ def restart_generation() -> None:
 # --- models and captures, one store per process ---------------------------------------
 
 
-def model_key(name: str) -> str:
-    """What a model is stored under: a registry name as is, a folder as its canonical path (``/x``, ``/x/``, ``/x/.`` are one)."""
-    return name if name in attnviz.REGISTRY else str(Path(name).expanduser().resolve())
-
-
 @process_wide(key=model_key)
 def get_model(name: str) -> attnviz.HookedTransformer:
-    """The loaded model ``name``, one per process (per folder for a path), shared read-only by all sessions."""
-    model = attnviz.load_model(name if name in attnviz.REGISTRY else model_key(name))
+    """The loaded model ``name``, one per process (one per folder, whatever its spelling: ``model_key``), shared read-only."""
+    model = attnviz.load_model(model_key(name))
     freeze_long_lived()
     return model
 
@@ -294,8 +283,9 @@ def _loaded(model_name: str) -> attnviz.HookedTransformer:
         return get_model(model_name)
 
 
-def _cached(model: attnviz.HookedTransformer, key: tuple, n_tokens: Callable[[], int], compute) -> attnviz.Capture:
-    """``compute()`` through the shared cache; on a miss its bytes (bounded for ``n_tokens()``) are reserved while it runs."""
+def cached_capture(model: attnviz.HookedTransformer, key: tuple, n_tokens: Callable[[], int], compute) -> attnviz.Capture:
+    """``compute()`` through the shared cache; on a miss its bytes (``capture_nbytes_bound`` for ``n_tokens()``
+    tokens) are reserved in the budget while it runs. Every capture the app makes goes through here."""
     cache = capture_cache()
     cap = cache.get(key)
     if cap is not None:
@@ -320,8 +310,28 @@ def get_capture(model_name: str, text: str, text_pair: str | None = None) -> att
     def n_tokens() -> int:  # tokenizes once more, on a cache miss only
         return model.tokenize(text, text_pair)[0]["input_ids"].shape[1]
 
-    return _cached(model, key, n_tokens, lambda: model.run_with_capture(text, text_pair))
+    return cached_capture(model, key, n_tokens, lambda: model.run_with_capture(text, text_pair))
 
+
+
+# --- derived data the pages show, kept per process --------------------------------------
+# Here, not in the pages: a page script runs anew on every rerun, so a store it defined
+# would be a new, empty one each time.
+
+
+@process_wide()
+def softmax_scale_curves() -> tuple[steps.DotGrowth, steps.Saturation]:
+    """Step by step's two curves for d_k = 1 … 1024 (random vectors, computed once per process):
+    how q·k grows with d_k and how softmax saturates without the 1/√d_k (Vaswani et al. 2017, §3.2.1)."""
+    d_ks = [2**i for i in range(11)]
+    return steps.dot_product_growth(d_ks), steps.softmax_saturation(d_ks)
+
+
+@process_wide(key=lambda model_name, prompt, cap: (model_key(model_name), prompt), max_entries=16)
+def gqa_similarity_by_layer(model_name: str, prompt: str, cap: attnviz.Capture) -> list[tuple[float, float]]:
+    """For each layer, the mean pattern similarity of query heads sharing a key/value head and of heads
+    that do not (``gqa.within_and_across``); computed once per (model, prompt), the 16 most recent kept."""
+    return [gqa.within_and_across(gqa.pattern_similarity(cap.pattern[l]), cap.kv_heads) for l in range(cap.n_layers)]
 
 # --- decoders -------------------------------------------------------------------------
 
@@ -397,7 +407,7 @@ def get_token_capture(model_name: str, token_ids: tuple[int, ...]) -> attnviz.Ca
     prepare_model(model_name)
     model = _loaded(model_name)
     key = (model_key(model_name), "tokens", token_ids)
-    return _cached(model, key, lambda: max(1, len(token_ids)), lambda: model.run_tokens_with_capture(list(token_ids)))
+    return cached_capture(model, key, lambda: max(1, len(token_ids)), lambda: model.run_tokens_with_capture(list(token_ids)))
 
 
 # --- serving to a class ---------------------------------------------------------------

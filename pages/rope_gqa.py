@@ -2,18 +2,9 @@
 
 import streamlit as st
 
-import attnviz
 from attnviz import gqa, plots, plots_decoder, token_labels, ui
 from attnviz.attention import rope_angles
 from attnviz.errors import AttnvizError
-
-
-
-@ui.process_wide(key=lambda model_name, prompt, _cap: (model_name, prompt), max_entries=16)  # not st.cache_data: any client can clear that
-def similarity_by_layer(model_name: str, prompt: str, _cap: attnviz.Capture) -> list[tuple[float, float]]:
-    """Within-group and across-group similarity of every layer (computed once per capture)."""
-    return [gqa.within_and_across(gqa.pattern_similarity(_cap.pattern[l]), _cap.kv_heads) for l in range(_cap.n_layers)]
-
 
 ui.language_switch()
 tr = ui.tr
@@ -69,5 +60,5 @@ within, across = gqa.within_and_across(similarity, cap.kv_heads)
 st.plotly_chart(plots_decoder.similarity_heatmap(similarity, cap.kv_heads, tr("dec_similarity_title", layer=layer), lang), key="dec_similarity_chart")
 st.caption(tr("dec_similarity_help"))
 st.markdown(tr("dec_within_summary", layer=layer, within=f"{within:.3f}", across=f"{across:.3f}"))
-per_layer = similarity_by_layer(model_name, prompt, cap)
+per_layer = ui.gqa_similarity_by_layer(model_name, prompt, cap)
 st.plotly_chart(plots_decoder.within_across_lines([w for w, _ in per_layer], [a for _, a in per_layer], lang), key="dec_within_chart")

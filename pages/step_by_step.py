@@ -205,12 +205,6 @@ with tab_steps:
     strip(out.resid_mid[query], tr("steps_resid_mid_title"), "steps_resid_mid")
 
 
-@ui.process_wide()  # not st.cache_resource: any client can clear that
-def random_curves() -> tuple[steps.DotGrowth, steps.Saturation]:
-    d_ks = [2**i for i in range(11)]
-    return steps.dot_product_growth(d_ks), steps.softmax_saturation(d_ks)
-
-
 with tab_scale:
     st.caption(tr("steps_scale_intro"))
     col_toggle, col_slider = st.columns([1, 2])
@@ -229,7 +223,7 @@ with tab_scale:
     series = {tr("steps_model_weights"): hs.weights, tr("steps_variant_weights"): variant}
     table = pd.DataFrame({k: in_window(v).numpy() for k, v in series.items()}, index=token_rows)
     show(plots_steps.weights_compare(series, tokens, tr("steps_variant_title") + shown, lang, win), "steps_variant", table)
-    growth, saturation = random_curves()
+    growth, saturation = ui.softmax_scale_curves()
     st.caption(tr("steps_growth_text"))
     st.plotly_chart(plots_steps.growth_figure(growth, lang, d_head), key="steps_growth")
     st.caption(tr("steps_saturation_text"))
@@ -245,14 +239,17 @@ def batch_captures(texts: list[str]) -> list:
             ran.append(model.run_batch_with_capture(texts))
         return ran[0][i]
 
-    return [ui.capture_cache().get_or_compute((model_name, "batch", tuple(texts), i), lambda i=i: compute(i)) for i in range(len(texts))]
+    def padded() -> int:  # every capture of the batch has the longest text's length
+        return max(model.tokenize(t)[0]["input_ids"].shape[1] for t in texts)
+
+    return [ui.cached_capture(model, (model_name, "batch", tuple(texts), i), padded, lambda i=i: compute(i)) for i in range(len(texts))]
 
 
 def hidden_capture(hidden: list[int]):
     """The capture of the current text with the keys ``hidden`` masked in every layer, cached."""
     mask = steps.hide_keys_mask(n, hidden)
     key = (model_name, text, pair, "hidden", tuple(hidden))
-    return ui.capture_cache().get_or_compute(key, lambda: model.run_with_capture(text, pair, attn_mask=mask))
+    return ui.cached_capture(model, key, lambda: n, lambda: model.run_with_capture(text, pair, attn_mask=mask))
 
 
 def head_map(pattern, scores_raw, mask, title: str, key: str, map_tokens=None, window: range | None = None) -> None:

@@ -323,3 +323,51 @@ def make_run_command(*assignments: str) -> str:
 def test_make_run_listens_on_the_loopback_address_unless_address_is_given():
     assert "--server.address 127.0.0.1" in make_run_command()
     assert "--server.address 0.0.0.0" in make_run_command("ADDRESS=0.0.0.0")
+
+
+# --- every capture the app makes reserves its bytes; derived data is kept across reruns ----
+
+
+@pytest.mark.slow
+def test_every_capture_of_the_step_page_reserves_its_bytes_in_the_budget(monkeypatch):
+    """The step page's masked and batch captures go through ``ui.cached_capture`` like the others."""
+    from attnviz.cache import CaptureCache
+
+    reserved = []
+    get_or_compute = CaptureCache.get_or_compute
+
+    def recording(self, key, compute, nbytes=0):
+        reserved.append((key, nbytes() if callable(nbytes) else nbytes))
+        return get_or_compute(self, key, compute, nbytes)
+
+    monkeypatch.setattr(CaptureCache, "get_or_compute", recording)
+    at = new_app().run().switch_page("pages/step_by_step.py").run()
+    at.text_area(key="steps_sentence").set_value("A reserved owl sat on the old harbour wall.").run()
+    at.multiselect(key="steps_hidden").set_value([2]).run()
+    at.text_input(key="steps_pad_other").set_value("Cats sleep.").run()
+    assert not at.exception
+    kinds = {part for key, _ in reserved for part in key if part in ("hidden", "batch")}
+    assert {"hidden", "batch"} <= kinds
+    assert all(nbytes > 0 for _, nbytes in reserved), reserved
+
+
+@pytest.mark.slow
+def test_the_step_pages_curves_are_computed_once_per_process_not_once_per_rerun(monkeypatch):
+    """A store defined in a page script is made anew on every run; the curves live in ``ui``."""
+    from attnviz import steps, ui
+
+    calls = []
+    growth = steps.dot_product_growth
+    monkeypatch.setattr(steps, "dot_product_growth", lambda d_ks: calls.append(d_ks) or growth(d_ks))
+    ui.softmax_scale_curves.clear()
+    at = new_app().run().switch_page("pages/step_by_step.py").run()
+    at.selectbox(key="steps_head").set_value(3).run()
+    at.selectbox(key="steps_head").set_value(5).run()
+    assert not at.exception
+    assert len(calls) == 1
+
+
+def test_page_scripts_define_no_process_wide_store():
+    """``process_wide`` in a page script would make a new store on every rerun (pages/lessons/classroom.py is a module, imported once)."""
+    scripts = [p for p in REPO.glob("pages/**/*.py") if p.name != "classroom.py"]
+    assert scripts and [p.name for p in scripts if "process_wide" in p.read_text()] == []
