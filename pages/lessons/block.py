@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 import torch
 
-from attnviz import plots_lessons, plots_lessons_b, ui
+from attnviz import plots_lessons, ui
 from attnviz.lessons import block
 from pages.lessons import classroom as cr
 
@@ -42,8 +42,8 @@ def page_links(links: list[tuple[str, str, str]]) -> None:
 
 def diagram() -> None:
     st.markdown(tr("lesson7_diagram_text", n_layers=cfg.n_layers))
-    labels = {box: tr(f"lesson7_box_{box}") for box in plots_lessons_b.DIAGRAM_BOXES}
-    fig = plots_lessons_b.transformer_diagram(labels, tr("lesson7_encoder"), tr("lesson7_decoder"), tr("lesson7_cross_arrow"), tr("lesson7_repeat"))
+    labels = {box: tr(f"lesson7_box_{box}") for box in plots_lessons.DIAGRAM_BOXES}
+    fig = plots_lessons.transformer_diagram(labels, tr("lesson7_encoder"), tr("lesson7_decoder"), tr("lesson7_cross_arrow"), tr("lesson7_repeat"))
     st.plotly_chart(fig, key="lesson7_diagram")
     st.caption(tr("lesson7_diagram_caption"))
     st.info(tr("lesson7_bundled_models"))

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from attnviz import plots_lessons_b, ui
+from attnviz import plots_lessons, ui
 from attnviz.errors import AttnvizError
 from attnviz.lessons import cost
 from pages.lessons import classroom as cr
@@ -62,7 +62,7 @@ def measure() -> None:
     for col, (what, fits, axis, key) in zip((col_time, col_memory), charts, strict=True):
         series = {layer: result.series(layer, what) for layer in cost.LAYERS}
         labels = {layer: tr("lesson8_legend", layer=layer_names[layer], p=fits[layer].text) for layer in cost.LAYERS}
-        fig = plots_lessons_b.cost_loglog(series, labels, what, title=tr(f"{axis}_title", d=d), x_title="n", y_title=tr(axis))
+        fig = plots_lessons.cost_loglog(series, labels, what, title=tr(f"{axis}_title", d=d), x_title="n", y_title=tr(axis))
         col.plotly_chart(fig, key=key)
     fitted = pd.DataFrame(
         {

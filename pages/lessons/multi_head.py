@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from attnviz import plots, plots_lessons, plots_lessons_b, ui
+from attnviz import plots, plots_lessons, ui
 from attnviz.lessons import block
 from attnviz.lessons import multi_head as mh
 from pages.lessons import classroom as cr
@@ -65,7 +65,7 @@ def heads() -> None:
         return
     shown["cap"] = cap
     entropy = mh.pattern_entropy(cap.pattern)
-    fig = plots_lessons_b.grid_map(
+    fig = plots_lessons.grid_map(
         entropy, title=tr("lesson10_entropy_title"), x_title=tr("head"), y_title=tr("layer"), colorscale="Viridis",
         zmin=0, colorbar_title=tr("lesson10_bits"), annotate=True,
     )  # fmt: skip
@@ -73,7 +73,7 @@ def heads() -> None:
     st.caption(tr("lesson10_entropy_caption", n=cap.n_tokens, max_bits=f"{mh.max_entropy_bits(cap.n_tokens):.2f}"))
     layer = ui.kept_widget(st.selectbox, "lesson10_layer", 0, tr("layer"), choices=range(cap.n_layers))
     distances = mh.head_distances(cap.pattern[layer])
-    fig = plots_lessons_b.grid_map(
+    fig = plots_lessons.grid_map(
         distances, title=tr("lesson10_distance_title", layer=layer), x_title=tr("head"), y_title=tr("head"), colorscale="Viridis",
         zmin=0, zmax=1, colorbar_title=tr("lesson10_distance"),
     )  # fmt: skip

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from attnviz import plots, plots_lessons_b, ui
+from attnviz import plots, plots_lessons, ui
 from attnviz.errors import AttnvizError
 from attnviz.lessons import positions as pe
 from attnviz.lessons.word_vectors import cosine_matrix
@@ -22,11 +22,11 @@ def sinusoid() -> None:
     n = ui.kept_widget(col_n.slider, "lesson6_n", 64, tr("lesson6_n"), min_value=4, max_value=256)
     d = ui.kept_widget(col_d.slider, "lesson6_d", 128, tr("lesson6_d"), min_value=4, max_value=512, step=2)
     encoding = pe.sinusoidal_encoding(n, d)
-    fig = plots_lessons_b.grid_map(encoding, title=tr("lesson6_sinusoid_title", n=n, d=d), x_title=tr("lesson6_dimension"), y_title=tr("lesson6_position"), colorscale="RdBu", zmid=0)
+    fig = plots_lessons.grid_map(encoding, title=tr("lesson6_sinusoid_title", n=n, d=d), x_title=tr("lesson6_dimension"), y_title=tr("lesson6_position"), colorscale="RdBu", zmid=0)
     st.plotly_chart(fig, key="lesson6_sinusoid_chart")
     st.markdown(tr("lesson6_similarity_text"))
     similarity = pe.dot_similarity(encoding)
-    fig = plots_lessons_b.grid_map(similarity, title=tr("lesson6_similarity_title"), x_title=tr("lesson6_position"), y_title=tr("lesson6_position"), colorscale="Viridis")
+    fig = plots_lessons.grid_map(similarity, title=tr("lesson6_similarity_title"), x_title=tr("lesson6_position"), y_title=tr("lesson6_position"), colorscale="Viridis")
     st.plotly_chart(fig, key="lesson6_similarity_chart")
 
 
@@ -69,7 +69,7 @@ def learned() -> None:
     st.markdown(tr("lesson6_learned_text", max=W_pos.shape[0], d=W_pos.shape[1]))
     col_rows, col_sim = st.columns(2)
     shown_range = pe.robust_range(W_pos[:n])
-    fig = plots_lessons_b.grid_map(
+    fig = plots_lessons.grid_map(
         W_pos[:n], title=tr("lesson6_learned_title", n=n), x_title=tr("lesson6_dimension"), y_title=tr("lesson6_position"),
         colorscale="RdBu", zmin=-shown_range.limit, zmax=shown_range.limit,
     )  # fmt: skip
@@ -81,7 +81,7 @@ def learned() -> None:
             largest=f"{shown_range.largest:.2f}", position=position, dimension=dimension,
         )
     )  # fmt: skip
-    fig = plots_lessons_b.grid_map(cosine_matrix(W_pos[:n]), title=tr("lesson6_learned_similarity_title"), x_title=tr("lesson6_position"), y_title=tr("lesson6_position"), colorscale="RdBu", zmid=0)
+    fig = plots_lessons.grid_map(cosine_matrix(W_pos[:n]), title=tr("lesson6_learned_similarity_title"), x_title=tr("lesson6_position"), y_title=tr("lesson6_position"), colorscale="RdBu", zmid=0)
     col_sim.plotly_chart(fig, key="lesson6_learned_similarity_chart")
 
 
