@@ -34,7 +34,7 @@ $(TESTDEPS): $(RUNTIME) requirements-test.txt scripts/install_browser.sh
 run: $(RUNTIME)
 	@echo "attnviz starts at http://localhost:$(PORT)"
 	@$(PY) scripts/open_when_ready.py http://localhost:$(PORT) &
-	$(MALLOC_REUSE) $(PY) -m attnviz.serve --server.port $(PORT) --server.address $(ADDRESS)
+	$(MALLOC_REUSE) $(PY) -m attnviz.app.serve --server.port $(PORT) --server.address $(ADDRESS)
 
 test: $(TESTDEPS)
 	$(PY) -m pytest

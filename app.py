@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from attnviz import ui
+from attnviz.app import ui
 
 st.set_page_config(page_title="attnviz", page_icon="🔎", layout="wide")
 ui.init_state()

@@ -6,8 +6,6 @@
     cap.pattern  # float32 [layer, head, query_pos, key_pos]
 """
 
-from attnviz.capture import Capture
-from attnviz.config import ModelConfig
 from attnviz.errors import (
     AttnvizError,
     ConfigError,
@@ -21,8 +19,10 @@ from attnviz.errors import (
     WeightsMismatchError,
 )
 from attnviz.loading import load_model
-from attnviz.model import HookedTransformer
-from attnviz.registry import REGISTRY
+from attnviz.loading.registry import REGISTRY
+from attnviz.model.capture import Capture
+from attnviz.model.config import ModelConfig
+from attnviz.model.runner import HookedTransformer
 
 __all__ = [
     "REGISTRY",

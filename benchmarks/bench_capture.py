@@ -36,7 +36,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import attnviz  # noqa: E402
-from attnviz.registry import gguf_source, model_folder  # noqa: E402
+from attnviz.loading.registry import gguf_source, model_folder  # noqa: E402
 
 ENV_SETTINGS = ("THP_MEM_ALLOC_ENABLE", "MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_")
 

@@ -231,7 +231,7 @@ def run_protocol_sessions(server: AppServer, n_sessions: int, tokens_of) -> dict
 def hf_tokens_of():
     from transformers import AutoTokenizer
 
-    from attnviz.registry import model_folder
+    from attnviz.loading.registry import model_folder
 
     tokenizer = AutoTokenizer.from_pretrained(model_folder("minilm"), local_files_only=True, trust_remote_code=False)
     return lambda text: tokenizer.convert_ids_to_tokens(tokenizer(text)["input_ids"])

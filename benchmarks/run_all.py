@@ -35,12 +35,12 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 import torch  # noqa: E402
-
-import attnviz  # noqa: E402
 from bench_capture import ENV_SETTINGS, bench, text_of_length  # noqa: E402
 from harness import AppServer, arm, choose, first_chart_ms, launch_browser, measured_ms, new_monitored_page, type_sentence, wait_idle  # noqa: E402
 from load_test import hf_tokens_of, load_test  # noqa: E402
 from soak_test import soak  # noqa: E402
+
+import attnviz  # noqa: E402
 
 MIB = 2**20
 SENTENCES = [

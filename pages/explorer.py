@@ -3,9 +3,11 @@
 import streamlit as st
 
 import attnviz
-from attnviz import plots, token_labels, ui
+from attnviz.app import ui
 from attnviz.errors import AttnvizError
 from attnviz.lessons.safe_text import escape_markdown
+from attnviz.model import token_labels
+from attnviz.plots import maps
 
 ui.language_switch()
 tr = ui.tr
@@ -72,35 +74,35 @@ st.page_link("pages/step_by_step.py", label=tr("steps_link", layer=layer, head=h
 
 view, lang, n = st.session_state["view"], ui.lang(), cap.n_tokens
 queries = keys = None  # the window of a long text, drawn at full resolution beside the pooled overview
-if n > plots.FULL_MAX and view != "model":
+if n > maps.FULL_MAX and view != "model":
     col_q, col_k = st.columns(2)
-    window = (0, plots.WINDOW_MAX // 2 - 1)
+    window = (0, maps.WINDOW_MAX // 2 - 1)
     picked_q = ui.kept_widget(col_q.slider, "window_queries", window, tr("window_queries"), min_value=0, max_value=n - 1)
     picked_k = ui.kept_widget(col_k.slider, "window_keys", window, tr("window_keys"), min_value=0, max_value=n - 1)
-    queries, keys = plots.clamp_range(*picked_q, n), plots.clamp_range(*picked_k, n)
-    st.caption(tr("window_note", n=n, most=plots.WINDOW_MAX))
+    queries, keys = maps.clamp_range(*picked_q, n), maps.clamp_range(*picked_k, n)
+    st.caption(tr("window_note", n=n, most=maps.WINDOW_MAX))
     for picked, shown in ((picked_q, queries), (picked_k, keys)):
         if picked[1] - picked[0] + 1 > len(shown):
-            st.caption(tr("window_clamped", most=plots.WINDOW_MAX, lo=shown.start, hi=shown.stop - 1))
+            st.caption(tr("window_clamped", most=maps.WINDOW_MAX, lo=shown.start, hi=shown.stop - 1))
 hidden = []
 if view in ("head", "average") and ui.kept_widget(st.toggle, "hide_sinks", False, tr("sinks_toggle"), help=tr("sinks_help")):
-    hidden = plots.sink_keys(cap.tokens)
+    hidden = maps.sink_keys(cap.tokens)
 
 
 def draw_map(pattern, scores_raw, title: str, key: str) -> None:
     """One map: whole for a short text; for a long one the pooled overview beside the window."""
     if hidden:
-        zmax = plots.colour_max(pattern, cap.attn_mask, hidden)
+        zmax = maps.colour_max(pattern, cap.attn_mask, hidden)
         named = ", ".join(f"{j} {escape_markdown(cap.tokens[j])}" for j in hidden)  # tokens are the user's text: never markdown
         st.caption(tr("sinks_note", hidden=named, zmax=zmax))
-    fig = plots.attention_heatmap(pattern, cap.tokens, scores_raw, cap.attn_mask, title, lang, queries, keys, hidden)
+    fig = maps.attention_heatmap(pattern, cap.tokens, scores_raw, cap.attn_mask, title, lang, queries, keys, hidden)
     if queries is None:
         st.plotly_chart(fig, key=key)
         return
-    block = plots.overview_block(n)
+    block = maps.overview_block(n)
     overview_title = tr("overview_title", n=n, b=block) if block > 1 else tr("overview_title_whole", n=n)
     col_overview, col_window = st.columns([2, 3])
-    overview = plots.attention_overview(pattern, cap.tokens, cap.attn_mask, overview_title, lang, queries, keys, hidden)
+    overview = maps.attention_overview(pattern, cap.tokens, cap.attn_mask, overview_title, lang, queries, keys, hidden)
     col_overview.plotly_chart(overview, key=f"{key}_overview")
     col_window.plotly_chart(fig, key=key)
 
@@ -109,13 +111,13 @@ if view == "head":
     draw_map(cap.pattern[layer, head], cap.head_scores_raw(layer, head), tr("heatmap_title", layer=layer, head=head), "head_chart")
 elif view == "model":
     st.caption(tr("model_view_help"))
-    side, block = plots.model_view_pooling(cap.n_layers, cap.n_heads, n)
+    side, block = maps.model_view_pooling(cap.n_layers, cap.n_heads, n)
     if block > 1:
         st.caption(tr("model_view_pooled", n=n, side=side, b=block))
-    fig = plots.model_view(cap.pattern, cap.tokens, lang)
+    fig = maps.model_view(cap.pattern, cap.tokens, lang)
     st.plotly_chart(fig, key=ui.MODEL_VIEW_CHART, on_select=ui.open_clicked_head, selection_mode="points")
 elif view == "lines":
     heads = st.multiselect(tr("heads_shown"), range(cap.n_heads), default=[head], key="lines_heads")
-    st.plotly_chart(plots.head_lines(cap.pattern[layer], cap.tokens, heads, tr("lines_title", layer=layer), lang, queries=queries, keys=keys), key="lines_chart")
+    st.plotly_chart(maps.head_lines(cap.pattern[layer], cap.tokens, heads, tr("lines_title", layer=layer), lang, queries=queries, keys=keys), key="lines_chart")
 else:
     draw_map(cap.pattern[layer].mean(0), None, tr("average_title", layer=layer, n=cap.n_heads), "average_chart")

@@ -5,9 +5,12 @@ import html
 import streamlit as st
 
 import attnviz
-from attnviz import decoding, plots_decoder, token_labels, ui
+from attnviz.analysis import decoding
+from attnviz.app import ui
 from attnviz.errors import AttnvizError
 from attnviz.lessons.safe_text import escape_markdown
+from attnviz.model import token_labels
+from attnviz.plots import decoder as decoder_plots
 
 ui.language_switch()
 tr = ui.tr
@@ -81,4 +84,4 @@ head_labels = {"mean": mean_label, **{h: str(h) for h in range(cap.n_heads)}}  #
 head = ui.kept_widget(st.selectbox, "dec_head", "mean", tr("head"), choices=list(head_labels), format_func=head_labels.get)
 rows = decoding.newest_token_rows(cap, None if head == "mean" else head)
 title = tr("dec_rows_title", token=html.escape(cap.tokens[-1])) + (f" — {mean_label}" if head == "mean" else f" — {tr('head')} {head}")
-st.plotly_chart(plots_decoder.newest_token_rows(rows, cap.tokens, title, ui.lang()), key="dec_rows_chart")
+st.plotly_chart(decoder_plots.newest_token_rows(rows, cap.tokens, title, ui.lang()), key="dec_rows_chart")

@@ -4,9 +4,12 @@ import html
 
 import streamlit as st
 
-from attnviz import decoding, plots_decoder, token_labels, ui
+from attnviz.analysis import decoding
+from attnviz.app import ui
 from attnviz.errors import AttnvizError
 from attnviz.lessons.safe_text import escape_markdown
+from attnviz.model import token_labels
+from attnviz.plots import decoder as decoder_plots
 
 ui.language_switch()
 tr = ui.tr
@@ -41,7 +44,7 @@ probs = decoding.next_token_probs(cap.logits[position], temperature)
 ids, top = decoding.top_k(probs, k)
 title = tr("dec_bars_title", token=html.escape(cap.tokens[position]), pos=position, k=k, vocab=f"{len(probs):,}", temperature=f"{temperature:g}")
 candidates = model.next_token_strings(cap.token_ids[: position + 1].tolist(), ids.tolist())  # a candidate may finish a character
-st.plotly_chart(plots_decoder.next_token_bars(candidates, top, title, ui.lang()), key="dec_next_chart")
+st.plotly_chart(decoder_plots.next_token_bars(candidates, top, title, ui.lang()), key="dec_next_chart")
 if token_labels.has_split_characters([*cap.tokens, *candidates]):
     st.caption(tr("dec_token_legend"))
 st.latex(r"p(w) = \frac{e^{z_w / T}}{\sum_{v} e^{z_v / T}}")

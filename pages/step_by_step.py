@@ -3,8 +3,11 @@
 import pandas as pd
 import streamlit as st
 
-from attnviz import plots, plots_steps, steps, ui
+from attnviz.analysis import steps
+from attnviz.app import ui
 from attnviz.errors import AttnvizError
+from attnviz.plots import maps
+from attnviz.plots import steps as step_plots
 
 # This page's widgets have their own keys, seeded from the kept view state (the Explorer's
 # sentence, layer and head) and written back to it: a widget's identity includes its page,
@@ -12,7 +15,7 @@ from attnviz.errors import AttnvizError
 SHARED = {"steps_sentence": "sentence", "steps_pair": "sentence_pair", "steps_layer": "layer", "steps_head": "head"}
 # A long text's window: four maps with every cell's hover and a dozen strips share the page,
 # so it is half the Explorer's (the page then sends about 1 MB at any length).
-MOST = plots.WINDOW_MAX // 2
+MOST = maps.WINDOW_MAX // 2
 
 
 ui.language_switch()
@@ -76,10 +79,10 @@ head = col_head.selectbox(tr("head"), range(cap.n_heads), key="steps_head")
 query = col_query.selectbox(tr("steps_query_token"), range(n), key="steps_query", format_func=token_names.__getitem__)
 ui.remember("steps_layer", "steps_head", kept_as=SHARED)
 win = range(n)  # the tokens drawn: all of a short text; of a long one, a window of at most MOST
-if n > plots.FULL_MAX:
+if n > maps.FULL_MAX:
     around = max(0, min(query - MOST // 2, n - MOST))
     picked = ui.kept_widget(st.slider, "steps_window", (around, around + MOST - 1), tr("window_tokens"), min_value=0, max_value=n - 1)
-    win = plots.clamp_range(*picked, n, MOST)
+    win = maps.clamp_range(*picked, n, MOST)
     st.caption(tr("steps_window_note", n=n, lo=win.start, hi=win.stop - 1, most=MOST))
 shown = "" if len(win) == n else f" · {win.start}–{win.stop - 1}"  # title suffix: which tokens are drawn
 show_tables = st.toggle(tr("steps_show_tables"), key="steps_tables")
@@ -109,7 +112,7 @@ def row_table(values, columns: list[str] | None = None, name: str = "") -> pd.Da
 
 def mask_table(allowed, columns: list[str] | None = None) -> pd.DataFrame:
     """One mask row as a table of "0" and "−∞" (columns: default the window's tokens)."""
-    cells = ["0" if ok else plots_steps.MINUS_INF for ok in allowed.tolist()]
+    cells = ["0" if ok else step_plots.MINUS_INF for ok in allowed.tolist()]
     return pd.DataFrame([cells], columns=columns or token_rows, index=["M"])
 
 
@@ -119,13 +122,13 @@ def matrix_table(values, rows: list[str] | None = None) -> pd.DataFrame:
 
 def strip(values, title: str, key: str, by_token: bool = False, weights: bool = False, cell_text=None) -> None:
     """A vector as a heat strip; ``by_token``: one value per key token (the window's keys are drawn)."""
-    fig = plots_steps.heat_strip(values, title, lang, col_tokens=tokens if by_token else None, weights=weights, cell_text=cell_text, window=win if by_token else None)
+    fig = step_plots.heat_strip(values, title, lang, col_tokens=tokens if by_token else None, weights=weights, cell_text=cell_text, window=win if by_token else None)
     show(fig, key, row_table(in_window(values), token_rows, title) if by_token else row_table(values, None, title))
 
 
 def per_token(values, title: str, key: str) -> None:
     """A ``[pos, dim]`` matrix, one row per token (the window's tokens are drawn)."""
-    show(plots_steps.heat_strip(values, title, lang, row_tokens=tokens, window=win), key, matrix_table(in_window(values), token_rows))
+    show(step_plots.heat_strip(values, title, lang, row_tokens=tokens, window=win), key, matrix_table(in_window(values), token_rows))
 
 
 tab_steps, tab_scale, tab_masks, tab_heads = st.tabs(
@@ -150,7 +153,7 @@ with tab_steps:
     for col, name in zip(st.columns(3), "QKV", strict=True):
         with col:
             weight = getattr(hs, f"W_{name}")
-            show(plots_steps.heat_strip(weight, f"W_{name} [{d_model} × {d_head}]", lang), f"steps_W_{name}", matrix_table(weight))
+            show(step_plots.heat_strip(weight, f"W_{name} [{d_model} × {d_head}]", lang), f"steps_W_{name}", matrix_table(weight))
     strip(hs.q, f"q [{d_head}]", "steps_q")
     per_token(hs.K, f"K [{n} × {d_head}]{shown}", "steps_K")
     per_token(hs.V, f"V [{n} × {d_head}]{shown}", "steps_V")
@@ -168,8 +171,8 @@ with tab_steps:
     st.subheader(tr("steps_step4"))
     st.latex(r"\tilde s_j = s_j + M_{ij}, \qquad M_{ij} \in \{0, -\infty\}")
     st.caption(tr("steps_step4_text"))
-    show(plots_steps.mask_strip(hs.allowed, tokens, f"M{plots_steps.subscript(query)}ⱼ [{n}]{shown}", lang, win), "steps_mask", mask_table(in_window(hs.allowed)))
-    masked_text = [[f"{v:.2f}" if ok else plots_steps.MINUS_INF for v, ok in zip(hs.scaled.tolist(), hs.allowed.tolist(), strict=True)]]
+    show(step_plots.mask_strip(hs.allowed, tokens, f"M{step_plots.subscript(query)}ⱼ [{n}]{shown}", lang, win), "steps_mask", mask_table(in_window(hs.allowed)))
+    masked_text = [[f"{v:.2f}" if ok else step_plots.MINUS_INF for v, ok in zip(hs.scaled.tolist(), hs.allowed.tolist(), strict=True)]]
     strip(hs.scaled.masked_fill(~hs.allowed, float("nan")), f"s̃ⱼ [{n}]{shown}", "steps_masked", by_token=True, cell_text=masked_text)
 
     st.subheader(tr("steps_step5"))
@@ -199,7 +202,7 @@ with tab_steps:
     st.caption(tr("steps_step7_text", n=n, width=n_heads * d_head, d_model=d_model, err_out=out.attn_out_error, err_mid=out.resid_mid_error))
     concat_row = out.concat[query].unflatten(0, (n_heads, d_head))  # [head, d_head]
     head_names = [f"{tr('head')} {h}" for h in range(n_heads)]
-    show(plots_steps.heat_strip(concat_row, tr("steps_concat_title"), lang, row_names=head_names), "steps_concat", matrix_table(concat_row, head_names))
+    show(step_plots.heat_strip(concat_row, tr("steps_concat_title"), lang, row_names=head_names), "steps_concat", matrix_table(concat_row, head_names))
     strip(out.attn_out[query], tr("steps_attn_out_title", d_model=d_model), "steps_attn_out")
     strip(out.resid_sum[query], tr("steps_resid_sum_title"), "steps_resid_sum")
     strip(out.resid_mid[query], tr("steps_resid_mid_title"), "steps_resid_mid")
@@ -222,12 +225,12 @@ with tab_scale:
     st.caption(tr("steps_entropy_note", bits=float(steps.entropy_bits(hs.allowed.float() / hs.allowed.sum()))))
     series = {tr("steps_model_weights"): hs.weights, tr("steps_variant_weights"): variant}
     table = pd.DataFrame({k: in_window(v).numpy() for k, v in series.items()}, index=token_rows)
-    show(plots_steps.weights_compare(series, tokens, tr("steps_variant_title") + shown, lang, win), "steps_variant", table)
+    show(step_plots.weights_compare(series, tokens, tr("steps_variant_title") + shown, lang, win), "steps_variant", table)
     growth, saturation = ui.softmax_scale_curves()
     st.caption(tr("steps_growth_text"))
-    st.plotly_chart(plots_steps.growth_figure(growth, lang, d_head), key="steps_growth")
+    st.plotly_chart(step_plots.growth_figure(growth, lang, d_head), key="steps_growth")
     st.caption(tr("steps_saturation_text"))
-    st.plotly_chart(plots_steps.saturation_figure(saturation, lang, d_head), key="steps_saturation")
+    st.plotly_chart(step_plots.saturation_figure(saturation, lang, d_head), key="steps_saturation")
 
 
 def batch_captures(texts: list[str]) -> list:
@@ -256,7 +259,7 @@ def head_map(pattern, scores_raw, mask, title: str, key: str, map_tokens=None, w
     """One head's map; of a long text only the window's queries and keys (``window``, default ``win``)."""
     window = win if window is None else window
     suffix = "" if len(window) == len(map_tokens or tokens) else f" · {window.start}–{window.stop - 1}"
-    fig = plots.attention_heatmap(pattern, map_tokens or tokens, scores_raw, mask, title + suffix, lang, window, window)
+    fig = maps.attention_heatmap(pattern, map_tokens or tokens, scores_raw, mask, title + suffix, lang, window, window)
     st.plotly_chart(fig, key=key)
 
 
@@ -293,19 +296,19 @@ with tab_masks:
                 st.caption(tr("steps_pad_text", n_real=check.n_real, n_total=check.n_total, n_pad=len(check.pad_positions), query=pad_query))
                 # a long batch shows the window around the first [PAD]
                 start = max(0, min(check.n_real - MOST // 2, check.n_total - MOST))
-                pad_win = plots.clamp_range(start, check.n_total - 1, check.n_total, MOST)
+                pad_win = maps.clamp_range(start, check.n_total - 1, check.n_total, MOST)
                 real_win = range(pad_win.start, min(pad_win.stop, check.n_real))
                 pad_rows = [f"{pos}: {padded.tokens[pos]}" for pos in pad_win]
-                pad_title = f"M{plots_steps.subscript(pad_query)}ⱼ" + ("" if len(pad_win) == check.n_total else f" · {pad_win.start}–{pad_win.stop - 1}")
-                show(plots_steps.mask_strip(ps.allowed, padded.tokens, pad_title, lang, pad_win), "steps_pad_mask", mask_table(ps.allowed[pad_win.start : pad_win.stop], pad_rows))
-                pad_fig = plots_steps.heat_strip(ps.weights, f"wⱼ [{check.n_total}]", lang, col_tokens=padded.tokens, weights=True, window=pad_win)
+                pad_title = f"M{step_plots.subscript(pad_query)}ⱼ" + ("" if len(pad_win) == check.n_total else f" · {pad_win.start}–{pad_win.stop - 1}")
+                show(step_plots.mask_strip(ps.allowed, padded.tokens, pad_title, lang, pad_win), "steps_pad_mask", mask_table(ps.allowed[pad_win.start : pad_win.stop], pad_rows))
+                pad_fig = step_plots.heat_strip(ps.weights, f"wⱼ [{check.n_total}]", lang, col_tokens=padded.tokens, weights=True, window=pad_win)
                 show(pad_fig, "steps_pad_weights", pd.DataFrame([ps.weights[pad_win.start : pad_win.stop].numpy()], columns=pad_rows, index=["w"]))
                 cols = st.columns(3)
                 cols[0].metric(tr("steps_pad_max_weight"), small(check.max_pad_weight))
                 cols[1].metric(tr("steps_pad_pattern_diff"), small(check.max_pattern_diff))
                 cols[2].metric(tr("steps_pad_resid_diff"), small(check.max_resid_diff))
                 series = {tr("steps_pad_padded"): ps.weights[: check.n_real], tr("steps_pad_alone"): alone.pattern[layer, head, pad_query]}
-                st.plotly_chart(plots_steps.weights_compare(series, alone.tokens, tr("steps_pad_compare_title"), lang, real_win), key="steps_pad_compare")
+                st.plotly_chart(step_plots.weights_compare(series, alone.tokens, tr("steps_pad_compare_title"), lang, real_win), key="steps_pad_compare")
                 title = tr("heatmap_title", layer=layer, head=head)
                 head_map(padded.pattern[layer, head], padded.head_scores_raw(layer, head), padded.attn_mask, title, "steps_pad_map", padded.tokens, pad_win)
 
@@ -316,9 +319,9 @@ with tab_masks:
         causal = steps.causal_pattern(cap.head_scores_raw(layer, head), cap.attn_mask)
         future = float(steps.masked_out_weight(cap.pattern[layer, head, query], dec_mask[query]))
         st.metric(tr("steps_causal_future", query=query), f"{future:.4f}")
-        show(plots_steps.mask_strip(dec_mask[query], tokens, f"M{plots_steps.subscript(query)}ⱼ{shown}", lang, win), "steps_causal_mask", mask_table(in_window(dec_mask[query])))
+        show(step_plots.mask_strip(dec_mask[query], tokens, f"M{step_plots.subscript(query)}ⱼ{shown}", lang, win), "steps_causal_mask", mask_table(in_window(dec_mask[query])))
         series = {tr("steps_encoder_weights"): cap.pattern[layer, head, query], tr("steps_decoder_weights"): causal[query]}
-        st.plotly_chart(plots_steps.weights_compare(series, tokens, tr("steps_causal_compare_title", query=query) + shown, lang, win), key="steps_causal_compare")
+        st.plotly_chart(step_plots.weights_compare(series, tokens, tr("steps_causal_compare_title", query=query) + shown, lang, win), key="steps_causal_compare")
         head_map(causal, cap.head_scores_raw(layer, head), dec_mask, tr("steps_causal_map_title", layer=layer, head=head), "steps_causal_map")
 
     with sub_own:
@@ -340,19 +343,19 @@ with tab_masks:
                 cols[1].metric(tr("steps_hidden_before", query=query), f"{before:.4f}")
                 cols[2].metric(tr("steps_min_cosine"), f"{float(cosine.min()):.4f}")
                 series = {tr("steps_unmasked_weights"): cap.pattern[layer, head, query], tr("steps_masked_weights"): masked_cap.pattern[layer, head, query]}
-                st.plotly_chart(plots_steps.weights_compare(series, tokens, tr("steps_own_compare_title", query=query) + shown, lang, win), key="steps_own_compare")
+                st.plotly_chart(step_plots.weights_compare(series, tokens, tr("steps_own_compare_title", query=query) + shown, lang, win), key="steps_own_compare")
                 head_map(masked_cap.pattern[layer, head], masked_cap.head_scores_raw(layer, head), masked_cap.attn_mask, tr("heatmap_title", layer=layer, head=head), "steps_own_map")
                 st.caption(tr("steps_cosine_text"))
-                fig = plots_steps.cosine_figure(cosine, tokens, tr("steps_cosine_title") + shown, lang, win)
+                fig = step_plots.cosine_figure(cosine, tokens, tr("steps_cosine_title") + shown, lang, win)
                 show(fig, "steps_cosine", row_table(in_window(cosine), token_rows, "cos"))
 
 with tab_heads:
     st.caption(tr("steps_heads_text", layer=layer, query=query))
     rows = cap.pattern[layer, :, query]  # [head, key_pos]
     head_names = [f"{tr('head')} {h}" for h in range(cap.n_heads)]
-    fig = plots_steps.heat_strip(rows, tr("steps_heads_title", layer=layer, query=query) + shown, lang, col_tokens=tokens, row_names=head_names, weights=True, window=win)
+    fig = step_plots.heat_strip(rows, tr("steps_heads_title", layer=layer, query=query) + shown, lang, col_tokens=tokens, row_names=head_names, weights=True, window=win)
     show(fig, "steps_heads", pd.DataFrame(rows[:, win.start : win.stop].numpy(), index=head_names, columns=token_rows))
     distance = steps.js_distance_matrix(rows)
     (a, b, d_close), (c, e, d_far) = steps.closest_and_farthest(distance)
     st.caption(tr("steps_js_text", a=a, b=b, d_close=d_close, c=c, e=e, d_far=d_far))
-    show(plots_steps.distance_figure(distance, tr("steps_js_title"), lang), "steps_js", pd.DataFrame(distance.numpy(), index=head_names, columns=head_names))
+    show(step_plots.distance_figure(distance, tr("steps_js_title"), lang), "steps_js", pd.DataFrame(distance.numpy(), index=head_names, columns=head_names))

@@ -12,9 +12,9 @@ def tiny_bert_pair(seed: int, n_layers: int = 2, n_heads: int = 4, d_head: int =
     """
     from transformers import BertConfig, BertModel
 
-    from attnviz.config import ModelConfig
     from attnviz.loading import build_network
-    from attnviz.model import HookedTransformer
+    from attnviz.model.config import ModelConfig
+    from attnviz.model.runner import HookedTransformer
 
     torch.manual_seed(seed)
     hf_config = BertConfig(
@@ -33,8 +33,9 @@ def tiny_bert_pair(seed: int, n_layers: int = 2, n_heads: int = 4, d_head: int =
             if "LayerNorm" in name:
                 param.add_(0.1 * torch.randn_like(param))
     cfg = ModelConfig.from_hf(hf_config, name=f"tiny-{seed}")
-    from attnviz.registry import model_folder
     from transformers import AutoTokenizer
+
+    from attnviz.loading.registry import model_folder
 
     tokenizer = AutoTokenizer.from_pretrained(model_folder("minilm"), local_files_only=True, trust_remote_code=False)
     ours = HookedTransformer(cfg, build_network(cfg, hf.state_dict()), tokenizer, torch.device("cpu"))

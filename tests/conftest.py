@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 
 import pytest
-
 from bert_helpers import tiny_bert_pair
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -23,7 +22,7 @@ def minilm():
 def minilm_hf():
     from transformers import AutoModel
 
-    from attnviz.registry import model_folder
+    from attnviz.loading.registry import model_folder
 
     return AutoModel.from_pretrained(str(model_folder("minilm")), attn_implementation="eager", trust_remote_code=False).eval()
 
@@ -41,7 +40,7 @@ def smollm2_hf():
     """Hugging Face's eager Llama reading the same GGUF file (it dequantises it itself): the parity reference."""
     from transformers import AutoModelForCausalLM
 
-    from attnviz.registry import gguf_source
+    from attnviz.loading.registry import gguf_source
 
     source = gguf_source("smollm2")
     return AutoModelForCausalLM.from_pretrained(source.parent, gguf_file=source.name, attn_implementation="eager", trust_remote_code=False).eval()

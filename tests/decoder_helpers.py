@@ -41,9 +41,9 @@ def tiny_llama_pair(seed: int, n_heads: int = 4, n_kv_heads: int = 2, tied: bool
     """A random Hugging Face ``LlamaForCausalLM`` (eager) and our ``HookedTransformer`` with the same weights."""
     from transformers import LlamaConfig, LlamaForCausalLM
 
-    from attnviz.config import ModelConfig
     from attnviz.loading import build_network
-    from attnviz.model import HookedTransformer
+    from attnviz.model.config import ModelConfig
+    from attnviz.model.runner import HookedTransformer
 
     torch.manual_seed(seed)
     tokenizer = tiny_tokenizer()
@@ -70,9 +70,9 @@ def tiny_gpt2_pair(seed: int, n_heads: int = 4, d_head: int = 8, n_layers: int =
     """A random Hugging Face ``GPT2LMHeadModel`` (eager) and our ``HookedTransformer`` with the same weights."""
     from transformers import GPT2Config, GPT2LMHeadModel
 
-    from attnviz.config import ModelConfig
     from attnviz.loading import build_network
-    from attnviz.model import HookedTransformer
+    from attnviz.model.config import ModelConfig
+    from attnviz.model.runner import HookedTransformer
 
     torch.manual_seed(seed)
     tokenizer = tiny_tokenizer()

@@ -6,14 +6,12 @@ Every number shown is checked against an independent computation from a fresh ca
 
 from __future__ import annotations
 
-import pytest
-
 import json
 import math
 
 import numpy as np
+import pytest
 import torch
-
 from apptest_helpers import array, figures, new_app, shown_text
 from decoder_helpers import hf_greedy
 
@@ -37,8 +35,7 @@ def softmax(logits: torch.Tensor, temperature: float) -> np.ndarray:
 
 @pytest.mark.slow
 def test_next_token_shows_the_models_top_k_and_the_temperature_only_changes_the_view(smollm2):
-    from attnviz import ui
-
+    from attnviz.app import ui
     at = open_page("pages/next_token.py")
     assert not at.exception
     assert at.title[0].value == "Next-token prediction"
@@ -190,10 +187,11 @@ def test_explorer_on_the_decoder_draws_the_causal_upper_triangle_masked(smollm2)
 @pytest.mark.slow
 def test_first_use_converts_the_gguf_with_a_progress_bar(monkeypatch, tmp_path):
     """An empty cache: the page converts the bundled file once (here with a tiny stand-in model) and then shows it."""
-    from attnviz import ui
-    from attnviz.loading import gguf_cache
-    from attnviz.registry import gguf_source
     from decoder_helpers import tiny_llama_pair
+
+    from attnviz.app import ui
+    from attnviz.loading import gguf_cache
+    from attnviz.loading.registry import gguf_source
 
     hf, ours = tiny_llama_pair(7)
     progress = []

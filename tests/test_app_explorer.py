@@ -6,7 +6,6 @@ import re
 
 import numpy as np
 import pytest
-
 from apptest_helpers import array, figures, new_app, shown_text
 
 
@@ -106,7 +105,7 @@ def test_second_sentence_makes_a_pair(at, minilm):
 
 
 def test_example_picker_fills_the_sentence(at):
-    from attnviz.ui import EXAMPLES
+    from attnviz.app.ui import EXAMPLES
 
     at.selectbox(key="example").set_value(EXAMPLES[3]).run()
     assert at.text_area(key="sentence").value == EXAMPLES[3]
@@ -139,8 +138,8 @@ def test_html_in_tokens_is_escaped(at, hostile):
 
 
 def test_missing_model_package_shows_the_pip_command(monkeypatch):
-    from attnviz import registry, ui
-
+    from attnviz.app import ui
+    from attnviz.loading import registry
     ui.get_model.clear()
     monkeypatch.setattr(registry.importlib.util, "find_spec", lambda name: None)
     try:
@@ -164,7 +163,7 @@ def test_switching_language_keeps_what_the_user_typed_and_picked(at):
 
 
 def test_quotes_in_tokens_are_shown_as_typed():
-    from attnviz.plots import token_labels
+    from attnviz.plots.maps import token_labels
 
     assert token_labels(['"', "'", "<b>", "a", "a"]) == ['"', "'", "&lt;b&gt;", "a ·3", "a ·4"]
 

@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-
 from apptest_helpers import array, new_app, shown_text
 from bert_helpers import hf_query_cosines
+
 from attnviz.lessons.safe_text import escape_markdown
 
 TIRED = "The animal didn't cross the street because it was too tired."

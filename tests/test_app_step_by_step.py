@@ -9,7 +9,6 @@ import math
 import numpy as np
 import pytest
 import torch
-
 from apptest_helpers import array, figures, new_app, shown_text
 
 PAGE = "pages/step_by_step.py"
@@ -286,7 +285,7 @@ def test_a_long_text_shows_a_window_of_the_models_own_numbers(minilm):
     assert np.abs(z_of(at, "steps_K") - cap.k[layer, win, head].numpy()).max() == 0
     assert np.abs(z_of(at, "steps_X") - cap.resid_pre[layer, win].numpy()).max() == 0
     assert np.abs(z_of(at, "steps_none_map") - cap.pattern[layer, head, win, win].numpy()).max() < 1e-6
-    from attnviz.plots import token_labels
+    from attnviz.plots.maps import token_labels
 
     assert fig(at, "steps_weights")["data"][0]["x"] == token_labels(cap.tokens)[win]  # labels keep their positions
     assert fig(at, "steps_mask")["layout"]["title"]["text"] == "M₃₁₀ⱼ [512] · 300–331"

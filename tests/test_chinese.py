@@ -8,11 +8,11 @@ from an independent source, the fast tokenizer's own offsets mapping.
 from __future__ import annotations
 
 import pytest
+from decoder_helpers import tiny_llama_pair, tiny_tokenizer
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from attnviz.token_labels import SUPERSCRIPT_DIGITS, Piece, TokenSpeller, has_split_characters, render
-from decoder_helpers import tiny_llama_pair, tiny_tokenizer
+from attnviz.model.token_labels import SUPERSCRIPT_DIGITS, Piece, TokenSpeller, has_split_characters, render
 
 SENTENCE = "动物没有过马路，因为它太累了。"
 FFFD = "\ufffd"
@@ -197,7 +197,8 @@ def chart(at, key: str) -> dict:
 @pytest.mark.slow
 def test_explorer_warns_about_unk_tokens_and_its_button_switches_to_the_model_that_reads_chinese(minilm, smollm2):
     from apptest_helpers import figures, new_app, shown_text
-    from attnviz.plots import token_labels
+
+    from attnviz.plots.maps import token_labels
 
     n_unk, total = unk_count(minilm)
     at = new_app(text=SENTENCE).run()

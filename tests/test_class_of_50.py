@@ -20,10 +20,10 @@ from types import SimpleNamespace
 from urllib.parse import quote
 
 import pytest
+from apptest_helpers import new_app, shown_text
 
 import attnviz
-from apptest_helpers import new_app, shown_text
-from attnviz.cache import CaptureCache, capture_nbytes_bound
+from attnviz.app.cache import CaptureCache, capture_nbytes_bound
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -38,8 +38,7 @@ def clear_cache_message() -> None:
 @pytest.fixture
 def small_cache(monkeypatch):
     """The app's capture cache with a 2 MiB budget (a few short sentences), restored afterwards."""
-    from attnviz import ui
-
+    from attnviz.app import ui
     monkeypatch.setenv("ATTNVIZ_CACHE_MB", "2")
     ui.capture_cache.clear()
     yield ui.capture_cache()
@@ -92,8 +91,7 @@ def test_option_labels_are_data_not_functions_of_a_page():
 
 @pytest.mark.slow
 def test_after_a_model_loads_a_full_collection_walks_only_newer_objects():
-    from attnviz import ui
-
+    from attnviz.app import ui
     ui.get_model.clear()
     try:
         ui.get_model("minilm")
@@ -105,8 +103,7 @@ def test_after_a_model_loads_a_full_collection_walks_only_newer_objects():
 
 
 def test_widget_callbacks_are_module_functions_that_hold_no_page_variables():
-    from attnviz import ui
-
+    from attnviz.app import ui
     callbacks = {}
     for path in REPO.glob("pages/**/*.py"):
         for name in re.findall(r"\bon_(?:change|click|select)=([\w.]+)", path.read_text()):
@@ -122,8 +119,7 @@ def test_widget_callbacks_are_module_functions_that_hold_no_page_variables():
 
 @pytest.mark.slow
 def test_a_clear_cache_message_keeps_the_models_and_the_captures():
-    from attnviz import ui
-
+    from attnviz.app import ui
     at = new_app().run()
     at.text_area(key="sentence").set_value("The owl watched the harbour all night.").run()
     model, cache = ui.get_model("minilm"), ui.capture_cache()
@@ -139,7 +135,7 @@ def test_a_clear_cache_message_keeps_the_models_and_the_captures():
 
 
 def test_a_clear_cache_message_during_a_conversion_does_not_start_a_second_one(monkeypatch):
-    from attnviz import ui
+    from attnviz.app import ui
     from attnviz.loading import gguf_cache
 
     done, release, conversions = threading.Event(), threading.Event(), []
@@ -166,8 +162,7 @@ def test_a_clear_cache_message_during_a_conversion_does_not_start_a_second_one(m
 
 
 def test_a_folder_is_one_model_however_its_path_is_spelled(monkeypatch, tmp_path):
-    from attnviz import ui
-
+    from attnviz.app import ui
     loaded = []
     monkeypatch.setattr(attnviz, "load_model", lambda name: loaded.append(name) or SimpleNamespace(name=name))
     ui.get_model.clear()
@@ -181,7 +176,7 @@ def test_a_folder_is_one_model_however_its_path_is_spelled(monkeypatch, tmp_path
 
 
 def test_the_pages_keep_nothing_in_streamlits_caches():
-    uses = [str(path.relative_to(REPO)) for path in [*REPO.glob("pages/**/*.py"), *REPO.glob("attnviz/*.py"), REPO / "app.py"] if re.search(r"@st\.cache_(resource|data)|st\.cache_(resource|data)\(", path.read_text())]
+    uses = [str(path.relative_to(REPO)) for path in [*REPO.glob("pages/**/*.py"), *REPO.glob("attnviz/**/*.py"), REPO / "app.py"] if re.search(r"@st\.cache_(resource|data)|st\.cache_(resource|data)\(", path.read_text())]
     assert uses == []
 
 
@@ -190,8 +185,7 @@ def test_the_pages_keep_nothing_in_streamlits_caches():
 
 @pytest.mark.slow
 def test_a_pasted_book_is_cut_at_the_box_and_never_mirrored_into_the_url():
-    from attnviz import ui
-
+    from attnviz.app import ui
     book = "Call me Ishmael. Some years ago, never mind how long precisely. " * 20_000  # 1.3 MB
     at = new_app().run()
     at.text_area(key="sentence").set_value(book).run()
@@ -209,8 +203,7 @@ def test_a_pasted_book_is_cut_at_the_box_and_never_mirrored_into_the_url():
 
 @pytest.mark.slow
 def test_a_link_carries_a_text_up_to_the_url_limit():
-    from attnviz import ui
-
+    from attnviz.app import ui
     at = new_app().run()
     text = "The owl watched the harbour. " * 60  # 1,740 characters
     at.text_area(key="sentence").set_value(text).run()
@@ -221,8 +214,7 @@ def test_a_link_carries_a_text_up_to_the_url_limit():
 
 
 def test_every_text_box_the_pages_draw_is_cut_at_max_chars(monkeypatch):
-    from attnviz import ui
-
+    from attnviz.app import ui
     for path in REPO.glob("pages/**/*.py"):
         for call in re.findall(r"\.text_(?:area|input)\((.*)", path.read_text()):
             assert "max_chars=ui.MAX_TEXT_CHARS" in call, f"{path.name}: {call}"
@@ -317,7 +309,7 @@ def test_the_reserved_bound_covers_a_capture_with_every_derived_field(name, word
 
 def make_run_command(*assignments: str) -> str:
     out = subprocess.run(["make", "-n", "run", *assignments], cwd=REPO, capture_output=True, text=True, check=True, env={**os.environ, "MAKEFLAGS": ""})
-    return next(line for line in out.stdout.splitlines() if "attnviz.serve" in line)
+    return next(line for line in out.stdout.splitlines() if "attnviz.app.serve" in line)
 
 
 def test_make_run_listens_on_the_loopback_address_unless_address_is_given():
@@ -331,7 +323,7 @@ def test_make_run_listens_on_the_loopback_address_unless_address_is_given():
 @pytest.mark.slow
 def test_every_capture_of_the_step_page_reserves_its_bytes_in_the_budget(monkeypatch):
     """The step page's masked and batch captures go through ``ui.cached_capture`` like the others."""
-    from attnviz.cache import CaptureCache
+    from attnviz.app.cache import CaptureCache
 
     reserved = []
     get_or_compute = CaptureCache.get_or_compute
@@ -354,8 +346,8 @@ def test_every_capture_of_the_step_page_reserves_its_bytes_in_the_budget(monkeyp
 @pytest.mark.slow
 def test_the_step_pages_curves_are_computed_once_per_process_not_once_per_rerun(monkeypatch):
     """A store defined in a page script is made anew on every run; the curves live in ``ui``."""
-    from attnviz import steps, ui
-
+    from attnviz.analysis import steps
+    from attnviz.app import ui
     calls = []
     growth = steps.dot_product_growth
     monkeypatch.setattr(steps, "dot_product_growth", lambda d_ks: calls.append(d_ks) or growth(d_ks))

@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 import torch
+from decoder_helpers import hf_run, relative_error, tiny_llama_pair
 
 import attnviz
 from attnviz.loading import gguf_cache
 from attnviz.loading.native import NATIVE_CONFIG, read_native_config
-from attnviz.registry import gguf_source
-from decoder_helpers import hf_run, relative_error, tiny_llama_pair
+from attnviz.loading.registry import gguf_source
 
 SAMPLES = ["The capital of France is", "  two spaces, a tab\tand a newline\n", "中文 and émojis 🙂", "<|im_start|>user\nHi<|im_end|>"]
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 import torch
-
-from attnviz import decoding
 from decoder_helpers import hf_greedy, tiny_gpt2_pair, tiny_llama_pair
+
+from attnviz.analysis import decoding
 
 
 @pytest.mark.parametrize("make", [tiny_llama_pair, tiny_gpt2_pair], ids=["llama", "gpt2"])

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 import torch
 
-from attnviz import decoding, gqa
-from attnviz.attention import (
+from attnviz.analysis import decoding, gqa
+from attnviz.model.attention import (
     apply_mask,
     apply_rope,
     attention_scores,

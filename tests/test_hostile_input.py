@@ -15,13 +15,12 @@ from datetime import timedelta
 
 import pytest
 import torch
-
-import attnviz
-from attnviz import plots
+from apptest_helpers import figures, new_app, shown_text
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from apptest_helpers import figures, new_app, shown_text
+import attnviz
+from attnviz.plots import maps
 
 PIECES = [
     "👩‍👩‍👧‍👦", "🏳️‍🌈", "😀", "🤖🧠", "注意力机制", "漢字かなカナ", "한국어", "مرحبا بالعالم", "שלום",
@@ -125,7 +124,7 @@ def explorer():
 def check_page(at, tokenizer, text: str) -> None:
     """No exception; either a heatmap of exactly the text's tokens, or a message in words.
 
-    A text longer than ``plots.FULL_MAX`` tokens is drawn pooled beside a window at full
+    A text longer than ``maps.FULL_MAX`` tokens is drawn pooled beside a window at full
     resolution (its first tokens by default): the window's tokens must be the text's first ones.
     """
     assert not at.exception
@@ -137,10 +136,10 @@ def check_page(at, tokenizer, text: str) -> None:
     ticks = charts["head_chart"]["layout"]["xaxis"]["ticktext"]
     shown = [html.unescape(tick.rsplit(" ·", 1)[0]) for tick in ticks]
     expected = tokenizer.convert_ids_to_tokens(tokenizer(text, truncation=True, max_length=512)["input_ids"])
-    if len(expected) <= plots.FULL_MAX:
+    if len(expected) <= maps.FULL_MAX:
         assert shown == expected
     else:
-        assert 0 < len(shown) <= plots.WINDOW_MAX and shown == expected[: len(shown)]
+        assert 0 < len(shown) <= maps.WINDOW_MAX and shown == expected[: len(shown)]
 
 
 @pytest.fixture(scope="module")

@@ -291,7 +291,7 @@ def test_escape_markdown_escapes_every_markup_character():
 def test_translation_keys_built_from_names_exist():
     from attnviz.i18n import TABLE
     from attnviz.lessons import block, cost
-    from attnviz.plots_lessons import DIAGRAM_BOXES
+    from attnviz.plots.lessons import DIAGRAM_BOXES
 
     keys = [f"lesson{n}_{part}" for n in range(1, 11) for part in ("title", "nav", "intro", "numbers")]
     keys += [f"lesson4_rule_{r}" for r in scoring.RULES] + [f"lesson4_step_{s.name}" for s in scoring.decoder_step(scoring.random_seq2seq())]

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import pytest
 import torch
-
 from decoder_helpers import hf_run, relative_error, tiny_llama_pair
 
 TEXTS = [
@@ -62,7 +61,7 @@ def test_tiny_llama_q_and_k_before_and_after_rotation_match_hf(llama_pair):
 
 
 def test_tiny_llama_capture_invariants(llama_pair):
-    from attnviz.attention import apply_mask, attention_scores, softmax_pattern, weighted_values
+    from attnviz.model.attention import apply_mask, attention_scores, softmax_pattern, weighted_values
 
     _, ours = llama_pair
     cfg = ours.config
@@ -99,7 +98,7 @@ def test_scores_before_rotation_are_the_plain_dot_products(llama_pair):
 
 
 def test_hook_names_of_a_llama(llama_pair):
-    from attnviz.hooks import hook_points
+    from attnviz.model.hooks import hook_points
 
     _, ours = llama_pair
     per_layer = [
@@ -199,7 +198,7 @@ def test_unsupported_llama_options_are_refused(override, field):
     from types import SimpleNamespace
 
     import attnviz
-    from attnviz.config import ModelConfig
+    from attnviz.model.config import ModelConfig
 
     base = dict(
         model_type="llama", num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2, hidden_size=32, head_dim=8,
@@ -251,7 +250,7 @@ def test_smollm2_knows_the_capital_of_france(smollm2):
 def test_observing_the_raw_scores_takes_the_explicit_path_with_the_same_numbers(llama_pair):
     """With a sink on ``hook_attn_scores_raw`` the layer computes the scores, then adds the
     mask; without one it does both in one product. The pattern is the same bit for bit."""
-    from attnviz.hooks import capturing
+    from attnviz.model.hooks import capturing
 
     _, ours = llama_pair
     ids = ours.tokenize(TEXTS[0])[0]["input_ids"]
@@ -273,7 +272,7 @@ def test_observing_the_raw_scores_takes_the_explicit_path_with_the_same_numbers(
 def test_derived_q_k_and_resid_mid_are_the_runs_own_tensors_bit_for_bit(llama_pair):
     """A CPU capture stores q and k before the rotation and derives the rotated ones (and
     resid_mid) on access; they must equal what the layers computed, read here at the hook points."""
-    from attnviz.hooks import capturing
+    from attnviz.model.hooks import capturing
 
     _, ours = llama_pair
     cap = ours.run_with_capture(TEXTS[2])

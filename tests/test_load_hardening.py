@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 import torch
+from bert_helpers import tiny_bert_pair
+from decoder_helpers import tiny_gpt2_pair, tiny_llama_pair
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from safetensors.torch import load_file, save_file
@@ -25,8 +27,6 @@ from safetensors.torch import load_file, save_file
 import attnviz
 from attnviz import loading
 from attnviz.loading import model_key
-from bert_helpers import tiny_bert_pair
-from decoder_helpers import tiny_gpt2_pair, tiny_llama_pair
 
 SENTENCE = "The animal didn't cross the street because it was too tired."
 FAMILIES = ("bert", "gpt2", "llama")
@@ -156,7 +156,7 @@ def _sharded_outside(folder: Path) -> None:
 
 
 def _foreign_tokenizer(folder: Path) -> None:
-    from attnviz.registry import model_folder
+    from attnviz.loading.registry import model_folder
 
     for name in ("tokenizer.json", "tokenizer_config.json"):
         shutil.copy(model_folder("minilm") / name, folder / name)  # 30,522 tokens: more than the tiny GPT-2/Llama embed
@@ -255,8 +255,8 @@ def test_huge_sizes_are_refused_within_two_seconds_before_any_weight_is_read(fol
 
 
 def test_a_native_folder_with_a_huge_layer_count_is_refused_within_two_seconds(folders, tmp_path, monkeypatch):
-    from attnviz.config import ModelConfig
     from attnviz.loading.native import NATIVE_CONFIG, write_native
+    from attnviz.model.config import ModelConfig
 
     model = attnviz.load_model(folders["llama"], device="cpu")
     folder = tmp_path / "native"

@@ -42,8 +42,8 @@ def test_tiny_random_bert_matches_hf_at_max_length(tiny_pair):
 
 def test_tiny_random_bert_padding_batch_matches_hf(tiny_pair):
     """Our network under a padding mask gives Hugging Face's numbers for every real token."""
-    from attnviz.attention import padding_attn_mask
-    from attnviz.hooks import capturing
+    from attnviz.model.attention import padding_attn_mask
+    from attnviz.model.hooks import capturing
 
     hf, ours = tiny_pair
     enc = ours.tokenizer(["A short one.", "A rather longer sentence than the first one."], padding=True, return_tensors="pt")

@@ -11,11 +11,11 @@ from types import SimpleNamespace
 
 import pytest
 import torch
+from apptest_helpers import figures, new_app
 
 import attnviz
-from apptest_helpers import figures, new_app
-from attnviz.cache import CaptureCache
-from attnviz.registry import model_folder
+from attnviz.app.cache import CaptureCache
+from attnviz.loading.registry import model_folder
 
 REPO = Path(__file__).resolve().parent.parent
 TOKENIZER_FILES = ("vocab.txt", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json")
@@ -305,8 +305,7 @@ def test_cache_stays_bounded_and_correct_under_concurrent_sessions():
 
 
 def test_the_cache_budget_comes_from_attnviz_cache_mb(monkeypatch):
-    from attnviz import ui
-
+    from attnviz.app import ui
     monkeypatch.setenv("ATTNVIZ_CACHE_MB", "2.5")
     ui.capture_cache.clear()
     try:
@@ -332,8 +331,7 @@ def test_512_token_captures_cost_about_100_mib_and_the_cache_keeps_its_bound(min
 
 @pytest.mark.slow
 def test_a_huge_paste_is_cut_before_tokenizing():
-    from attnviz import ui
-
+    from attnviz.app import ui
     at = new_app().run()
     at.text_area(key="sentence").set_value("word " * 400_000).run()  # 2,000,000 characters
     assert not at.exception
@@ -345,8 +343,7 @@ def test_a_huge_paste_is_cut_before_tokenizing():
 
 @pytest.mark.slow
 def test_the_model_is_shared_read_only_by_sessions():
-    from attnviz import ui
-
+    from attnviz.app import ui
     model = ui.get_model("minilm")
     before = {name: param.clone() for name, param in model.network.named_parameters()}
     for sentence in ("First student's sentence.", "Second student's sentence."):

@@ -1,4 +1,4 @@
-"""attnviz.steps: every step of one head recomputes what the model captured; the experiments are right.
+"""attnviz.analysis.steps: every step of one head recomputes what the model captured; the experiments are right.
 
 Expected values come from independent computations (numpy in float64, Hugging Face's
 BERT, torch.autograd), never from attnviz's own output.
@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import torch
 
-from attnviz import steps
+from attnviz.analysis import steps
 from attnviz.errors import InvalidMaskError
 
 TEXT = "The animal didn't cross the street because it was too tired."

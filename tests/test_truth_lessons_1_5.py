@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-
 from apptest_helpers import array, new_app, shown_text
 from bert_helpers import hf_query_cosines
+
 from attnviz.lessons import scoring, search
 from attnviz.lessons import word_vectors as wv
 

@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-
 from apptest_helpers import array, new_app, shown_text
+
 from attnviz.lessons import cost, it_reference, multi_head, positions
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -334,7 +334,7 @@ def test_lesson8_progress_bar_goes_away_ticks_are_readable_and_the_theory_answer
 
 
 def test_decade_ticks_name_their_units():
-    from attnviz.plots_lessons import decade_ticks
+    from attnviz.plots.lessons import decade_ticks
 
     assert decade_ticks(2e-5, 3e-3, "seconds") == ([1e-5, 1e-4, 1e-3, 1e-2], ["10 µs", "100 µs", "1 ms", "10 ms"])
     assert decade_ticks(1500, 2e6, "peak_bytes")[1] == ["1 kB", "10 kB", "100 kB", "1 MB", "10 MB"]

@@ -14,9 +14,8 @@ import json
 import numpy as np
 import pytest
 import torch
-from streamlit.testing.v1.element_tree import Block
-
 from apptest_helpers import array, new_app
+from streamlit.testing.v1.element_tree import Block
 
 BUDGET = 2_000_000  # bytes one rerun may send
 WORDS = (
@@ -55,29 +54,27 @@ def random_pattern(n: int, seed: int = 0) -> torch.Tensor:
 
 
 def test_window_draws_its_cells_with_global_labels_and_full_hover():
-    from attnviz import plots
-
+    from attnviz.plots import maps
     n = 200
     tokens = [f"w{i % 50}" for i in range(n)]  # every token repeats: labels carry their position
     pattern, scores = random_pattern(n), torch.randn(n, n)
     queries, keys = range(70, 90), range(150, 200)
-    fig = as_json(plots.attention_heatmap(pattern, tokens, scores, None, "t", "en", queries, keys))
+    fig = as_json(maps.attention_heatmap(pattern, tokens, scores, None, "t", "en", queries, keys))
     trace = fig["data"][0]
     assert np.allclose(array(trace["z"]), pattern[70:90, 150:200].numpy())
     assert fig["layout"]["xaxis"]["ticktext"][0] == "w0 ·150" and fig["layout"]["yaxis"]["ticktext"][-1] == "w39 ·89"
     cell = trace["text"][3][5]  # query 73, key 155
     assert cell == f"query: w23 ·73<br>key: w5 ·155<br>weight: {pattern[73, 155]:.4f}<br>raw score: {scores[73, 155]:.4f}"
     with pytest.raises(ValueError, match="leaves"):
-        plots.attention_heatmap(pattern, tokens, queries=range(190, 210))
+        maps.attention_heatmap(pattern, tokens, queries=range(190, 210))
 
 
 def test_overview_is_the_block_maximum_at_most_128_cells_a_side():
-    from attnviz import plots
-
+    from attnviz.plots import maps
     n = 300
     pattern = random_pattern(n, 1)
     mask = torch.ones(n, n, dtype=torch.bool).tril()  # a causal mask: blocks above the diagonal are grey
-    fig = as_json(plots.attention_overview(pattern, [f"t{i}" for i in range(n)], mask, queries=range(10, 40), keys=range(0, 30)))
+    fig = as_json(maps.attention_overview(pattern, [f"t{i}" for i in range(n)], mask, queries=range(10, 40), keys=range(0, 30)))
     z = array(fig["data"][0]["z"]).astype(float)
     block = 3  # ceil(300 / 128)
     assert z.shape == (100, 100)
@@ -93,27 +90,25 @@ def test_overview_is_the_block_maximum_at_most_128_cells_a_side():
 
 
 def test_hiding_sinks_removes_their_columns_and_rescales_the_colours():
-    from attnviz import plots
-
+    from attnviz.plots import maps
     tokens = ["[CLS]", "the", "cat", "[SEP]", "sat", "[SEP]"]
-    assert plots.sink_keys(tokens) == [0, 3, 5]
-    assert plots.sink_keys(["<|im_start|>", "hi", "<|endoftext|>"]) == [0, 2]
+    assert maps.sink_keys(tokens) == [0, 3, 5]
+    assert maps.sink_keys(["<|im_start|>", "hi", "<|endoftext|>"]) == [0, 2]
     pattern = torch.full((6, 6), 0.02)
     pattern[:, 0] = 0.9  # a sink takes most of the weight
     pattern[2, 4] = 0.06
-    fig = as_json(plots.attention_heatmap(pattern, tokens, hidden_keys=plots.sink_keys(tokens)))
+    fig = as_json(maps.attention_heatmap(pattern, tokens, hidden_keys=maps.sink_keys(tokens)))
     assert fig["layout"]["xaxis"]["ticktext"] == ["the", "cat", "sat"]
     assert fig["data"][0]["zmax"] == pytest.approx(0.06)
-    plain = as_json(plots.attention_heatmap(pattern, tokens))
+    plain = as_json(maps.attention_heatmap(pattern, tokens))
     assert plain["data"][0]["zmax"] == pytest.approx(0.9)
 
 
 def test_model_view_pools_whole_maps_within_a_cell_budget():
-    from attnviz import plots
-
+    from attnviz.plots import maps
     n_layers, n_heads, n = 3, 4, 100
     pattern = torch.rand(n_layers, n_heads, n, n)
-    fig = as_json(plots.model_view(pattern, [f"t{i}" for i in range(n)], cells=3 * 4 * 100))
+    fig = as_json(maps.model_view(pattern, [f"t{i}" for i in range(n)], cells=3 * 4 * 100))
     maps = [trace for trace in fig["data"] if trace["type"] == "heatmap"]
     assert len(maps) == 12
     z = array(maps[5]["z"]).astype(float)  # layer 1, head 1; 10 × 10 cells of 10 × 10 tokens
@@ -123,11 +118,10 @@ def test_model_view_pools_whole_maps_within_a_cell_budget():
 
 
 def test_clamp_range_keeps_a_window_inside_the_text_and_at_most_its_width():
-    from attnviz import plots
-
-    assert plots.clamp_range(10, 500, 512) == range(10, 74)
-    assert plots.clamp_range(500, 600, 512) == range(500, 512)
-    assert plots.clamp_range(-3, 5, 512, most=4) == range(0, 4)
+    from attnviz.plots import maps
+    assert maps.clamp_range(10, 500, 512) == range(10, 74)
+    assert maps.clamp_range(500, 600, 512) == range(500, 512)
+    assert maps.clamp_range(-3, 5, 512, most=4) == range(0, 4)
 
 
 # --- the pages at 512 tokens --------------------------------------------------------------

@@ -18,8 +18,8 @@ import torch
 import torch.nn.functional as F
 from jaxtyping import Float
 
-from attnviz.capture import Capture
 from attnviz.lessons.quiz import Question
+from attnviz.model.capture import Capture
 
 GROUPS = ("embeddings", "attention", "feed_forward", "layer_norm")
 

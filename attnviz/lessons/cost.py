@@ -34,9 +34,9 @@ from torch import nn
 from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils._pytree import tree_leaves
 
-from attnviz.attention import attention_scores, softmax_pattern, weighted_values
 from attnviz.lessons.errors import LessonValueError
 from attnviz.lessons.quiz import Question
+from attnviz.model.attention import attention_scores, softmax_pattern, weighted_values
 
 COMPLEXITY = (
     ("self_attention", "O(n²·d)", "O(1)", "O(1)"),

@@ -16,10 +16,10 @@ from dataclasses import dataclass
 import torch
 from jaxtyping import Float
 
-from attnviz.capture import Capture
 from attnviz.errors import EmptyTextError
 from attnviz.lessons.errors import LessonValueError, WordNotFoundError
 from attnviz.lessons.quiz import Question
+from attnviz.model.capture import Capture
 
 
 def find_word(tokenizer, tokens: list[str], word: str) -> list[int]:

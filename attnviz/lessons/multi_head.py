@@ -19,8 +19,8 @@ from dataclasses import dataclass
 import torch
 from jaxtyping import Float
 
-from attnviz.capture import Capture
 from attnviz.lessons.quiz import Question
+from attnviz.model.capture import Capture
 
 
 @dataclass(frozen=True)

@@ -21,10 +21,10 @@ import torch
 import torch.nn.functional as F
 from jaxtyping import Float, Int
 
-from attnviz.attention import attention_scores, softmax_pattern
 from attnviz.lessons.errors import LessonValueError
 from attnviz.lessons.heads import head_weights, project
 from attnviz.lessons.quiz import Question
+from attnviz.model.attention import attention_scores, softmax_pattern
 
 
 def sinusoidal_encoding(n_positions: int, d_model: int) -> Float[torch.Tensor, "pos d_model"]:

@@ -27,9 +27,9 @@ from dataclasses import dataclass, replace
 import torch
 from jaxtyping import Float
 
-from attnviz.attention import softmax_pattern
 from attnviz.lessons.errors import LessonValueError
 from attnviz.lessons.quiz import Question
+from attnviz.model.attention import softmax_pattern
 
 RULES = ("additive", "dot", "general", "scaled_dot")
 FORMULAS = {

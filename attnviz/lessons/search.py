@@ -28,11 +28,11 @@ import torch
 import torch.nn.functional as F
 from jaxtyping import Float
 
-from attnviz.attention import softmax_pattern
-from attnviz.capture import Capture
 from attnviz.errors import EmptyTextError
 from attnviz.lessons.errors import CatalogueError, EmptyCatalogueError, LessonValueError
 from attnviz.lessons.quiz import Question
+from attnviz.model.attention import softmax_pattern
+from attnviz.model.capture import Capture
 
 
 @dataclass(frozen=True)

@@ -17,10 +17,10 @@ from dataclasses import dataclass
 import torch
 from jaxtyping import Float
 
-from attnviz.attention import apply_mask, attention_scores, softmax_pattern
-from attnviz.capture import Capture
 from attnviz.lessons.heads import HeadWeights, project
 from attnviz.lessons.quiz import Question
+from attnviz.model.attention import apply_mask, attention_scores, softmax_pattern
+from attnviz.model.capture import Capture
 
 
 def head_scores(

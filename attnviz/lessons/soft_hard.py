@@ -24,10 +24,10 @@ from __future__ import annotations
 import torch
 from jaxtyping import Bool, Float
 
-from attnviz.attention import apply_mask, attention_scores, softmax_pattern
 from attnviz.lessons.errors import LessonValueError
 from attnviz.lessons.heads import HeadWeights, project
 from attnviz.lessons.quiz import Question
+from attnviz.model.attention import apply_mask, attention_scores, softmax_pattern
 
 
 def soft_weights(scores: Float[torch.Tensor, "query_pos key_pos"]) -> Float[torch.Tensor, "query_pos key_pos"]:

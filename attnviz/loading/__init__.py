@@ -20,15 +20,16 @@ from typing import Callable, NamedTuple
 import torch
 from transformers import AutoConfig, AutoTokenizer
 
-from attnviz.config import ModelConfig
-from attnviz.decoder import Decoder
-from attnviz.device import resolve_device
 from attnviz.errors import ConfigError, ModelLoadError, Text, UnknownModelError, WeightsMismatchError
 from attnviz.loading import bert, gpt2, llama
+from attnviz.loading.device import resolve_device
 from attnviz.loading.native import NATIVE_CONFIG, check_layer_count, read_native_config
+from attnviz.loading.registry import REGISTRY, model_folder
 from attnviz.loading.weights import check_dtypes, read_header, read_tensors, reading, weight_files
-from attnviz.model import BertEncoder, HookedTransformer
-from attnviz.registry import REGISTRY, model_folder
+from attnviz.model.config import ModelConfig
+from attnviz.model.decoder import Decoder
+from attnviz.model.runner import BertEncoder, HookedTransformer
+
 
 class Family(NamedTuple):
     """What attnviz has for one architecture family."""
@@ -86,7 +87,7 @@ def load_model(name_or_path: str | Path, device: str | torch.device = "auto", pr
     """Load a model by registry name (e.g. ``"minilm"``, ``"smollm2"``) or from a local folder.
 
     Args:
-        name_or_path: a name in ``attnviz.registry.REGISTRY``, a Hugging Face folder holding
+        name_or_path: a name in ``attnviz.loading.registry.REGISTRY``, a Hugging Face folder holding
             ``config.json``, ``model.safetensors`` (or shards with their index) and tokenizer
             files (BERT, GPT-2 or Llama), or a folder in attnviz's own format
             (``attnviz.loading.native``). Spellings of one folder load the same model.

@@ -16,8 +16,8 @@ import re
 import torch
 from einops import rearrange
 
-from attnviz.config import ModelConfig
 from attnviz.loading.checks import check_keys
+from attnviz.model.config import ModelConfig
 
 IGNORED = re.compile(r"^(embeddings\.position_ids|pooler\..*|cls\..*)$")
 PREFIX = "bert."

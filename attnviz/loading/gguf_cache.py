@@ -42,11 +42,11 @@ import numpy as np
 import platformdirs
 import torch
 
-from attnviz.config import ModelConfig
 from attnviz.errors import ConfigError, ModelLoadError, Text, WeightsMismatchError
 from attnviz.loading.llama import convert_llama
 from attnviz.loading.native import write_native
 from attnviz.loading.weights import is_finite, reading
+from attnviz.model.config import ModelConfig
 
 FORMAT_VERSION = 3  # 2: weights stored as nn.Linear stores them, [out, in]; 3: SHA-256 in the manifest
 MANIFEST = "attnviz-cache.json"
@@ -260,7 +260,7 @@ def unpermute_rotary_rows(weight: torch.Tensor, n_heads: int) -> torch.Tensor:
     """Undo llama.cpp's row order of a q or k projection ``[head·d_head, d_model]``.
 
     Per head, llama.cpp orders the rows as pairs (0, d/2), (1, d/2 + 1), ...; Hugging Face
-    (and ``attnviz.attention.apply_rope``) wants the first halves, then the second halves.
+    (and ``attnviz.model.attention.apply_rope``) wants the first halves, then the second halves.
     """
     d_half = weight.shape[0] // n_heads // 2
     return weight.reshape(n_heads, d_half, 2, -1).transpose(1, 2).reshape(weight.shape)

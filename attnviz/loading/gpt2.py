@@ -16,8 +16,8 @@ import re
 import torch
 from einops import rearrange
 
-from attnviz.config import ModelConfig
 from attnviz.loading.checks import check_keys
+from attnviz.model.config import ModelConfig
 
 # lm_head.weight is wte again; attn.bias / attn.masked_bias are causal-mask buffers of old checkpoints.
 IGNORED = re.compile(r"^(lm_head\.weight|h\.\d+\.attn\.(bias|masked_bias))$")

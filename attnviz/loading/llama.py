@@ -8,7 +8,7 @@ transposed: ``q_proj [h·d, m]``, ``k_proj`` and ``v_proj [kv·d, m]`` are conca
 ``up_proj [d_mlp, m]`` stacked into ``gate_in_weight [2, d_mlp, m]``; ``o_proj`` and
 ``down_proj`` are taken as they are. The q and k rows are used as stored: Hugging Face's
 checkpoints already use the rotate-half pair layout (i, i + d/2) that
-``attnviz.attention.apply_rope`` implements.
+``attnviz.model.attention.apply_rope`` implements.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ import re
 import torch
 from einops import rearrange
 
-from attnviz.config import ModelConfig
 from attnviz.loading.checks import check_keys
+from attnviz.model.config import ModelConfig
 
 IGNORED = re.compile(r"^(layers\.\d+\.self_attn\.rotary_emb\.inv_freq|rotary_emb\.inv_freq)$")
 PREFIX = "model."

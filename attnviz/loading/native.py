@@ -16,8 +16,8 @@ from pathlib import Path
 import torch
 from safetensors.torch import save_file
 
-from attnviz.config import ModelConfig
 from attnviz.errors import ConfigError, WeightsMismatchError
+from attnviz.model.config import ModelConfig
 
 NATIVE_CONFIG = "attnviz-config.json"
 BLOCK = re.compile(r"^blocks\.(\d+)\.")

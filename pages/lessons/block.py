@@ -6,9 +6,10 @@ import pandas as pd
 import streamlit as st
 import torch
 
-from attnviz import plots_lessons, ui
+from attnviz.app import lesson_frame as cr
+from attnviz.app import ui
 from attnviz.lessons import block
-from pages.lessons import classroom as cr
+from attnviz.plots import lessons as lesson_plots
 
 tr = ui.tr
 ROOT = Path(__file__).resolve().parents[2]
@@ -42,8 +43,8 @@ def page_links(links: list[tuple[str, str, str]]) -> None:
 
 def diagram() -> None:
     st.markdown(tr("lesson7_diagram_text", n_layers=cfg.n_layers))
-    labels = {box: tr(f"lesson7_box_{box}") for box in plots_lessons.DIAGRAM_BOXES}
-    fig = plots_lessons.transformer_diagram(labels, tr("lesson7_encoder"), tr("lesson7_decoder"), tr("lesson7_cross_arrow"), tr("lesson7_repeat"))
+    labels = {box: tr(f"lesson7_box_{box}") for box in lesson_plots.DIAGRAM_BOXES}
+    fig = lesson_plots.transformer_diagram(labels, tr("lesson7_encoder"), tr("lesson7_decoder"), tr("lesson7_cross_arrow"), tr("lesson7_repeat"))
     st.plotly_chart(fig, key="lesson7_diagram")
     st.caption(tr("lesson7_diagram_caption"))
     st.info(tr("lesson7_bundled_models"))
@@ -116,7 +117,7 @@ def counts() -> None:
     st.dataframe(table, hide_index=True, key="lesson7_counts_table")
     st.metric(tr("lesson7_total"), f"{total:,}")
     names = [tr(f"lesson7_group_{g}") for g in block.GROUPS]
-    fig = plots_lessons.bar_chart(names, [totals[g] for g in block.GROUPS], title=tr("lesson7_groups_title"), y_title=tr("lesson7_col_total"))
+    fig = lesson_plots.bar_chart(names, [totals[g] for g in block.GROUPS], title=tr("lesson7_groups_title"), y_title=tr("lesson7_col_total"))
     st.plotly_chart(fig, key="lesson7_groups_chart")
 
 

@@ -3,10 +3,11 @@
 import pandas as pd
 import streamlit as st
 
-from attnviz import plots_lessons, ui
+from attnviz.app import lesson_frame as cr
+from attnviz.app import ui
 from attnviz.errors import AttnvizError
 from attnviz.lessons import cost
-from pages.lessons import classroom as cr
+from attnviz.plots import lessons as lesson_plots
 
 tr = ui.tr
 LENGTHS = [2**p for p in range(3, 14)]  # 8 … 8192
@@ -62,7 +63,7 @@ def measure() -> None:
     for col, (what, fits, axis, key) in zip((col_time, col_memory), charts, strict=True):
         series = {layer: result.series(layer, what) for layer in cost.LAYERS}
         labels = {layer: tr("lesson8_legend", layer=layer_names[layer], p=fits[layer].text) for layer in cost.LAYERS}
-        fig = plots_lessons.cost_loglog(series, labels, what, title=tr(f"{axis}_title", d=d), x_title="n", y_title=tr(axis))
+        fig = lesson_plots.cost_loglog(series, labels, what, title=tr(f"{axis}_title", d=d), x_title="n", y_title=tr(axis))
         col.plotly_chart(fig, key=key)
     fitted = pd.DataFrame(
         {

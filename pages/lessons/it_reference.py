@@ -3,10 +3,11 @@
 import pandas as pd
 import streamlit as st
 
-from attnviz import plots_lessons, ui
+from attnviz.app import lesson_frame as cr
+from attnviz.app import ui
 from attnviz.errors import AttnvizError
 from attnviz.lessons import it_reference as it
-from pages.lessons import classroom as cr
+from attnviz.plots import lessons as lesson_plots
 
 tr = ui.tr
 classroom = cr.start(9)
@@ -43,7 +44,7 @@ def every_head() -> None:
     limit = max(float(result.preference_a.abs().max()), float(result.preference_b.abs().max()), 1e-6)
     col_left, col_right = st.columns(2)
     for col, pref, name in ((col_left, result.preference_a, "A"), (col_right, result.preference_b, "B")):
-        fig = plots_lessons.preference_map(
+        fig = lesson_plots.preference_map(
             pref, limit, key_1, key_2, title=tr("lesson9_map_title", sentence=name, key1=key_1, key2=key_2),
             layer_title=tr("layer"), head_title=tr("head"), right=changes.right_flips, wrong=changes.wrong_flips,
         )  # fmt: skip
@@ -54,7 +55,7 @@ def every_head() -> None:
 def changed() -> None:
     st.markdown(cr.md("lesson9_shift_text", query=query_word, key1=key_1, key2=key_2))
     changes = result.changes(threshold)
-    fig = plots_lessons.shift_chart(result.shift, threshold, title=tr("lesson9_shift_title"), x_title=tr("lesson9_shift_x"), y_title=tr("lesson9_shift_y", key1=key_1, key2=key_2))
+    fig = lesson_plots.shift_chart(result.shift, threshold, title=tr("lesson9_shift_title"), x_title=tr("lesson9_shift_x"), y_title=tr("lesson9_shift_y", key1=key_1, key2=key_2))
     st.plotly_chart(fig, key="lesson9_shift_chart")
     cols = st.columns(4)
     for col, label, heads in zip(

@@ -3,10 +3,12 @@
 import pandas as pd
 import streamlit as st
 
-from attnviz import plots, plots_lessons, ui
+from attnviz.app import lesson_frame as cr
+from attnviz.app import ui
 from attnviz.lessons import block
 from attnviz.lessons import multi_head as mh
-from pages.lessons import classroom as cr
+from attnviz.plots import lessons as lesson_plots
+from attnviz.plots import maps
 
 tr = ui.tr
 classroom = cr.start(10)
@@ -52,7 +54,7 @@ def parameters() -> None:
     col_one.metric(tr("lesson10_count_one", d_model=counts.d_model), f"{counts.one_full_head:,}")
     col_wide.metric(tr("lesson10_count_wide", h=counts.n_heads, d_model=counts.d_model), f"{counts.full_width_heads:,}")
     labels = [tr("lesson10_bar_actual"), tr("lesson10_bar_one"), tr("lesson10_bar_wide")]
-    fig = plots_lessons.bar_chart(labels, [counts.actual, counts.one_full_head, counts.full_width_heads], title=tr("lesson10_bar_title"), y_title=tr("lesson7_col_total"))
+    fig = lesson_plots.bar_chart(labels, [counts.actual, counts.one_full_head, counts.full_width_heads], title=tr("lesson10_bar_title"), y_title=tr("lesson7_col_total"))
     st.plotly_chart(fig, key="lesson10_params_chart")
     st.markdown(tr("lesson10_params_after"))
 
@@ -65,7 +67,7 @@ def heads() -> None:
         return
     shown["cap"] = cap
     entropy = mh.pattern_entropy(cap.pattern)
-    fig = plots_lessons.grid_map(
+    fig = lesson_plots.grid_map(
         entropy, title=tr("lesson10_entropy_title"), x_title=tr("head"), y_title=tr("layer"), colorscale="Viridis",
         zmin=0, colorbar_title=tr("lesson10_bits"), annotate=True,
     )  # fmt: skip
@@ -73,7 +75,7 @@ def heads() -> None:
     st.caption(tr("lesson10_entropy_caption", n=cap.n_tokens, max_bits=f"{mh.max_entropy_bits(cap.n_tokens):.2f}"))
     layer = ui.kept_widget(st.selectbox, "lesson10_layer", 0, tr("layer"), choices=range(cap.n_layers))
     distances = mh.head_distances(cap.pattern[layer])
-    fig = plots_lessons.grid_map(
+    fig = lesson_plots.grid_map(
         distances, title=tr("lesson10_distance_title", layer=layer), x_title=tr("head"), y_title=tr("head"), colorscale="Viridis",
         zmin=0, zmax=1, colorbar_title=tr("lesson10_distance"),
     )  # fmt: skip
@@ -90,7 +92,7 @@ def heads() -> None:
         columns = st.columns(2)
         for col, head in zip(columns, pair, strict=True):
             title = tr(f"lesson10_pair_{name}", layer=layer, head=head)
-            col.plotly_chart(plots.attention_heatmap(cap.pattern[layer, head], cap.tokens, title=title, lang=lang), key=f"lesson10_{name}_{head}")
+            col.plotly_chart(maps.attention_heatmap(cap.pattern[layer, head], cap.tokens, title=title, lang=lang), key=f"lesson10_{name}_{head}")
 
 
 def question() -> None:

@@ -2,11 +2,13 @@
 
 import streamlit as st
 
-from attnviz import plots, plots_lessons, ui
+from attnviz.app import lesson_frame as cr
+from attnviz.app import ui
 from attnviz.errors import AttnvizError
 from attnviz.lessons import positions as pe
 from attnviz.lessons.word_vectors import cosine_matrix
-from pages.lessons import classroom as cr
+from attnviz.plots import lessons as lesson_plots
+from attnviz.plots import maps
 
 tr = ui.tr
 classroom = cr.start(6)
@@ -22,11 +24,11 @@ def sinusoid() -> None:
     n = ui.kept_widget(col_n.slider, "lesson6_n", 64, tr("lesson6_n"), min_value=4, max_value=256)
     d = ui.kept_widget(col_d.slider, "lesson6_d", 128, tr("lesson6_d"), min_value=4, max_value=512, step=2)
     encoding = pe.sinusoidal_encoding(n, d)
-    fig = plots_lessons.grid_map(encoding, title=tr("lesson6_sinusoid_title", n=n, d=d), x_title=tr("lesson6_dimension"), y_title=tr("lesson6_position"), colorscale="RdBu", zmid=0)
+    fig = lesson_plots.grid_map(encoding, title=tr("lesson6_sinusoid_title", n=n, d=d), x_title=tr("lesson6_dimension"), y_title=tr("lesson6_position"), colorscale="RdBu", zmid=0)
     st.plotly_chart(fig, key="lesson6_sinusoid_chart")
     st.markdown(tr("lesson6_similarity_text"))
     similarity = pe.dot_similarity(encoding)
-    fig = plots_lessons.grid_map(similarity, title=tr("lesson6_similarity_title"), x_title=tr("lesson6_position"), y_title=tr("lesson6_position"), colorscale="Viridis")
+    fig = lesson_plots.grid_map(similarity, title=tr("lesson6_similarity_title"), x_title=tr("lesson6_position"), y_title=tr("lesson6_position"), colorscale="Viridis")
     st.plotly_chart(fig, key="lesson6_similarity_chart")
 
 
@@ -51,16 +53,16 @@ def without_positions() -> None:
         with_positions: (pe.layer0_pattern(model, ids, types, head, with_positions), pe.layer0_pattern(model, ids[order], types[order], head, with_positions))
         for with_positions in (False, True)
     }
-    errors = {with_positions: pe.permutation_error(*maps, order) for with_positions, maps in patterns.items()}
-    maps = patterns[False]
+    errors = {with_positions: pe.permutation_error(*pair, order) for with_positions, pair in patterns.items()}
+    unordered = patterns[False]
     st.latex(r"A' = P\,A\,P^\top \quad\Longleftrightarrow\quad A'_{ij} = A_{\pi(i)\,\pi(j)}")
     col_without, col_with = st.columns(2)
     col_without.metric(tr("lesson6_error_without"), f"{errors[False]:.1e}")
     col_with.metric(tr("lesson6_error_with"), f"{errors[True]:.3f}")
     shown["error_with_positions"] = errors[True]
     col_a, col_b = st.columns(2)
-    col_a.plotly_chart(plots.attention_heatmap(maps[0], tokens, title=tr("lesson6_map_original", head=head), lang=lang), key="lesson6_original_chart")
-    col_b.plotly_chart(plots.attention_heatmap(maps[1], shuffled_tokens, title=tr("lesson6_map_shuffled", head=head), lang=lang), key="lesson6_shuffled_chart")
+    col_a.plotly_chart(maps.attention_heatmap(unordered[0], tokens, title=tr("lesson6_map_original", head=head), lang=lang), key="lesson6_original_chart")
+    col_b.plotly_chart(maps.attention_heatmap(unordered[1], shuffled_tokens, title=tr("lesson6_map_shuffled", head=head), lang=lang), key="lesson6_shuffled_chart")
 
 
 def learned() -> None:
@@ -69,7 +71,7 @@ def learned() -> None:
     st.markdown(tr("lesson6_learned_text", max=W_pos.shape[0], d=W_pos.shape[1]))
     col_rows, col_sim = st.columns(2)
     shown_range = pe.robust_range(W_pos[:n])
-    fig = plots_lessons.grid_map(
+    fig = lesson_plots.grid_map(
         W_pos[:n], title=tr("lesson6_learned_title", n=n), x_title=tr("lesson6_dimension"), y_title=tr("lesson6_position"),
         colorscale="RdBu", zmin=-shown_range.limit, zmax=shown_range.limit,
     )  # fmt: skip
@@ -81,7 +83,7 @@ def learned() -> None:
             largest=f"{shown_range.largest:.2f}", position=position, dimension=dimension,
         )
     )  # fmt: skip
-    fig = plots_lessons.grid_map(cosine_matrix(W_pos[:n]), title=tr("lesson6_learned_similarity_title"), x_title=tr("lesson6_position"), y_title=tr("lesson6_position"), colorscale="RdBu", zmid=0)
+    fig = lesson_plots.grid_map(cosine_matrix(W_pos[:n]), title=tr("lesson6_learned_similarity_title"), x_title=tr("lesson6_position"), y_title=tr("lesson6_position"), colorscale="RdBu", zmid=0)
     col_sim.plotly_chart(fig, key="lesson6_learned_similarity_chart")
 
 

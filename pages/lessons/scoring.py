@@ -3,10 +3,11 @@
 import pandas as pd
 import streamlit as st
 
-from attnviz import plots_lessons, ui
+from attnviz.app import lesson_frame as cr
+from attnviz.app import ui
 from attnviz.errors import AttnvizError
 from attnviz.lessons import scoring
-from pages.lessons import classroom as cr
+from attnviz.plots import lessons as lesson_plots
 
 tr = ui.tr
 MAPS_PER_ROW = 2
@@ -42,7 +43,7 @@ def maps() -> None:
     for start in range(0, len(scoring.RULES), MAPS_PER_ROW):
         row = scoring.RULES[start : start + MAPS_PER_ROW]
         for col, rule in zip(st.columns(MAPS_PER_ROW), row):
-            fig = plots_lessons.matrix_heatmap(weights[rule], cap.tokens, cap.tokens, title=names[rule], zmin=0, zmax=1, colorbar_title=tr("weight"))
+            fig = lesson_plots.matrix_heatmap(weights[rule], cap.tokens, cap.tokens, title=names[rule], zmin=0, zmax=1, colorbar_title=tr("weight"))
             fig.update_xaxes(side="bottom", tickangle=-60)
             fig.update_traces(colorbar={"thickness": 12})
             fig.update_layout(height=520, margin={"t": 50, "l": 10, "r": 10})
@@ -86,7 +87,7 @@ def my_att() -> None:
         st.latex(r"%s \;\to\; [%s]" % (s.latex, ", ".join(str(n) for n in s.tensor.shape)))
     cr.notes_box("lesson4_output_shape")
     attn_weights = scoring.step_tensor(steps, "weights")[0]
-    fig = plots_lessons.bar_chart([str(i) for i in range(len(attn_weights))], attn_weights, title=tr("lesson4_weights_title"), x_title=tr("lesson4_positions"), y_title=tr("weight"))
+    fig = lesson_plots.bar_chart([str(i) for i in range(len(attn_weights))], attn_weights, title=tr("lesson4_weights_title"), x_title=tr("lesson4_positions"), y_title=tr("weight"))
     st.plotly_chart(fig, key="lesson4_seq2seq_chart")
 
     st.subheader(tr("lesson4_sub_decoder_only"))

@@ -4,10 +4,11 @@ import pandas as pd
 import streamlit as st
 import torch
 
-from attnviz import plots_lessons, ui
+from attnviz.app import lesson_frame as cr
+from attnviz.app import ui
 from attnviz.errors import AttnvizError
 from attnviz.lessons import search
-from pages.lessons import classroom as cr
+from attnviz.plots import lessons as lesson_plots
 
 tr = ui.tr
 DEFAULT_CATALOGUE = "\n".join(
@@ -59,7 +60,7 @@ def analogy() -> None:
 def similarity() -> None:
     st.latex(r"\mathrm{sim}_i = \cos(q, k_i) = \frac{q \cdot k_i}{\lVert q \rVert\, \lVert k_i \rVert}")
     st.markdown(tr(f"lesson2_similarity_{kind}"))
-    fig = plots_lessons.bar_chart(titles, result.similarity, title=tr("lesson2_similarity_title", query=query), y_title=tr("lesson2_col_similarity"))
+    fig = lesson_plots.bar_chart(titles, result.similarity, title=tr("lesson2_similarity_title", query=query), y_title=tr("lesson2_col_similarity"))
     st.plotly_chart(fig, key="lesson2_similarity_chart")
 
 
@@ -72,7 +73,7 @@ def softmax() -> None:
     st.latex(r"w_i = \frac{e^{s_i}}{\sum_j e^{s_j}}")
     st.markdown(tr("lesson2_softmax_text"))
     best = int(result.weights.argmax())
-    fig = plots_lessons.bar_chart(titles, result.weights, title=tr("lesson2_weights_title"), y_title=tr("lesson2_col_weight"), highlight=best)
+    fig = lesson_plots.bar_chart(titles, result.weights, title=tr("lesson2_weights_title"), y_title=tr("lesson2_col_weight"), highlight=best)
     st.plotly_chart(fig, key="lesson2_weights_chart")
     d = len(vectors[0])
     root = search.dot_product_temperature(d)
@@ -86,7 +87,7 @@ def weighted_value() -> None:
     weighted.insert(0, tr("lesson2_col_weight"), result.weights.tolist())
     weighted.insert(0, tr("lesson2_col_key"), titles)
     st.dataframe(weighted, hide_index=True, key="lesson2_steps_table")
-    fig = plots_lessons.bar_chart(features, result.output, title=tr("lesson2_output_title", query=query), y_title=tr("lesson2_output_axis"))
+    fig = lesson_plots.bar_chart(features, result.output, title=tr("lesson2_output_title", query=query), y_title=tr("lesson2_output_axis"))
     fig.update_yaxes(range=[0, 1])
     st.plotly_chart(fig, key="lesson2_output_chart")
     st.markdown(tr("lesson2_output_text"))

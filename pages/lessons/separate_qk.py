@@ -2,11 +2,13 @@
 
 import streamlit as st
 
-from attnviz import plots, plots_lessons, ui
-from attnviz.attention import softmax_pattern
+from attnviz.app import lesson_frame as cr
+from attnviz.app import ui
 from attnviz.lessons import separate_qk as sq
 from attnviz.lessons.heads import head_weights
-from pages.lessons import classroom as cr
+from attnviz.model.attention import softmax_pattern
+from attnviz.plots import lessons as lesson_plots
+from attnviz.plots import maps
 
 tr = ui.tr
 classroom = cr.start(5)
@@ -39,8 +41,8 @@ def side_by_side() -> None:
     col_actual, col_shared = st.columns(2)
     title_actual = tr("lesson5_actual_title", layer=layer, head=head)
     title_shared = tr("lesson5_shared_title", layer=layer, head=head, side=shared_side)
-    col_actual.plotly_chart(plots.attention_heatmap(actual, cap.tokens, actual_scores, None, title_actual, lang), key="lesson5_actual_chart")
-    col_shared.plotly_chart(plots.attention_heatmap(shared, cap.tokens, shared_scores, None, title_shared, lang), key="lesson5_shared_chart")
+    col_actual.plotly_chart(maps.attention_heatmap(actual, cap.tokens, actual_scores, None, title_actual, lang), key="lesson5_actual_chart")
+    col_shared.plotly_chart(maps.attention_heatmap(shared, cap.tokens, shared_scores, None, title_shared, lang), key="lesson5_shared_chart")
     for col, scores, pattern, which in ((col_actual, actual_scores, actual, "actual"), (col_shared, shared_scores, shared, "shared")):
         col.metric(tr(f"lesson5_symmetry_{which}"), f"{sq.symmetry_error(scores):.2e}")
         col.metric(tr(f"lesson5_diagonal_{which}"), f"{sq.diagonal_weight(pattern):.3f}")
@@ -53,7 +55,7 @@ def all_heads() -> None:
     total = heads.diagonal_actual.numel()
     st.markdown(tr("lesson5_all_text", grew=grew, total=total))
     labels = [tr("heatmap_title", layer=l, head=h) for l in range(cap.n_layers) for h in range(cap.n_heads)]
-    fig = plots_lessons.actual_vs_shared(
+    fig = lesson_plots.actual_vs_shared(
         heads.diagonal_actual, heads.diagonal_shared, title=tr("lesson5_all_title"),
         x_title=tr("lesson5_diagonal_actual"), y_title=tr("lesson5_diagonal_shared_q"), hover=labels,
     )  # fmt: skip

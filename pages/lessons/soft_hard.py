@@ -2,10 +2,12 @@
 
 import streamlit as st
 
-from attnviz import plots, plots_lessons, ui
+from attnviz.app import lesson_frame as cr
+from attnviz.app import ui
 from attnviz.lessons import soft_hard
 from attnviz.lessons.heads import head_weights
-from pages.lessons import classroom as cr
+from attnviz.plots import lessons as lesson_plots
+from attnviz.plots import maps
 
 tr = ui.tr
 classroom = cr.start(3)
@@ -26,7 +28,7 @@ lang = ui.lang()
 
 
 def row_chart(weights, key: str, title: str) -> None:
-    fig = plots_lessons.bar_chart(cap.tokens, weights[query], title=title, y_title=tr("weight"), highlight=int(weights[query].argmax()))
+    fig = lesson_plots.bar_chart(cap.tokens, weights[query], title=title, y_title=tr("weight"), highlight=int(weights[query].argmax()))
     st.plotly_chart(fig, key=key)
 
 
@@ -35,7 +37,7 @@ def soft_section() -> None:
     st.markdown(tr("lesson3_soft_text"))
     col_map, col_row = st.columns(2)
     title = tr("lesson3_soft_title", layer=layer, head=head)
-    col_map.plotly_chart(plots.attention_heatmap(soft, cap.tokens, scores, None, title, lang), key="lesson3_soft_chart")
+    col_map.plotly_chart(maps.attention_heatmap(soft, cap.tokens, scores, None, title, lang), key="lesson3_soft_chart")
     with col_row:
         row_chart(soft, "lesson3_soft_row", tr("lesson3_row_title", token=cap.tokens[query]))
 
@@ -57,9 +59,9 @@ def hard_section() -> None:
     col_values.metric(tr("lesson3_values_mixed"), f"{work['values_soft']:,} → {work['values_hard']:,}")
     st.markdown(tr("lesson3_cost_text", n=cap.n_tokens, k=k))
     col_map, col_row = st.columns(2)
-    col_map.plotly_chart(plots.attention_heatmap(hard, cap.tokens, scores, None, tr("lesson3_hard_title", k=k), lang), key="lesson3_hard_chart")
+    col_map.plotly_chart(maps.attention_heatmap(hard, cap.tokens, scores, None, tr("lesson3_hard_title", k=k), lang), key="lesson3_hard_chart")
     with col_row:
-        fig = plots_lessons.bar_chart(cap.tokens, thrown, title=tr("lesson3_discarded_title"), y_title=tr("lesson3_discarded_axis"), highlight=query)
+        fig = lesson_plots.bar_chart(cap.tokens, thrown, title=tr("lesson3_discarded_title"), y_title=tr("lesson3_discarded_axis"), highlight=query)
         st.plotly_chart(fig, key="lesson3_discarded_chart")
 
 
@@ -72,7 +74,7 @@ def local_section() -> None:
     st.metric(cr.md("lesson3_discarded", token=cap.tokens[query]), f"{100 * float(thrown[query]):.1f} %")
     mask = soft_hard.local_attn_mask(cap.n_tokens, radius)
     col_map, col_row = st.columns(2)
-    col_map.plotly_chart(plots.attention_heatmap(local, cap.tokens, scores, mask, tr("lesson3_local_title", r=radius), lang), key="lesson3_local_chart")
+    col_map.plotly_chart(maps.attention_heatmap(local, cap.tokens, scores, mask, tr("lesson3_local_title", r=radius), lang), key="lesson3_local_chart")
     with col_row:
         row_chart(local, "lesson3_local_row", tr("lesson3_row_title", token=cap.tokens[query]))
     st.markdown(tr("lesson3_two_questions"))
@@ -94,7 +96,7 @@ def cross_section() -> None:
     col_cross.latex(r"\mathrm{softmax}\Big(\frac{(YW_Q)(XW_K)^\top}{\sqrt{d}}\Big)")
     weights = soft_hard.general_attention(cap_other.resid_pre[layer], cap.resid_pre[layer], head_weights(model, layer, head))
     st.markdown(tr("lesson3_general_shapes", m=cap_other.n_tokens, n=cap.n_tokens))
-    fig = plots_lessons.matrix_heatmap(
+    fig = lesson_plots.matrix_heatmap(
         weights, cap_other.tokens, cap.tokens, title=tr("lesson3_general_title", layer=layer, head=head),
         x_title=tr("lesson3_general_keys"), y_title=tr("lesson3_general_queries"), zmin=0, colorbar_title=tr("weight"),
     )  # fmt: skip

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from harness import VIEWPORT, AppServer, launch_browser
 
 
@@ -45,7 +44,7 @@ def tokens_of():
     """The bundled model's tokens for a text, straight from its Hugging Face tokenizer."""
     from transformers import AutoTokenizer
 
-    from attnviz.registry import model_folder
+    from attnviz.loading.registry import model_folder
 
     tokenizer = AutoTokenizer.from_pretrained(model_folder("minilm"), local_files_only=True, trust_remote_code=False)
     return lambda text: tokenizer.convert_ids_to_tokens(tokenizer(text)["input_ids"])

@@ -1,4 +1,4 @@
-"""Drive the real app: start it as ``make run`` does (``python -m attnviz.serve``) on a free port, open it in Debian's chromium.
+"""Drive the real app: start it as ``make run`` does (``python -m attnviz.app.serve``) on a free port, open it in Debian's chromium.
 
 Used by the end-to-end tests (``tests/e2e``) and by the benchmarks (``benchmarks/``).
 The browser is ``/usr/bin/chromium`` from apt (``scripts/install_browser.sh``); Playwright
@@ -39,7 +39,7 @@ def free_port() -> int:
 
 
 class AppServer:
-    """The app (``python -m attnviz.serve``, i.e. ``streamlit run app.py``) from the repository root with this Python, on a free port.
+    """The app (``python -m attnviz.app.serve``, i.e. ``streamlit run app.py``) from the repository root with this Python, on a free port.
 
     Use as a context manager; ``url`` is the app's address, ``tree_rss()`` the resident
     memory of the server and its children. Its output goes to ``log_path``.
@@ -55,7 +55,7 @@ class AppServer:
 
     def __enter__(self) -> AppServer:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        command = [sys.executable, "-m", "attnviz.serve", "--server.port", str(self.port), "--server.headless", "true"]
+        command = [sys.executable, "-m", "attnviz.app.serve", "--server.port", str(self.port), "--server.headless", "true"]
         self.started_at = time.perf_counter()
         with open(self.log_path, "w") as log:
             self.process = subprocess.Popen(command, cwd=REPO, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)

@@ -9,7 +9,6 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 import pytest
-
 from harness import screenshot, wait_for_tokens, wait_idle
 
 SENTENCE = "动物没有过马路，因为它太累了。"
@@ -21,7 +20,7 @@ def expected_labels(text: str) -> list[str]:
     from transformers import AutoTokenizer
 
     from attnviz.loading.gguf_cache import cache_folder
-    from attnviz.registry import gguf_source
+    from attnviz.loading.registry import gguf_source
 
     tokenizer = AutoTokenizer.from_pretrained(cache_folder(gguf_source("smollm2")), local_files_only=True, trust_remote_code=False)
     spans = tokenizer(text, return_offsets_mapping=True)["offset_mapping"]

@@ -11,7 +11,6 @@ from urllib.parse import urlencode
 
 import pytest
 import torch
-
 from harness import axis_labels, choose, screenshot, type_sentence, wait_for_tokens, wait_idle
 
 CELL_CENTRE_JS = """([i, j]) => {
@@ -42,8 +41,9 @@ def selectbox_value(page, label: str) -> str:
 
 
 def hf_pattern(minilm_hf, tokenizer_text: str) -> torch.Tensor:
-    from attnviz.registry import model_folder
     from transformers import AutoTokenizer
+
+    from attnviz.loading.registry import model_folder
 
     tokenizer = AutoTokenizer.from_pretrained(model_folder("minilm"), local_files_only=True, trust_remote_code=False)
     with torch.inference_mode():

@@ -1,6 +1,6 @@
 """The building blocks every family shares: norms, attention with hook points, feed-forward nets.
 
-Attention is the explicit Q·Kᵀ/√d_head of ``attnviz.attention``, the one path for every
+Attention is the explicit Q·Kᵀ/√d_head of ``attnviz.model.attention``, the one path for every
 family; nothing is fused, so every intermediate can be captured.
 """
 
@@ -11,9 +11,9 @@ import torch.nn.functional as F
 from jaxtyping import Float
 from torch import nn
 
-from attnviz.attention import apply_rope, attention_scores, softmax_pattern, weighted_values
-from attnviz.config import ModelConfig
-from attnviz.hooks import HookPoint
+from attnviz.model.attention import apply_rope, attention_scores, softmax_pattern, weighted_values
+from attnviz.model.config import ModelConfig
+from attnviz.model.hooks import HookPoint
 
 ATTENTION_HOOKS = ("qkv", "q", "k", "v", "attn_scores_raw", "attn_scores", "pattern", "z")
 ROTARY_HOOKS = ("q_pre_rope", "k_pre_rope")

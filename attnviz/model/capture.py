@@ -8,7 +8,8 @@ from functools import cached_property
 import torch
 from jaxtyping import Bool, Float, Int
 
-from attnviz.attention import apply_mask, apply_rope, attention_scores, kv_head_of as _kv_head_of, rope_cos_sin
+from attnviz.model.attention import apply_mask, apply_rope, attention_scores, rope_cos_sin
+from attnviz.model.attention import kv_head_of as _kv_head_of
 
 
 @dataclass(frozen=True, eq=False)
@@ -133,7 +134,7 @@ class Capture:
         """Q·Kᵀ/√d_head before the mask, for every layer and head.
 
         Not stored: recomputed on each access from the captured ``q`` and ``k`` with the very
-        function the model applies (``attnviz.attention.attention_scores``), which halves
+        function the model applies (``attnviz.model.attention.attention_scores``), which halves
         what a capture holds. With grouped-query attention each query head's scores use
         its shared key head. Use ``head_scores_raw`` for one head.
         """
@@ -144,7 +145,7 @@ class Capture:
         """The scores after the mask: masked entries hold ``torch.finfo(float32).min``.
 
         Derived on access from ``attn_scores_raw`` and ``attn_mask`` with the model's own
-        ``attnviz.attention.apply_mask``.
+        ``attnviz.model.attention.apply_mask``.
         """
         return apply_mask(self.attn_scores_raw, self.attn_mask[None])
 

@@ -14,7 +14,7 @@ import numpy as np
 import plotly.graph_objects as go
 import torch
 
-from attnviz.plots import HEAD_COLOURS, token_labels
+from attnviz.plots.maps import HEAD_COLOURS, token_labels
 
 
 def _escape(text: str) -> str:

@@ -12,7 +12,7 @@ from typing import Callable
 import streamlit as st
 
 import attnviz
-from attnviz import ui
+from attnviz.app import ui
 from attnviz.lessons.quiz import Question
 from attnviz.lessons.safe_text import escape_markdown, escape_params
 

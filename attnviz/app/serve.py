@@ -1,4 +1,4 @@
-"""Start the app: ``python -m attnviz.serve [streamlit options]`` is ``streamlit run app.py [options]``
+"""Start the app: ``python -m attnviz.app.serve [streamlit options]`` is ``streamlit run app.py [options]``
 with every page address working from the server's first request.
 
 Streamlit treats a folder named ``pages/`` beside the entry script as its legacy multipage
@@ -19,7 +19,7 @@ import torch
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.web import cli
 
-APP = Path(__file__).resolve().parent.parent / "app.py"
+APP = Path(__file__).resolve().parents[2] / "app.py"
 # The server runs each capture on one core: with many sessions the other core is busy with
 # their reruns, and two torch threads fight the server's own (a 20-token MiniLM capture: 14 ms
 # with one thread, 220-1,050 ms with two on a busy 2-core machine). ATTNVIZ_TORCH_THREADS=2

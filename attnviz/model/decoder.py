@@ -17,10 +17,10 @@ import torch
 from jaxtyping import Bool, Float, Int
 from torch import nn
 
-from attnviz.attention import mask_bias, rope_cos_sin
-from attnviz.config import ModelConfig
-from attnviz.hooks import HookPoint
-from attnviz.layers import MLP, Attention, GatedMLP, LayerNorm, RMSNorm, linear_t
+from attnviz.model.attention import mask_bias, rope_cos_sin
+from attnviz.model.config import ModelConfig
+from attnviz.model.hooks import HookPoint
+from attnviz.model.layers import MLP, Attention, GatedMLP, LayerNorm, RMSNorm, linear_t
 
 
 def make_norm(cfg: ModelConfig) -> nn.Module:

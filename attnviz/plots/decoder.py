@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 import torch
 
 from attnviz.i18n import t
-from attnviz.plots import HEAD_COLOURS, token_labels
+from attnviz.plots.maps import HEAD_COLOURS, token_labels
 
 
 def next_token_bars(tokens: list[str], probs: torch.Tensor, title: str = "", lang: str = "en") -> go.Figure:

@@ -1,11 +1,11 @@
-"""Strings of the Step-by-step page (attnviz.steps, attnviz.plots_steps, pages/step_by_step.py)."""
+"""Strings of the Step-by-step page (attnviz.analysis.steps, attnviz.plots.steps, pages/step_by_step.py)."""
 
 STRINGS: dict[str, dict[str, str]] = {
     "steps_encoder_only": {
         "en": "The step-by-step walk-through follows the BERT encoder's block; '{name}' is a decoder, so this page shows '{encoder}'. The decoder pages cover the causal mask, RoPE and grouped-query attention.",
         "zh": "逐步演示按照 BERT 编码器的结构进行；“{name}”是解码器，因此本页显示“{encoder}”。因果掩码、RoPE 和分组查询注意力见解码器页面。",
     },
-    # errors (attnviz.steps)
+    # errors (attnviz.analysis.steps)
     "steps_err_position": {
         "en": "The {name} {value} does not exist here: pick one from 0 to {n} − 1.",
         "zh": "{name} {value} 不存在：请在 0 到 {n} − 1 之间选择。",

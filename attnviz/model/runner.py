@@ -1,12 +1,12 @@
 """attnviz's own Transformers, with hook points everywhere, and ``HookedTransformer``, which runs one.
 
-The BERT encoder family lives here; the decoders (GPT-2, Llama) in ``attnviz.decoder``;
-the shared blocks (norms, attention, feed-forward) in ``attnviz.layers``.
+The BERT encoder family lives here; the decoders (GPT-2, Llama) in ``attnviz.model.decoder``;
+the shared blocks (norms, attention, feed-forward) in ``attnviz.model.layers``.
 
 Architecture of BERT (Devlin et al. 2019) = the Transformer encoder of Vaswani et al.
 2017 (post-LN: residual, then LayerNorm) with learned position and token-type embeddings
 and a GELU feed-forward network. Attention is the explicit Q·Kᵀ/√d_head of
-``attnviz.attention``; nothing is fused, so every intermediate can be captured.
+``attnviz.model.attention``; nothing is fused, so every intermediate can be captured.
 """
 
 from __future__ import annotations
@@ -19,13 +19,13 @@ import torch
 from jaxtyping import Bool, Float, Int
 from torch import nn
 
-from attnviz.attention import causal_attn_mask, check_attn_mask, kv_head_of, mask_bias, padding_attn_mask
-from attnviz.capture import Capture
-from attnviz.config import ModelConfig
 from attnviz.errors import ConfigError, EmptyTextError, InvalidTextError
-from attnviz.hooks import HookPoint, capturing
-from attnviz.layers import MLP, Attention, LayerNorm
-from attnviz.token_labels import TokenSpeller
+from attnviz.model.attention import causal_attn_mask, check_attn_mask, kv_head_of, mask_bias, padding_attn_mask
+from attnviz.model.capture import Capture
+from attnviz.model.config import ModelConfig
+from attnviz.model.hooks import HookPoint, capturing
+from attnviz.model.layers import MLP, Attention, LayerNorm
+from attnviz.model.token_labels import TokenSpeller
 
 MAX_CAPTURE_TOKENS = 512
 
@@ -132,7 +132,7 @@ class HookedTransformer:
 
     Attributes:
         config: the ``ModelConfig``.
-        network: the ``nn.Module`` (``BertEncoder`` or ``attnviz.decoder.Decoder``) in eval mode on ``device``.
+        network: the ``nn.Module`` (``BertEncoder`` or ``attnviz.model.decoder.Decoder``) in eval mode on ``device``.
         tokenizer: the checkpoint's Hugging Face tokenizer.
         device: the ``torch.device`` the network runs on.
         max_tokens: the longest text a capture takes, ``min(max_positions, 512)``; longer
@@ -271,14 +271,14 @@ class HookedTransformer:
 
     @functools.cached_property
     def speller(self) -> TokenSpeller:
-        """Spells this tokenizer's ids as characters (``attnviz.token_labels``)."""
+        """Spells this tokenizer's ids as characters (``attnviz.model.token_labels``)."""
         return TokenSpeller(self.tokenizer)
 
     def token_strings(self, token_ids: list[int]) -> list[str]:
         """What to show for each token: the word piece for encoders; for decoders the
         characters the token spells (its leading space kept, a newline shown as ↵, a
         character split over several tokens shown on each with its part number, 奖¹ 奖²;
-        see ``attnviz.token_labels``)."""
+        see ``attnviz.model.token_labels``)."""
         if not self.config.is_decoder:
             return self.tokenizer.convert_ids_to_tokens(token_ids)
         return self.speller.labels(token_ids)

@@ -2,7 +2,7 @@
 
 Models are loaded once per process and shared read-only by every session; captures live in
 one byte-bounded LRU cache (``ATTNVIZ_CACHE_MB``, default 1024). Both are process-wide
-stores (``attnviz.cache``), not ``st.cache_resource``, so a client's ``clear_cache``
+stores (``attnviz.app.cache``), not ``st.cache_resource``, so a client's ``clear_cache``
 message cannot drop them. The view state (model, text, pair, layer, head, view, language)
 lives in ``st.session_state`` and is mirrored in ``st.query_params`` so a shared URL opens
 the same view (a text only up to ``MAX_URL_TEXT_CHARS``). Widget callbacks are functions of
@@ -24,13 +24,13 @@ import pandas  # noqa: F401
 import streamlit as st
 
 import attnviz
-from attnviz import gqa, steps
-from attnviz.cache import CaptureCache, capture_nbytes_bound, process_wide
+from attnviz.analysis import gqa, steps
+from attnviz.app.cache import CaptureCache, capture_nbytes_bound, process_wide
 from attnviz.errors import AttnvizError
 from attnviz.i18n import LANGS, t
 from attnviz.lessons.safe_text import escape_markdown
 from attnviz.loading import model_key
-from attnviz.registry import gguf_source
+from attnviz.loading.registry import gguf_source
 
 DEFAULT_TEXT = "The animal didn't cross the street because it was too tired."
 EXAMPLES = [

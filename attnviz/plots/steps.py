@@ -13,9 +13,9 @@ import plotly.graph_objects as go
 import torch
 from plotly.subplots import make_subplots
 
+from attnviz.analysis.steps import DotGrowth, Saturation
 from attnviz.i18n import t
-from attnviz.plots import HEAD_COLOURS, token_labels
-from attnviz.steps import DotGrowth, Saturation
+from attnviz.plots.maps import HEAD_COLOURS, token_labels
 
 MINUS_INF = "−∞"
 MAX_WRITTEN = 24  # token strips up to this length show their values in the cells

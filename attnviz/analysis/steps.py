@@ -12,7 +12,7 @@ For query token i of head h in layer ℓ (Vaswani et al. 2017, Eq. 1 and section
 
 Every function reads a ``Capture`` and the model's weights and never changes either; the
 weights are copied to float32 CPU tensors before any arithmetic. Variants (no scaling, a
-temperature, another mask) are computed functionally with ``attnviz.attention``.
+temperature, another mask) are computed functionally with ``attnviz.model.attention``.
 """
 
 from __future__ import annotations
@@ -25,10 +25,10 @@ import torch
 import torch.nn.functional as F
 from jaxtyping import Bool, Float
 
-from attnviz.attention import apply_mask, causal_attn_mask, check_attn_mask, softmax_pattern
-from attnviz.capture import Capture
 from attnviz.errors import AttnvizError
-from attnviz.model import HookedTransformer
+from attnviz.model.attention import apply_mask, causal_attn_mask, check_attn_mask, softmax_pattern
+from attnviz.model.capture import Capture
+from attnviz.model.runner import HookedTransformer
 
 MASKED = torch.finfo(torch.float32).min
 

@@ -11,8 +11,8 @@ import threading
 from collections import OrderedDict
 from typing import Callable, Hashable
 
-from attnviz.capture import Capture
-from attnviz.config import ModelConfig
+from attnviz.model.capture import Capture
+from attnviz.model.config import ModelConfig
 
 FLOAT32_BYTES = 4
 

@@ -13,7 +13,7 @@ from typing import Callable, Literal
 import torch
 from jaxtyping import Float, Int
 
-from attnviz.capture import Capture
+from attnviz.model.capture import Capture
 
 Strategy = Literal["greedy", "sample"]
 

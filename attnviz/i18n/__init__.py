@@ -1,13 +1,13 @@
 """The translation table: every user-facing string, in English and 中文.
 
-The table is one dict, assembled from one module per area in ``attnviz.strings``.
+The table is one dict, assembled from one module per area in ``attnviz.i18n``.
 
 ``t(key, lang, **params)`` looks a string up and fills ``{params}`` with ``str.format``.
 """
 
 from __future__ import annotations
 
-from attnviz.strings import core, decoder, lessons, loading, long_inputs, serving, steps
+from attnviz.i18n import core, decoder, lessons, loading, long_inputs, serving, steps
 
 LANGS = ("en", "zh")
 PARTS = [core, steps, lessons, serving, decoder, loading, long_inputs]
