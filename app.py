@@ -16,6 +16,7 @@ pages = {
         st.Page("pages/next_token.py", title=tr("dec_nav_next"), icon="🔮", url_path="next_token"),
         st.Page("pages/generation.py", title=tr("dec_nav_generation"), icon="⏭️", url_path="generation"),
         st.Page("pages/rope_gqa.py", title=tr("dec_nav_rope_gqa"), icon="🌀", url_path="rope_gqa"),
+        st.Page("pages/needle.py", title=tr("needle_nav"), icon="🪡", url_path="needle"),
     ],
     tr("lesson_section"): [
         st.Page("pages/lessons/word_vectors.py", title=tr("lesson1_nav"), icon="🔤", url_path="lesson_word_vectors"),
