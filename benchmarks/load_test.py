@@ -14,7 +14,7 @@ tokenizer) and nobody else's. Reported: p50/p95 of the time from sending the sen
 (Ctrl+Enter in the browser) to the heatmap with its tokens, time to first heatmap, and the
 resident memory of the server's process tree (idle, model loaded, peak during the test).
 
-    python benchmarks/load_test.py [--sessions 20] [--client protocol|browser] [--json out.json]
+    python -m benchmarks.load_test [--sessions 20] [--client protocol|browser] [--json out.json]
 """
 
 from __future__ import annotations
@@ -31,10 +31,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(REPO), str(REPO / "tests" / "e2e")]
-
-from harness import AppServer, arm, axis_labels, first_chart_ms, launch_browser, measured_ms, new_monitored_page, process_tree, wait_idle  # noqa: E402
+from tests.e2e.harness import AppServer, arm, axis_labels, first_chart_ms, launch_browser, measured_ms, new_monitored_page, process_tree, wait_idle
 
 SUBJECTS = ["fox", "owl", "whale", "tiger", "robot", "pilot", "farmer", "poet", "dragon", "sailor"]
 PLACES = ["forest", "harbour", "desert", "library", "kitchen", "glacier", "market", "castle", "garden", "station"]

@@ -10,7 +10,7 @@
 6. the soak test (``soak_test.soak``): many distinct texts on every view and page, both models,
    a clear_cache storm and two pasted books; memory against its bound, failures.
 
-    python benchmarks/run_all.py [--runs 21] [--repeats 7] [--sessions 50] [--browser-sessions 20]
+    python -m benchmarks.run_all [--runs 21] [--repeats 7] [--sessions 50] [--browser-sessions 20]
                                  [--soak-visits 200] [--soak-concurrency 10] [--only load,soak]
 
 ``--only`` runs some steps and keeps the others' results from the existing results.json.
@@ -28,19 +28,17 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-HERE = REPO / "benchmarks"
-sys.path[:0] = [str(REPO), str(HERE), str(REPO / "tests"), str(REPO / "tests" / "e2e")]
+HERE = Path(__file__).resolve().parent
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 import torch  # noqa: E402
-from bench_capture import ENV_SETTINGS, bench, text_of_length  # noqa: E402
-from harness import AppServer, arm, choose, first_chart_ms, launch_browser, measured_ms, new_monitored_page, type_sentence, wait_idle  # noqa: E402
-from load_test import hf_tokens_of, load_test  # noqa: E402
-from soak_test import soak  # noqa: E402
 
 import attnviz  # noqa: E402
+from benchmarks.bench_capture import ENV_SETTINGS, bench, text_of_length  # noqa: E402
+from benchmarks.load_test import hf_tokens_of, load_test  # noqa: E402
+from benchmarks.soak_test import soak  # noqa: E402
+from tests.e2e.harness import AppServer, arm, choose, first_chart_ms, launch_browser, measured_ms, new_monitored_page, type_sentence, wait_idle  # noqa: E402
 
 MIB = 2**20
 SENTENCES = [
@@ -86,7 +84,7 @@ def capture_bytes(sizes: list[int], cache_mb: float) -> list[dict]:
 
 def apptest_times(repeats: int) -> dict:
     """Script time of the Explorer in AppTest (the model already loaded; each sentence new)."""
-    from apptest_helpers import new_app
+    from tests.apptest_helpers import new_app
 
     at = new_app().run()
     new_sentence, head_switch = [], []
@@ -160,7 +158,7 @@ def markdown(results: dict) -> str:
     lines += [
         "# attnviz benchmark results",
         "",
-        f"Written by `python benchmarks/run_all.py` on {m['date']}: {m['platform']}, {m['cpu_count']} CPUs "
+        f"Written by `python -m benchmarks.run_all` on {m['date']}: {m['platform']}, {m['cpu_count']} CPUs "
         f"({m['torch_threads']} torch threads), device `{m['device']}`, Python {m['python']}, torch {m['torch']}; "
         f"load average at start {m['load_average_at_start']}. Model: `minilm` (BERT, 6 layers × 12 heads). "
         f"Environment: {', '.join(f'{k}={v}' for k, v in m.get('env', {}).items()) or 'not recorded'}.",

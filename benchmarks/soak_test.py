@@ -12,7 +12,7 @@ Memory: the server's resident size (process tree) is sampled throughout. The bou
 stay under is its size with both models loaded and idle + the capture budget
 (``ATTNVIZ_CACHE_MB``) + 5 MiB per concurrent session.
 
-    python benchmarks/soak_test.py [--visits 200] [--concurrency 10] [--cache-mb 1024] [--json out.json]
+    python -m benchmarks.soak_test [--visits 200] [--concurrency 10] [--cache-mb 1024] [--json out.json]
 """
 
 from __future__ import annotations
@@ -27,11 +27,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlencode
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(REPO), str(REPO / "benchmarks"), str(REPO / "tests" / "e2e")]
-
-from harness import AppServer  # noqa: E402
-from load_test import PeakRss, cpu_seconds  # noqa: E402
+from benchmarks.load_test import PeakRss, cpu_seconds
+from tests.e2e.harness import AppServer
 
 MIB = 2**20
 SESSION_ALLOWANCE = 5 * MIB
