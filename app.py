@@ -1,4 +1,10 @@
-"""attnviz: the Streamlit entry point. Sets up the session and routes to the pages."""
+"""attnviz: the Streamlit entry point, the frame every page runs in.
+
+Page config, the session's shared state, the navigation (titles in the session's language),
+then the widgets every page shares (the language switch, drawn once, here), then the page.
+Start it with ``python -m attnviz.app.serve`` (``make run``): a plain ``streamlit run app.py``
+serves a page address opened first on a fresh server in Streamlit's legacy ``pages/`` mode.
+"""
 
 import streamlit as st
 
@@ -31,4 +37,6 @@ pages = {
         st.Page("pages/lessons/multi_head.py", title=tr("lesson10_nav"), icon="🧠", url_path="lesson_multi_head"),
     ],
 }
-st.navigation(pages, expanded=True).run()  # every page listed: no untranslated "View N more" link
+page = st.navigation(pages, expanded=True)  # every page listed: no untranslated "View N more" link
+ui.language_switch()  # the widgets every page shares: drawn here once, never by a page
+page.run()

@@ -9,7 +9,6 @@ from attnviz.lessons.safe_text import escape_markdown
 from attnviz.model import token_labels
 from attnviz.plots import maps
 
-ui.language_switch()
 tr = ui.tr
 st.title(tr("page_explorer"))
 st.caption(tr("explorer_intro"))

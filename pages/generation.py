@@ -12,7 +12,6 @@ from attnviz.lessons.safe_text import escape_markdown
 from attnviz.model import token_labels
 from attnviz.plots import decoder as decoder_plots
 
-ui.language_switch()
 tr = ui.tr
 st.title(tr("dec_gen_title"))
 st.markdown(tr("dec_gen_intro"))

@@ -4,5 +4,4 @@ import streamlit as st
 
 from attnviz.app import ui
 
-ui.language_switch()
 st.title(ui.tr("needle_title"))

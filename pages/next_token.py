@@ -11,7 +11,6 @@ from attnviz.lessons.safe_text import escape_markdown
 from attnviz.model import token_labels
 from attnviz.plots import decoder as decoder_plots
 
-ui.language_switch()
 tr = ui.tr
 st.title(tr("dec_next_title"))
 

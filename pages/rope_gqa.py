@@ -10,7 +10,6 @@ from attnviz.model.attention import rope_angles
 from attnviz.plots import decoder as decoder_plots
 from attnviz.plots import maps
 
-ui.language_switch()
 tr = ui.tr
 lang = ui.lang()
 st.title(tr("dec_rope_title"))

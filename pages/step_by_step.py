@@ -18,7 +18,6 @@ SHARED = {"steps_sentence": "sentence", "steps_pair": "sentence_pair", "steps_la
 MOST = maps.WINDOW_MAX // 2
 
 
-ui.language_switch()
 tr = ui.tr
 lang = ui.lang()
 st.title(tr("steps_title"))

@@ -6,9 +6,27 @@ import base64
 import json
 
 import numpy as np
-from streamlit.testing.v1 import AppTest
+from streamlit.runtime.pages_manager import PagesManager
+from streamlit.testing.v1 import AppTest, app_test
 
 TIMEOUT = 120
+
+
+class ServedPagesManager(PagesManager):
+    """AppTest's pages manager, with Streamlit's legacy ``pages/``-folder mode off, as the server has it.
+
+    AppTest resets ``PagesManager.uses_pages_directory`` before every run, and a folder named
+    ``pages/`` then turns that mode on: a rerun on a page would run the page's script alone,
+    without ``app.py``'s frame. ``python -m attnviz.app.serve`` turns it off for the server's
+    life; this does the same for every AppTest run.
+    """
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+
+app_test.PagesManager = ServedPagesManager
 
 
 def new_app(**query) -> AppTest:

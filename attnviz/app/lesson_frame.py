@@ -36,11 +36,10 @@ def md(key: str, **params) -> str:
 
 
 def start(number: int) -> bool:
-    """Draw the language switch, the classroom toggle, the lesson's title and introduction.
+    """Draw the classroom toggle, the lesson's title and introduction (the language switch is the frame's: app.py).
 
     Returns whether classroom mode is on.
     """
-    ui.language_switch()
     classroom = ui.kept_widget(st.sidebar.toggle, "lesson_classroom", False, tr("lesson_classroom"), help=tr("lesson_classroom_help"))
     if classroom:
         st.html(CLASSROOM_CSS)

@@ -171,16 +171,11 @@ def tr(key: str, **params) -> str:
 
 
 def language_switch() -> None:
-    """The sidebar language picker (key ``lang``). Every page calls it first.
+    """The sidebar language picker (key ``lang``), drawn once per run by ``app.py``, between
+    ``st.navigation`` and the page: every page reads the language, none draws the picker.
 
-    It lives in the pages, not in ``app.py``: widgets drawn before ``st.navigation``
-    vanish from AppTest's element tree after a rerun.
-
-    It also fills the session state when ``app.py`` has not: until a session has run
-    ``app.py`` once, Streamlit serves a page address (``/step_by_step``) by running the
-    ``pages/`` script alone (its old pages-directory mode).
+    A change applies to the whole run it starts, the navigation's titles included.
     """
-    init_state()
     restore("lang")
     st.sidebar.selectbox(
         tr("language"), LANGS, key="lang", format_func={"en": "English", "zh": "中文"}.get, on_change=_relabel_choices
