@@ -7,9 +7,13 @@ which needs no login. What is kept here is dropped only by this process.
 
 from __future__ import annotations
 
+import math
 import threading
-from collections import OrderedDict
+from operator import itemgetter
 from typing import Callable, Hashable
+
+from cachetools import Cache, LRUCache, cached
+from cachetools.keys import hashkey
 
 from attnviz.model.capture import Capture
 from attnviz.model.config import ModelConfig
@@ -21,7 +25,8 @@ class ProcessWide:
     """``fn(*args)`` computed once per key for the whole process, then shared (read-only).
 
     A thread that asks for a key being computed waits for that result instead of computing
-    it a second time. ``clear()`` forgets everything (tests use it).
+    it a second time (cachetools' ``cached`` with a condition). ``clear()`` forgets
+    everything (tests use it).
 
     Args:
         fn: the loader.
@@ -30,40 +35,20 @@ class ProcessWide:
     """
 
     def __init__(self, fn: Callable, key: Callable[..., Hashable] | None = None, max_entries: int | None = None):
-        self._fn, self._key, self._max_entries = fn, key or (lambda *args: args), max_entries
-        self._values: OrderedDict[Hashable, object] = OrderedDict()
-        self._locks: dict[Hashable, threading.Lock] = {}
-        self._lock = threading.Lock()
+        store = LRUCache(maxsize=math.inf if max_entries is None else max_entries)
+        self._cached = cached(store, key=key or hashkey, condition=threading.Condition())(fn)
         self.__doc__, self.__name__ = fn.__doc__, fn.__name__
 
     def __call__(self, *args):
-        key = self._key(*args)
-        with self._lock:
-            if key in self._values:
-                self._values.move_to_end(key)
-                return self._values[key]
-            lock = self._locks.setdefault(key, threading.Lock())
-        with lock:  # one computation per key; other keys go on meanwhile
-            with self._lock:
-                if key in self._values:
-                    return self._values[key]
-            value = self._fn(*args)
-            with self._lock:
-                self._values[key] = value
-                self._locks.pop(key, None)
-                while self._max_entries is not None and len(self._values) > self._max_entries:
-                    self._values.popitem(last=False)
-        return value
+        return self._cached(*args)
 
     def has(self, *args) -> bool:
         """Whether ``fn(*args)`` is stored (no computation)."""
-        with self._lock:
-            return self._key(*args) in self._values
+        with self._cached.cache_lock:
+            return self._cached.cache_key(*args) in self._cached.cache
 
     def clear(self) -> None:
-        with self._lock:
-            self._values.clear()
-            self._locks.clear()
+        self._cached.cache_clear()
 
 
 def process_wide(key: Callable[..., Hashable] | None = None, max_entries: int | None = None) -> Callable[[Callable], ProcessWide]:
@@ -111,8 +96,8 @@ class CaptureCache:
         if max_bytes <= 0:
             raise ValueError(f"max_bytes must be positive, got {max_bytes}; set ATTNVIZ_CACHE_MB to a positive number")
         self.max_bytes = max_bytes
-        self._items: OrderedDict[Hashable, Capture] = OrderedDict()
-        self._sizes: dict[Hashable, int] = {}  # what each kept capture counts for (its reservation or its bytes)
+        # key -> (capture, what it counts for: the larger of its reservation and its bytes)
+        self._items = LRUCache(maxsize=max_bytes, getsizeof=itemgetter(1))
         self._pending: dict[Hashable, int] = {}  # keys being computed -> bytes reserved
         self._cond = threading.Condition()
         self.hits = self.misses = 0
@@ -120,8 +105,8 @@ class CaptureCache:
     @property
     def nbytes(self) -> int:
         """Bytes the kept captures hold now."""
-        with self._cond:
-            return sum(cap.nbytes for cap in self._items.values())
+        with self._cond:  # Cache.__getitem__ reads an entry without marking it as used
+            return sum(Cache.__getitem__(self._items, key)[0].nbytes for key in self._items)
 
     @property
     def reserved(self) -> int:
@@ -151,12 +136,10 @@ class CaptureCache:
                 return self._hit(key)
         reserve = nbytes() if callable(nbytes) else nbytes
         with self._cond:
-            while True:
-                if key in self._items:
-                    return self._hit(key)
-                if key not in self._pending and self._admit(reserve):
-                    break
+            while key not in self._items and (key in self._pending or not self._admit(reserve)):
                 self._cond.wait()
+            if key in self._items:
+                return self._hit(key)
             self._pending[key] = reserve
         try:
             cap = compute()  # outside the lock: other sessions' cached reads go on meanwhile
@@ -170,26 +153,23 @@ class CaptureCache:
             self.misses += 1
             size = max(reserve, cap.nbytes)
             if size <= self.max_bytes:
-                self._items[key], self._sizes[key] = cap, size
-                self._evict(0)
+                self._items[key] = (cap, size)  # LRUCache evicts the least recently used until it fits
+                self._evict(0)  # and until the reservations in flight fit beside it
             self._cond.notify_all()
         return cap
 
     def _hit(self, key: Hashable) -> Capture:
-        self._items.move_to_end(key)
         self.hits += 1
-        return self._items[key]
+        return self._items[key][0]  # marks it as the most recently used
 
     def _admit(self, nbytes: int) -> bool:
         """Whether a computation reserving ``nbytes`` may start now (evicts to make room); call with the lock held."""
         if nbytes > self.max_bytes:  # never kept: it runs alone, and the cache keeps what it has
             return not self._pending
         self._evict(nbytes)
-        return sum(self._sizes.values()) + sum(self._pending.values()) + nbytes <= self.max_bytes
+        return self._items.currsize + sum(self._pending.values()) + nbytes <= self.max_bytes
 
     def _evict(self, room: int) -> None:
-        """Drop the least recently used captures until ``room`` more bytes fit (lock held)."""
-        used = sum(self._sizes.values()) + sum(self._pending.values())
-        while self._items and used + room > self.max_bytes:
-            key, _ = self._items.popitem(last=False)
-            used -= self._sizes.pop(key)
+        """Drop the least recently used captures until ``room`` more bytes fit beside the reservations (lock held)."""
+        while self._items and self._items.currsize + sum(self._pending.values()) + room > self.max_bytes:
+            self._items.popitem()
