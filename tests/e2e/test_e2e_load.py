@@ -2,13 +2,7 @@
 
 from __future__ import annotations
 
-import sys
-
-from harness import REPO
-
-sys.path.insert(0, str(REPO / "benchmarks"))
-
-from load_test import run_protocol_sessions, run_sessions, sentence_for  # noqa: E402
+from benchmarks.load_test import run_protocol_sessions, run_sessions, sentence_for
 
 
 def test_three_sessions_typing_at_once_each_see_only_their_own_tokens(app_server, browser, tokens_of):
@@ -27,7 +21,7 @@ def test_five_websocket_sessions_sending_at_once_each_receive_only_their_own_tok
 
 def test_a_short_soak_with_a_clear_cache_storm_and_a_pasted_book_ends_within_the_memory_bound():
     """benchmarks/soak_test.py at small scale: every view and page, both models, clear_cache every second, two books."""
-    from soak_test import soak
+    from benchmarks.soak_test import soak
 
     result = soak(visits=12, concurrency=3, cache_mb=512)
     assert result["failures"] == [] and result["tracebacks_in_server_log"] == 0
