@@ -108,3 +108,57 @@ class InvalidMaskError(AttnvizError):
     """A custom attention mask has the wrong shape or dtype, or masks a whole row. Params: ``detail``."""
 
     key = "err_invalid_mask"
+
+
+# --- step by step (attnviz.analysis) ------------------------------------------------------
+
+
+class PositionError(AttnvizError):
+    """A layer, head or token index outside the capture or the model. Params: ``name``, ``value``, ``n``."""
+
+    key = "steps_err_position"
+
+
+class TemperatureError(AttnvizError):
+    """A softmax temperature that is not a positive finite number. Params: ``value``."""
+
+    key = "steps_err_temperature"
+
+
+class CaptureMismatchError(AttnvizError):
+    """A capture that the given model did not make (another size). Params: ``field``, ``capture``, ``model``."""
+
+    key = "steps_err_mismatch"
+
+
+# --- the lessons' inputs (attnviz.lessons) ------------------------------------------------
+
+
+class UnknownWordError(AttnvizError):
+    """A word the tokenizer can only write as [UNK]. Params: ``word``."""
+
+    key = "lesson_err_unknown_word"
+
+
+class WordNotFoundError(AttnvizError):
+    """A word that is not among a sentence's tokens. Params: ``word``, ``tokens``."""
+
+    key = "lesson_err_word_not_found"
+
+
+class CatalogueError(AttnvizError):
+    """A catalogue line that is not ``title | feature, feature, …``. Params: ``line``, ``text``."""
+
+    key = "lesson_err_catalogue_line"
+
+
+class EmptyCatalogueError(AttnvizError):
+    """A catalogue without any item."""
+
+    key = "lesson_err_catalogue_empty"
+
+
+class LessonValueError(AttnvizError):
+    """A size or count outside its allowed range. Params: ``name``, ``value``, ``allowed``."""
+
+    key = "lesson_err_value"

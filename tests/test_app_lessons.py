@@ -13,6 +13,7 @@ import torch.nn.functional as F
 from apptest_helpers import array, new_app, shown_text
 from bert_helpers import hf_query_cosines
 
+from attnviz.lessons import scoring
 from attnviz.lessons.safe_text import escape_markdown
 
 TIRED = "The animal didn't cross the street because it was too tired."
@@ -173,6 +174,10 @@ def test_scoring_page(minilm):
     dot = z(chart(at, "lesson4_map_dot"))
     q, k = cap.q[3, :, 9], cap.k[3, :, 9]
     assert np.allclose(dot, torch.softmax(q @ k.T, -1).numpy(), atol=1e-5)
+    entropy = table(at, "mean entropy (bits)")["mean entropy (bits)"].to_numpy()  # one entropy for the app: bits
+    for rule, weights in (("dot", dot), ("scaled_dot", cap.pattern[3, 9].double().numpy())):
+        w = np.clip(weights, 1e-300, None)
+        assert entropy[scoring.RULES.index(rule)] == pytest.approx(-(w * np.log2(w)).sum(-1).mean(), abs=1e-4)
     counts = table(at, "parameters")
     assert list(counts["parameters"]) == [2 * 32 * 32 + 32, 0, 32 * 32, 0]
     shapes = list(table(at, "shape")["shape"])

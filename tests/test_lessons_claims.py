@@ -8,10 +8,9 @@ import numpy as np
 import pytest
 import torch
 
-from attnviz.errors import EmptyTextError
+from attnviz.analysis.heads import head_weights
+from attnviz.errors import EmptyTextError, LessonValueError, WordNotFoundError
 from attnviz.lessons import block, cost, it_reference, positions, separate_qk
-from attnviz.lessons.errors import LessonValueError, WordNotFoundError
-from attnviz.lessons.heads import head_weights
 
 TIRED = "The animal didn't cross the street because it was too tired."
 WIDE = "The animal didn't cross the street because it was too wide."

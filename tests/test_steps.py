@@ -11,9 +11,11 @@ import math
 import numpy as np
 import pytest
 import torch
+from decoder_helpers import hf_run, tiny_gpt2_pair, tiny_llama_pair
 
 from attnviz.analysis import steps
-from attnviz.errors import InvalidMaskError
+from attnviz.analysis.metrics import entropy_bits
+from attnviz.errors import CaptureMismatchError, InvalidMaskError, PositionError
 
 TEXT = "The animal didn't cross the street because it was too tired."
 
@@ -105,17 +107,17 @@ def test_variant_weights_scaling_and_temperature(minilm, cap):
         got = steps.variant_weights(hs.dots, hs.allowed, 32, scale, temperature)
         assert np.abs(got.numpy() - expected).max() < 1e-6
         entropy = -(expected[expected > 0] * np.log2(expected[expected > 0])).sum()
-        assert float(steps.entropy_bits(got)) == pytest.approx(entropy, abs=1e-5)
+        assert float(entropy_bits(got)) == pytest.approx(entropy, abs=1e-5)
     sharp = steps.variant_weights(hs.dots, hs.allowed, 32, scale=False)
-    assert float(sharp.max()) > float(model_row.max()) and float(steps.entropy_bits(sharp)) < float(steps.entropy_bits(model_row))
+    assert float(sharp.max()) > float(model_row.max()) and float(entropy_bits(sharp)) < float(entropy_bits(model_row))
     for bad in (0.0, -1.0, float("nan"), float("inf")):
         with pytest.raises(steps.TemperatureError, match="positive"):
             steps.variant_weights(hs.dots, hs.allowed, 32, temperature=bad)
 
 
 def test_entropy_of_known_distributions():
-    assert float(steps.entropy_bits(torch.tensor([1.0, 0.0, 0.0]))) == 0.0
-    assert float(steps.entropy_bits(torch.full((8,), 1 / 8))) == pytest.approx(3.0)
+    assert float(entropy_bits(torch.tensor([1.0, 0.0, 0.0]))) == 0.0
+    assert float(entropy_bits(torch.full((8,), 1 / 8))) == pytest.approx(3.0)
 
 
 def test_dot_products_of_random_vectors_spread_like_sqrt_dk():
@@ -181,16 +183,16 @@ def test_custom_mask_zeroes_hidden_keys_everywhere_and_changes_outputs(minilm, c
 def test_hiding_every_key_or_a_missing_token_raises():
     with pytest.raises(InvalidMaskError, match="attend to no key"):
         steps.hide_keys_mask(4, [0, 1, 2, 3])
-    with pytest.raises(steps.PositionError) as err:
+    with pytest.raises(PositionError) as err:
         steps.hide_keys_mask(4, [7])
     assert "0 to 4" in str(err.value) and "0 到 4" in err.value.message("zh")
 
 
 def test_out_of_range_positions_raise(minilm, cap):
     for layer, head, query in ((6, 0, 0), (0, 12, 0), (0, 0, 16), (-1, 0, 0)):
-        with pytest.raises(steps.PositionError):
+        with pytest.raises(PositionError):
             steps.head_steps(cap, minilm, layer, head, query)
-    with pytest.raises(steps.PositionError):
+    with pytest.raises(PositionError):
         steps.output_steps(cap, minilm, 6)
 
 
@@ -218,3 +220,54 @@ def test_padded_batch_check(minilm):
     assert torch.isinf(hs.mask_term[5:]).all() and (hs.weights[5:] == 0).all()
     with pytest.raises(ValueError, match="same text"):
         steps.padding_check(padded, minilm.run_with_capture("Dogs bark."))
+
+
+# --- decoders: pre-norm, RoPE, grouped-query attention, the causal mask ----------------------
+
+
+@pytest.fixture(scope="module", params=["llama", "gpt2"])
+def decoder(request):
+    """A tiny random decoder, its Hugging Face twin's eager patterns, and our capture of the same ids."""
+    hf, model = tiny_llama_pair(3, n_heads=6, n_kv_heads=2) if request.param == "llama" else tiny_gpt2_pair(3)
+    ids = torch.tensor(model.tokenizer("the cat sat on the mat and it was warm")["input_ids"])
+    return model, model.run_tokens_with_capture(ids.tolist()), hf_run(hf, ids)[0]
+
+
+def test_decoder_steps_recompute_hugging_faces_pattern_with_the_causal_mask_and_shared_kv_head(decoder):
+    model, cap, hf_pattern = decoder
+    group = cap.n_heads // cap.k.shape[2]
+    for layer in range(cap.n_layers):
+        for head in range(cap.n_heads):
+            for query in (0, 3, cap.n_tokens - 1):
+                hs = steps.head_steps(cap, model, layer, head, query)
+                assert hs.kv_head == head // group
+                assert torch.equal(hs.K, cap.k[layer, :, head // group]) and torch.equal(hs.V, cap.v[layer, :, head // group])
+                assert hs.allowed.tolist() == [j <= query for j in range(cap.n_tokens)]  # the causal mask
+                pattern, z = recompute_from_displayed(hs)
+                assert np.abs(pattern - hf_pattern[layer, head, query].double().numpy()).max() < 1e-5
+                assert np.abs(z - cap.z[layer, query, head].double().numpy()).max() < 1e-5
+                assert hs.weights_error < 1e-5 and hs.z_error < 1e-5 and hs.projection_error < 1e-4
+    assert hs.rotary == (cap.q_pre_rope is not None)
+    out = steps.output_steps(cap, model, 1)
+    assert not out.post_norm and out.attn_out_error < 1e-5 and out.resid_mid_error < 1e-5
+
+
+def test_a_capture_of_another_model_is_refused_with_a_message(minilm, cap, decoder):
+    model, decoder_cap, _ = decoder
+    for capture, other in ((cap, model), (decoder_cap, minilm)):
+        with pytest.raises(CaptureMismatchError, match="Capture the text again"):
+            steps.head_steps(capture, other, 0, 0, 0)
+        with pytest.raises(CaptureMismatchError):
+            steps.output_steps(capture, other, 0)
+
+
+@pytest.mark.slow
+def test_smollm2_steps_recompute_its_pattern(smollm2):
+    cap = smollm2.run_with_capture("The capital of France is Paris, and the capital of Italy is")
+    for layer, head, query in ((0, 0, 5), (7, 4, 12), (29, 8, cap.n_tokens - 1)):
+        hs = steps.head_steps(cap, smollm2, layer, head, query)
+        assert hs.rotary and hs.kv_head == head // 3
+        pattern, z = recompute_from_displayed(hs)
+        assert np.abs(pattern - cap.pattern[layer, head, query].double().numpy()).max() < 1e-5
+        assert hs.weights_error < 1e-5 and hs.z_error < 1e-5 and hs.projection_error < 1e-3
+        assert not hs.allowed[query + 1 :].any()

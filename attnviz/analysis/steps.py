@@ -2,17 +2,24 @@
 
 For query token i of head h in layer ℓ (Vaswani et al. 2017, Eq. 1 and section 3.2.2):
 
-    1. x = X[i], X = the residual stream entering layer ℓ               [d_model], [pos, d_model]
+    1. x = X[i], X = what the layer's attention reads                   [d_model], [pos, d_model]
+       (the residual stream entering layer ℓ in BERT's post-LN blocks; its normalisation
+       ln1(resid_pre) in a pre-norm decoder: GPT-2, Llama)
     2. q = x·W_Q + b_Q,  K = X·W_K + b_K,  V = X·W_V + b_V              [d_head], [pos, d_head]
+       (with RoPE, q and K are then rotated by their positions, Su et al. 2021; with
+       grouped-query attention K and V are those of the head's key/value head, Ainslie et al. 2023)
     3. s_j = (q·k_j) / √d_head                                          [key_pos]
     4. s̃_j = s_j + M_ij, with M_ij = 0 where i may attend to j, else −∞ [key_pos]
+       (a decoder's causal mask: j ≤ i)
     5. w_j = exp(s̃_j − m) / Σ_k exp(s̃_k − m), m = max_k s̃_k            [key_pos]
     6. z = Σ_j w_j · v_j                                                [d_head]
     7. attn_out = concat_h(z_h)·W_O + b_O; resid_mid = LayerNorm(x + attn_out)  [pos, d_model]
+       (a pre-norm block adds without normalising: resid_mid = x + attn_out)
 
 Every function reads a ``Capture`` and the model's weights and never changes either; the
-weights are copied to float32 CPU tensors before any arithmetic. Variants (no scaling, a
-temperature, another mask) are computed functionally with ``attnviz.model.attention``.
+weights are copied to float32 CPU tensors before any arithmetic (``attnviz.analysis.heads``).
+Variants (no scaling, a temperature, another mask) are computed functionally with
+``attnviz.model.attention``.
 """
 
 from __future__ import annotations
@@ -25,7 +32,8 @@ import torch
 import torch.nn.functional as F
 from jaxtyping import Bool, Float
 
-from attnviz.errors import AttnvizError
+from attnviz.analysis.heads import check_index, copy_weight, head_weights, output_projection, project
+from attnviz.errors import CaptureMismatchError, TemperatureError
 from attnviz.model.attention import apply_mask, causal_attn_mask, check_attn_mask, softmax_pattern
 from attnviz.model.capture import Capture
 from attnviz.model.runner import HookedTransformer
@@ -33,49 +41,52 @@ from attnviz.model.runner import HookedTransformer
 MASKED = torch.finfo(torch.float32).min
 
 
-class PositionError(AttnvizError):
-    """A layer, head or token index outside the capture. Params: ``name``, ``value``, ``n``."""
-
-    key = "steps_err_position"
-
-
-class TemperatureError(AttnvizError):
-    """A softmax temperature that is not a positive finite number. Params: ``value``."""
-
-    key = "steps_err_temperature"
-
-
-def check_index(name: str, value: int, n: int) -> int:
-    """``value`` if ``0 <= value < n``.
+def check_capture(cap: Capture, model: HookedTransformer) -> None:
+    """Check that ``model`` can have made ``cap``: the same layers, heads, key/value heads and widths.
 
     Raises:
-        PositionError: otherwise, naming the allowed range.
+        CaptureMismatchError: naming the first size that differs.
     """
-    if not 0 <= value < n:
-        raise PositionError(name=name, value=value, n=n)
-    return value
+    cfg, attn = model.config, model.network.blocks[0].attn
+    sizes = (
+        ("n_layers", cap.n_layers, cfg.n_layers),
+        ("n_heads", cap.n_heads, cfg.n_heads),
+        ("n_kv_heads", cap.k.shape[2], attn.W_K.shape[0]),
+        ("d_model", cap.resid_pre.shape[-1], cfg.d_model),
+        ("d_head", cap.q.shape[-1], cfg.d_head),
+    )
+    for field, in_capture, in_model in sizes:
+        if in_capture != in_model:
+            raise CaptureMismatchError(field=field, capture=in_capture, model=in_model)
 
 
-def _weight(tensor: torch.Tensor) -> torch.Tensor:
-    """A float32 CPU copy of a model weight (the shared model is never touched)."""
-    return tensor.detach().float().cpu().clone()
+def attention_input(cap: Capture, model: HookedTransformer, layer: int) -> Float[torch.Tensor, "pos d_model"]:
+    """What layer ``layer``'s attention reads: ``resid_pre`` in a post-LN block (BERT), ``ln1(resid_pre)``
+    computed by the block's own norm in a pre-norm block (attnviz's decoders, GPT-2 and Llama)."""
+    X = cap.resid_pre[layer]  # [pos, d_model]
+    if not model.config.is_decoder:
+        return X
+    norm = model.network.blocks[layer].ln1
+    with torch.no_grad():
+        return norm(X.to(next(norm.parameters()).device)).float().cpu()
 
 
 @dataclass(frozen=True)
 class HeadSteps:
     """The numbers of steps 1–6 for one head and one query token.
 
-    ``n`` is the number of tokens. All tensors are float32 on the CPU.
+    All tensors are float32 on the CPU.
 
     Attributes:
-        layer, head, query_pos: which head and query token.
+        layer, head, query_pos: which head and query token; kv_head: the key/value head it reads.
         x: ``[d_model]``, the query token's row of ``X``.
-        X: ``[pos, d_model]``, the residual stream entering the layer.
+        X: ``[pos, d_model]``, what the layer's attention reads (see the module docstring).
         W_Q, W_K, W_V: ``[d_model, d_head]``, this head's slices of the projections.
-        b_Q, b_K, b_V: ``[d_head]``.
-        q: ``[d_head]``, the captured query of token ``query_pos``.
-        K, V: ``[pos, d_head]``, the captured keys and values of every token.
-        projection_error: max |X·W + b − captured| over q, K and V of every token.
+        b_Q, b_K, b_V: ``[d_head]`` (zeros for a model without biases).
+        rotary: whether q and K were rotated by RoPE after the projection.
+        q: ``[d_head]``, the captured query of token ``query_pos`` (after RoPE, if any).
+        K, V: ``[pos, d_head]``, the captured keys (after RoPE, if any) and values of every token.
+        projection_error: max |X·W + b − captured| over q, K and V of every token (before RoPE).
         dots: ``[key_pos]``, q·k_j.
         scaled: ``[key_pos]``, q·k_j / √d_head.
         allowed: bool ``[key_pos]``, the capture's mask row (True where the query may attend).
@@ -93,6 +104,7 @@ class HeadSteps:
 
     layer: int
     head: int
+    kv_head: int
     query_pos: int
     x: Float[torch.Tensor, "d_model"]
     X: Float[torch.Tensor, "pos d_model"]
@@ -102,6 +114,7 @@ class HeadSteps:
     b_Q: Float[torch.Tensor, "d_head"]
     b_K: Float[torch.Tensor, "d_head"]
     b_V: Float[torch.Tensor, "d_head"]
+    rotary: bool
     q: Float[torch.Tensor, "d_head"]
     K: Float[torch.Tensor, "pos d_head"]
     V: Float[torch.Tensor, "pos d_head"]
@@ -127,9 +140,12 @@ class HeadSteps:
 def head_steps(cap: Capture, model: HookedTransformer, layer: int, head: int, query_pos: int) -> HeadSteps:
     """Steps 1–6 of scaled dot-product attention for one head and query token, from a capture.
 
-    q, K and V are the captured tensors; the projection from X with this head's weights is
-    recomputed only to report ``projection_error``. Steps 3–6 are computed here from the
-    captured q, K, V and mask and compared with the captured ``pattern`` and ``z``.
+    Works for an encoder capture (BERT) and a decoder's (GPT-2, Llama: pre-norm, RoPE,
+    grouped-query attention, the causal mask). q, K and V are the captured tensors (K and
+    V of the head's key/value head); the projection from X with this head's weights is
+    recomputed only to report ``projection_error`` (compared with q and K before RoPE).
+    Steps 3–6 are computed here from the captured q, K, V and mask and compared with the
+    captured ``pattern`` and ``z``.
 
     Args:
         cap: a capture made by ``model`` (same weights).
@@ -138,17 +154,21 @@ def head_steps(cap: Capture, model: HookedTransformer, layer: int, head: int, qu
 
     Raises:
         PositionError: for a layer, head or query position outside the capture.
+        CaptureMismatchError: for a capture another model made (``check_capture``).
     """
+    check_capture(cap, model)
     check_index("layer", layer, cap.n_layers)
     check_index("head", head, cap.n_heads)
     check_index("query_pos", query_pos, cap.n_tokens)
-    attn = model.network.blocks[layer].attn
-    W = {name: _weight(getattr(attn, f"W_{name}")[head]) for name in "QKV"}  # each [d_model, d_head]
-    b = {name: _weight(getattr(attn, f"b_{name}")[head]) for name in "QKV"}  # each [d_head]
-    X = cap.resid_pre[layer]  # [pos, d_model]
-    captured = {"Q": cap.q[layer, :, head], "K": cap.k[layer, :, head], "V": cap.v[layer, :, head]}  # each [pos, d_head]
-    projection_error = max(float((X @ W[n] + b[n] - captured[n]).abs().max()) for n in "QKV")
-    q, K, V = captured["Q"][query_pos], captured["K"], captured["V"]
+    w = head_weights(model, layer, head)
+    X = attention_input(cap, model, layer)  # [pos, d_model]
+    rotary = cap.q_pre_rope is not None
+    q_all, K = cap.q[layer, :, head], cap.k[layer, :, w.kv_head]  # [pos, d_head] each, after RoPE if any
+    V = cap.v[layer, :, w.kv_head]
+    before_rope = {"Q": cap.q_pre_rope[layer, :, head], "K": cap.k_pre_rope[layer, :, w.kv_head]} if rotary else {"Q": q_all, "K": K}
+    before_rope["V"] = V
+    projection_error = max(float((project(X, getattr(w, f"W_{n}"), getattr(w, f"b_{n}")) - before_rope[n]).abs().max()) for n in "QKV")
+    q = q_all[query_pos]
     dots = K @ q  # [key_pos]
     scaled = dots * q.shape[0] ** -0.5  # the model multiplies by d_head ** -0.5 after the product
     allowed = cap.attn_mask[query_pos]
@@ -159,9 +179,9 @@ def head_steps(cap: Capture, model: HookedTransformer, layer: int, head: int, qu
     weights = exp / exp_sum
     z = weights @ V  # [d_head]
     return HeadSteps(
-        layer=layer, head=head, query_pos=query_pos, x=X[query_pos], X=X,
-        W_Q=W["Q"], W_K=W["K"], W_V=W["V"], b_Q=b["Q"], b_K=b["K"], b_V=b["V"],
-        q=q, K=K, V=V, projection_error=projection_error,
+        layer=layer, head=head, kv_head=w.kv_head, query_pos=query_pos, x=X[query_pos], X=X,
+        W_Q=w.W_Q, W_K=w.W_K, W_V=w.W_V, b_Q=w.b_Q, b_K=w.b_K, b_V=w.b_V,
+        rotary=rotary, q=q, K=K, V=V, projection_error=projection_error,
         dots=dots, scaled=scaled, allowed=allowed,
         mask_term=torch.where(allowed, 0.0, -math.inf), masked=masked,
         shift=float(shift), exp=exp, exp_sum=float(exp_sum), weights=weights, z=z,
@@ -172,17 +192,18 @@ def head_steps(cap: Capture, model: HookedTransformer, layer: int, head: int, qu
 
 @dataclass(frozen=True)
 class OutputSteps:
-    """Step 7 for one layer, every token: concatenate the heads, project with W_O, add and normalise.
+    """Step 7 for one layer, every token: concatenate the heads, project with W_O, add (and normalise).
 
     Attributes:
         concat: ``[pos, head·d_head]``, the z of every head side by side.
-        W_O: ``[head·d_head, d_model]``; b_O: ``[d_model]``.
+        W_O: ``[head·d_head, d_model]``; b_O: ``[d_model]`` (zeros without biases).
         attn_out: ``[pos, d_model]``, concat·W_O + b_O.
-        resid_sum: ``[pos, d_model]``, X + attn_out.
+        resid_sum: ``[pos, d_model]``, resid_pre + attn_out.
+        post_norm: whether the block normalises the sum (BERT's post-LN) or not (a pre-norm decoder).
         mean, std: ``[pos]``, LayerNorm's statistics of each row of ``resid_sum``
-            (std = √(var + eps), population variance).
-        ln_w, ln_b: ``[d_model]``, LayerNorm's weight and bias.
-        resid_mid: ``[pos, d_model]``, (resid_sum − mean) / std · ln_w + ln_b.
+            (std = √(var + eps), population variance); None without post-LN.
+        ln_w, ln_b: ``[d_model]``, LayerNorm's weight and bias; None without post-LN.
+        resid_mid: ``[pos, d_model]``, (resid_sum − mean) / std · ln_w + ln_b; ``resid_sum`` without post-LN.
         attn_out_error, resid_mid_error: max |recomputed − captured|.
     """
 
@@ -191,38 +212,45 @@ class OutputSteps:
     b_O: Float[torch.Tensor, "d_model"]
     attn_out: Float[torch.Tensor, "pos d_model"]
     resid_sum: Float[torch.Tensor, "pos d_model"]
-    mean: Float[torch.Tensor, "pos"]
-    std: Float[torch.Tensor, "pos"]
-    ln_w: Float[torch.Tensor, "d_model"]
-    ln_b: Float[torch.Tensor, "d_model"]
+    post_norm: bool
+    mean: Float[torch.Tensor, "pos"] | None
+    std: Float[torch.Tensor, "pos"] | None
+    ln_w: Float[torch.Tensor, "d_model"] | None
+    ln_b: Float[torch.Tensor, "d_model"] | None
     resid_mid: Float[torch.Tensor, "pos d_model"]
     attn_out_error: float
     resid_mid_error: float
 
 
 def output_steps(cap: Capture, model: HookedTransformer, layer: int) -> OutputSteps:
-    """Step 7: MultiHead = Concat(z_0, …, z_h)·W_O + b_O, then the post-LN residual.
+    """Step 7: MultiHead = Concat(z_0, …, z_h)·W_O + b_O, then the residual (Vaswani et al. 2017, section 3.2.2).
 
     BERT's blocks are post-LN (Devlin et al. 2019; Vaswani et al. 2017, section 3.1):
-    resid_mid = LayerNorm(X + attn_out), computed here from its formula.
+    resid_mid = LayerNorm(resid_pre + attn_out), computed here from its formula. A pre-norm
+    decoder's block adds without normalising: resid_mid = resid_pre + attn_out.
 
     Raises:
         PositionError: for a layer outside the capture.
+        CaptureMismatchError: for a capture another model made.
     """
+    check_capture(cap, model)
     check_index("layer", layer, cap.n_layers)
-    block = model.network.blocks[layer]
     concat = cap.z[layer].flatten(1)  # [pos, head, d_head] -> [pos, head·d_head]
-    W_O = _weight(block.attn.W_O).flatten(0, 1)  # [head, d_head, d_model] -> [head·d_head, d_model]
-    b_O = _weight(block.attn.b_O)
+    W_O, b_O = output_projection(model, layer)
     attn_out = concat @ W_O + b_O
     resid_sum = cap.resid_pre[layer] + attn_out
-    mean = resid_sum.mean(-1)
-    std = torch.sqrt(resid_sum.var(-1, unbiased=False) + block.ln1.eps)
-    ln_w, ln_b = _weight(block.ln1.w), _weight(block.ln1.b)
-    resid_mid = (resid_sum - mean[:, None]) / std[:, None] * ln_w + ln_b
+    post_norm = not model.config.is_decoder
+    mean = std = ln_w = ln_b = None
+    resid_mid = resid_sum
+    if post_norm:
+        ln1 = model.network.blocks[layer].ln1
+        mean = resid_sum.mean(-1)
+        std = torch.sqrt(resid_sum.var(-1, unbiased=False) + ln1.eps)
+        ln_w, ln_b = copy_weight(ln1.w), copy_weight(ln1.b)
+        resid_mid = (resid_sum - mean[:, None]) / std[:, None] * ln_w + ln_b
     return OutputSteps(
-        concat=concat, W_O=W_O, b_O=b_O, attn_out=attn_out, resid_sum=resid_sum, mean=mean, std=std,
-        ln_w=ln_w, ln_b=ln_b, resid_mid=resid_mid,
+        concat=concat, W_O=W_O, b_O=b_O, attn_out=attn_out, resid_sum=resid_sum, post_norm=post_norm,
+        mean=mean, std=std, ln_w=ln_w, ln_b=ln_b, resid_mid=resid_mid,
         attn_out_error=float((attn_out - cap.attn_out[layer]).abs().max()),
         resid_mid_error=float((resid_mid - cap.resid_mid[layer]).abs().max()),
     )  # fmt: skip
@@ -255,11 +283,6 @@ def variant_weights(
     scores = scores / temperature
     masked = apply_mask(scores[None, None, None], allowed[None, None])  # [1, 1, 1, key_pos]
     return softmax_pattern(masked)[0, 0, 0]
-
-
-def entropy_bits(weights: Float[torch.Tensor, "... key_pos"]) -> Float[torch.Tensor, "..."]:
-    """Shannon entropy −Σ_j w_j log₂ w_j of each distribution (0·log 0 = 0), in bits."""
-    return -torch.special.xlogy(weights, weights).sum(-1) / math.log(2)
 
 
 @dataclass(frozen=True)

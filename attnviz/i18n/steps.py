@@ -5,7 +5,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "The step-by-step walk-through follows the BERT encoder's block; '{name}' is a decoder, so this page shows '{encoder}'. The decoder pages cover the causal mask, RoPE and grouped-query attention.",
         "zh": "逐步演示按照 BERT 编码器的结构进行；“{name}”是解码器，因此本页显示“{encoder}”。因果掩码、RoPE 和分组查询注意力见解码器页面。",
     },
-    # errors (attnviz.analysis.steps)
+    # errors (attnviz.errors, raised by attnviz.analysis)
     "steps_err_position": {
         "en": "The {name} {value} does not exist here: pick one from 0 to {n} − 1.",
         "zh": "{name} {value} 不存在：请在 0 到 {n} − 1 之间选择。",
@@ -13,6 +13,10 @@ STRINGS: dict[str, dict[str, str]] = {
     "steps_err_temperature": {
         "en": "The temperature must be a positive number, got {value}.",
         "zh": "温度必须是正数，当前为 {value}。",
+    },
+    "steps_err_mismatch": {
+        "en": "This capture was not made by this model: its {field} is {capture}, the model's is {model}. Capture the text again with the model you pass.",
+        "zh": "这份捕获不是由该模型生成的：它的 {field} 为 {capture}，而模型的为 {model}。请用传入的模型重新捕获这段文本。",
     },
     # navigation and the Explorer's link
     "steps_page": {"en": "Step by step", "zh": "逐步计算"},

@@ -34,7 +34,7 @@ from torch import nn
 from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils._pytree import tree_leaves
 
-from attnviz.lessons.errors import LessonValueError
+from attnviz.errors import LessonValueError
 from attnviz.lessons.quiz import Question
 from attnviz.model.attention import attention_scores, softmax_pattern, weighted_values
 

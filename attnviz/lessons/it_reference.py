@@ -16,8 +16,7 @@ from dataclasses import dataclass
 import torch
 from jaxtyping import Float
 
-from attnviz.errors import EmptyTextError
-from attnviz.lessons.errors import LessonValueError, WordNotFoundError
+from attnviz.errors import EmptyTextError, LessonValueError, WordNotFoundError
 from attnviz.lessons.quiz import Question
 from attnviz.model.capture import Capture
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import torch
 from jaxtyping import Float
 
+from attnviz.analysis.metrics import entropy_bits
 from attnviz.lessons.quiz import Question
 from attnviz.model.capture import Capture
 
@@ -72,13 +73,11 @@ def attention_parameters(network, layer: int = 0) -> AttentionParameters:
 
 
 def pattern_entropy(pattern: Float[torch.Tensor, "layer head query_pos key_pos"]) -> Float[torch.Tensor, "layer head"]:
-    """Each head's attention entropy in bits, −Σ_j a_ij·log₂ a_ij, averaged over the query rows.
+    """Each head's attention entropy in bits (``entropy_bits`` of each query row), averaged over the query rows.
 
     0 bits: every query looks at one key; log₂(n) bits: every query spreads evenly over n keys.
     """
-    p = pattern.float()
-    row_entropy = -(p * torch.log2(p.clamp_min(1e-30))).sum(-1)  # [layer, head, query_pos]
-    return row_entropy.mean(-1)
+    return entropy_bits(pattern.float()).mean(-1)
 
 
 def max_entropy_bits(n_keys: int) -> float:

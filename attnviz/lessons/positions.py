@@ -21,8 +21,8 @@ import torch
 import torch.nn.functional as F
 from jaxtyping import Float, Int
 
-from attnviz.lessons.errors import LessonValueError
-from attnviz.lessons.heads import head_weights, project
+from attnviz.analysis.heads import head_weights, project
+from attnviz.errors import LessonValueError
 from attnviz.lessons.quiz import Question
 from attnviz.model.attention import attention_scores, softmax_pattern
 

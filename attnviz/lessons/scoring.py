@@ -27,7 +27,7 @@ from dataclasses import dataclass, replace
 import torch
 from jaxtyping import Float
 
-from attnviz.lessons.errors import LessonValueError
+from attnviz.errors import LessonValueError
 from attnviz.lessons.quiz import Question
 from attnviz.model.attention import softmax_pattern
 
@@ -110,11 +110,6 @@ def scores(rule: str, q: Float[torch.Tensor, "query_pos d"], k: Float[torch.Tens
 def weights(rule: str, q: Float[torch.Tensor, "query_pos d"], k: Float[torch.Tensor, "key_pos d"], params: ScoringParams) -> Float[torch.Tensor, "query_pos key_pos"]:
     """softmax over the keys of ``scores(rule, q, k, params)``."""
     return softmax_pattern(scores(rule, q, k, params))
-
-
-def entropy(weights: Float[torch.Tensor, "query_pos key_pos"]) -> Float[torch.Tensor, "query_pos"]:
-    """−Σ_j w_ij·ln w_ij per query, in nats: 0 for a one-hot row, ln(key_pos) for a uniform one."""
-    return -(weights * weights.clamp_min(1e-30).log()).sum(-1)
 
 
 @dataclass(frozen=True)

@@ -28,8 +28,7 @@ import torch
 import torch.nn.functional as F
 from jaxtyping import Float
 
-from attnviz.errors import EmptyTextError
-from attnviz.lessons.errors import CatalogueError, EmptyCatalogueError, LessonValueError
+from attnviz.errors import CatalogueError, EmptyCatalogueError, EmptyTextError, LessonValueError
 from attnviz.lessons.quiz import Question
 from attnviz.model.attention import softmax_pattern
 from attnviz.model.capture import Capture

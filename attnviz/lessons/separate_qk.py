@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import torch
 from jaxtyping import Float
 
-from attnviz.lessons.heads import HeadWeights, project
+from attnviz.analysis.heads import HeadWeights, project
 from attnviz.lessons.quiz import Question
 from attnviz.model.attention import apply_mask, attention_scores, softmax_pattern
 from attnviz.model.capture import Capture

@@ -24,8 +24,8 @@ from __future__ import annotations
 import torch
 from jaxtyping import Bool, Float
 
-from attnviz.lessons.errors import LessonValueError
-from attnviz.lessons.heads import HeadWeights, project
+from attnviz.analysis.heads import HeadWeights, project
+from attnviz.errors import LessonValueError
 from attnviz.lessons.quiz import Question
 from attnviz.model.attention import apply_mask, attention_scores, softmax_pattern
 

@@ -18,8 +18,7 @@ import torch
 import torch.nn.functional as F
 from jaxtyping import Float, Int
 
-from attnviz.errors import EmptyTextError
-from attnviz.lessons.errors import UnknownWordError
+from attnviz.errors import EmptyTextError, UnknownWordError
 from attnviz.lessons.quiz import Question
 
 

@@ -3,6 +3,7 @@
 import pandas as pd
 import streamlit as st
 
+from attnviz.analysis.metrics import entropy_bits
 from attnviz.app import lesson_frame as cr
 from attnviz.app import ui
 from attnviz.errors import AttnvizError
@@ -53,7 +54,7 @@ def maps() -> None:
             tr("lesson4_col_rule"): [names[r] for r in scoring.RULES],
             tr("lesson4_col_params"): [params.count(r) for r in scoring.RULES],
             tr("lesson4_col_max"): [float(weights[r].max(-1).values.mean()) for r in scoring.RULES],
-            tr("lesson4_col_entropy"): [float(scoring.entropy(weights[r]).mean()) for r in scoring.RULES],
+            tr("lesson4_col_entropy"): [float(entropy_bits(weights[r]).mean()) for r in scoring.RULES],
         }
     )
     st.dataframe(table, hide_index=True, key="lesson4_rules_table")

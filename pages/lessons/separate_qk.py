@@ -2,10 +2,10 @@
 
 import streamlit as st
 
+from attnviz.analysis.heads import head_weights
 from attnviz.app import lesson_frame as cr
 from attnviz.app import ui
 from attnviz.lessons import separate_qk as sq
-from attnviz.lessons.heads import head_weights
 from attnviz.model.attention import softmax_pattern
 from attnviz.plots import lessons as lesson_plots
 from attnviz.plots import maps

@@ -2,10 +2,10 @@
 
 import streamlit as st
 
+from attnviz.analysis.heads import head_weights
 from attnviz.app import lesson_frame as cr
 from attnviz.app import ui
 from attnviz.lessons import soft_hard
-from attnviz.lessons.heads import head_weights
 from attnviz.plots import lessons as lesson_plots
 from attnviz.plots import maps
 

@@ -25,7 +25,7 @@ STRINGS = {
     "lesson_yes": {"en": "Yes", "zh": "是"},
     "lesson_no": {"en": "No", "zh": "否"},
     "lesson_token": {"en": "Query token", "zh": "查询 token"},
-    # errors (attnviz.lessons.errors)
+    # errors (attnviz.errors, raised by attnviz.lessons)
     "lesson_err_unknown_word": {
         "en": "The model's vocabulary has no entry for '{word}' (it would be written [UNK]). Try an English word.",
         "zh": "模型的词表里没有“{word}”（它会被写成 [UNK]）。请换一个英文单词。",

@@ -47,7 +47,7 @@ STRINGS = {
     "lesson4_col_rule": {"en": "rule", "zh": "规则"},
     "lesson4_col_params": {"en": "parameters", "zh": "参数量"},
     "lesson4_col_max": {"en": "mean largest weight", "zh": "最大权重的平均"},
-    "lesson4_col_entropy": {"en": "mean entropy (nats)", "zh": "平均熵（奈特）"},
+    "lesson4_col_entropy": {"en": "mean entropy (bits)", "zh": "平均熵（比特）"},
     "lesson4_scaled_text": {
         "en": "Dot and scaled dot rank the keys the same way, but dividing by √d = √{d} keeps the scores small, so the softmax is less peaked (larger entropy) and its gradients do not vanish.",
         "zh": "点积与缩放点积对键的排序相同，但除以 √d = √{d} 让分数保持较小，softmax 因而不那么尖锐（熵更大），梯度也不会消失。",
