@@ -37,7 +37,7 @@ def _perturb_norms(hf) -> None:
                 param.add_(0.1 * torch.randn_like(param))
 
 
-def tiny_llama_pair(seed: int, n_heads: int = 4, n_kv_heads: int = 2, tied: bool = False, d_head: int = 8, n_layers: int = 2):
+def tiny_llama_pair(seed: int, n_heads: int = 4, n_kv_heads: int = 2, tied: bool = False, d_head: int = 8, n_layers: int = 2, max_positions: int = 64):
     """A random Hugging Face ``LlamaForCausalLM`` (eager) and our ``HookedTransformer`` with the same weights."""
     from transformers import LlamaConfig, LlamaForCausalLM
 
@@ -54,7 +54,7 @@ def tiny_llama_pair(seed: int, n_heads: int = 4, n_kv_heads: int = 2, tied: bool
         num_hidden_layers=n_layers,
         num_attention_heads=n_heads,
         num_key_value_heads=n_kv_heads,
-        max_position_embeddings=64,
+        max_position_embeddings=max_positions,
         rope_theta=500.0,
         initializer_range=0.2,
         tie_word_embeddings=tied,

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import torch
 from decoder_helpers import hf_run, relative_error, tiny_llama_pair
+from torch.testing import assert_close
 
 import attnviz
 from attnviz.loading import gguf_cache
@@ -137,7 +138,8 @@ def test_an_interrupted_conversion_leaves_nothing_usable_and_is_redone(tiny_sour
     model = attnviz.load_model(folder, device="cpu")
     cap = model.run_with_capture("The animal didn't cross the street.")
     pattern, logits, _ = hf_run(hf, cap.token_ids)
-    assert (cap.pattern - pattern).abs().max() <= 1e-5 and relative_error(cap.logits, logits) <= 1e-4
+    assert_close(cap.pattern.full(), pattern, rtol=0, atol=1e-5)
+    assert relative_error(cap.logits, logits) <= 1e-4
     gguf_cache.converted_folder(source, lambda *a: None)
     assert len(calls) == 2  # the finished cache is used as it is
 
@@ -268,7 +270,8 @@ def test_a_damaged_cache_is_detected_and_converted_again(tiny_source, monkeypatc
     assert time.perf_counter() - start < 30
     cap = model.run_with_capture("The animal didn't cross the street.")
     pattern, logits, _ = hf_run(hf, cap.token_ids)
-    assert (cap.pattern - pattern).abs().max() <= 1e-5 and relative_error(cap.logits, logits) <= 1e-4
+    assert_close(cap.pattern.full(), pattern, rtol=0, atol=1e-5)
+    assert relative_error(cap.logits, logits) <= 1e-4
 
 
 def test_the_hashes_are_checked_once_per_process_and_again_after_a_change(tiny_source, monkeypatch):

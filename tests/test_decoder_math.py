@@ -13,9 +13,10 @@ from attnviz.model.attention import (
     apply_mask,
     apply_rope,
     attention_scores,
+    attention_pattern,
     causal_attn_mask,
+    fused_attention,
     kv_head_of,
-    mask_bias,
     rope_angles,
     rope_cos_sin,
     rope_frequencies,
@@ -30,27 +31,35 @@ def test_grouped_scores_and_values_equal_keys_copied_per_query_head(n_heads, n_k
     group = n_heads // n_kv
     k_full, v_full = k.repeat_interleave(group, dim=2), v.repeat_interleave(group, dim=2)  # as HF's repeat_kv
     expected = torch.einsum("bqhd,bkhd->bhqk", q, k_full) / math.sqrt(8)
-    assert (attention_scores(q, k) - expected).abs().max() <= 1e-5
-    out = torch.empty(2, n_heads, 5, 5)
-    assert attention_scores(q, k, out=out).data_ptr() == out.data_ptr() and torch.allclose(out, expected, atol=1e-5)
+    torch.testing.assert_close(attention_scores(q, k), expected, rtol=0, atol=1e-5)
     pattern = torch.softmax(expected, dim=-1)
-    assert (weighted_values(pattern, v) - torch.einsum("bhqk,bkhd->bqhd", pattern, v_full)).abs().max() <= 1e-5
+    torch.testing.assert_close(weighted_values(pattern, v), torch.einsum("bhqk,bkhd->bqhd", pattern, v_full), rtol=0, atol=1e-5)
 
 
 @pytest.mark.parametrize("d_head", [32, 64, 48])
 @pytest.mark.parametrize("batch", [1, 2])
-def test_scores_with_the_mask_in_the_product_equal_masking_afterwards(d_head, batch):
-    """The model's one-product path (scale and additive mask in the matrix product) gives,
-    bit for bit, the explicit path the lessons show: scores, then ``apply_mask``."""
+@pytest.mark.parametrize("masked", [False, True])
+def test_fused_attention_equals_the_explicit_pattern_times_v(d_head, batch, masked):
+    """The fused kernel the forward pass uses gives the z of the explicit math the lessons
+    show (scores, mask, float32 softmax, weighted sum), for a causal mask alone (``None``:
+    the kernel's own triangle) and with a padding-like hole, with grouped-query attention."""
     torch.manual_seed(d_head + batch)
-    q, k = torch.randn(batch, 7, 6, d_head) * 3, torch.randn(batch, 7, 2, d_head) * 3
+    q, k, v = torch.randn(batch, 7, 6, d_head) * 3, torch.randn(batch, 7, 2, d_head) * 3, torch.randn(batch, 7, 2, d_head)
     mask = causal_attn_mask(7)[None].repeat(batch, 1, 1)
-    mask[-1, 5, :3] = False  # a padding-like hole in the last batch element only
-    fused = attention_scores(q, k, mask_bias(mask))
-    explicit = apply_mask(attention_scores(q, k), mask)
-    assert torch.equal(fused, explicit)
-    assert (fused[~mask[:, None].expand_as(fused)] == torch.finfo(torch.float32).min).all()
-    assert torch.equal(torch.softmax(fused, -1), torch.softmax(explicit, -1))
+    if masked:
+        mask[-1, 5, :3] = False  # a hole in the last batch element only
+    explicit = weighted_values(attention_pattern(q, k, mask), v)
+    fused = fused_attention(q, k, v, mask if masked else None, causal=True)
+    torch.testing.assert_close(fused, explicit, rtol=0, atol=1e-6)
+    pattern = attention_pattern(q, k, mask)
+    assert (pattern[~mask[:, None].expand_as(pattern)] == 0).all()
+    torch.testing.assert_close(pattern.sum(-1), torch.ones(batch, 6, 7))
+
+
+def test_masked_scores_hold_the_most_negative_float():
+    torch.manual_seed(0)
+    scores = apply_mask(torch.randn(1, 2, 4, 4), causal_attn_mask(4)[None])
+    assert (scores[0, :, 0, 1:] == torch.finfo(torch.float32).min).all() and torch.isfinite(scores).all()
 
 
 def test_kv_head_of_and_its_errors():

@@ -34,8 +34,8 @@ def test_tiny_llama_matches_hf(llama_pair, text):
     cap = ours.run_with_capture(text)
     pattern, logits, _ = hf_run(hf, cap.token_ids)
     assert cap.pattern.shape == pattern.shape
-    assert (cap.pattern - pattern).abs().max() <= 1e-5
-    assert relative_error(cap.logits, logits) <= 1e-4
+    torch.testing.assert_close(cap.pattern.full(), pattern, rtol=0, atol=1e-5)
+    assert relative_error(cap.logits.full(), logits) <= 1e-4
 
 
 def test_tiny_llama_q_and_k_before_and_after_rotation_match_hf(llama_pair):
@@ -52,12 +52,12 @@ def test_tiny_llama_q_and_k_before_and_after_rotation_match_hf(llama_pair):
             x = block.input_layernorm(hidden[layer][None])
             q = block.self_attn.q_proj(x).view(1, n, -1, d)  # [1, pos, head, d_head]
             k = block.self_attn.k_proj(x).view(1, n, -1, d)
-            assert (cap.q_pre_rope[layer] - q[0]).abs().max() <= 1e-5
-            assert (cap.k_pre_rope[layer] - k[0]).abs().max() <= 1e-5
+            torch.testing.assert_close(cap.q_pre_rope[layer], q[0], rtol=0, atol=1e-5)
+            torch.testing.assert_close(cap.k_pre_rope[layer], k[0], rtol=0, atol=1e-5)
             cos, sin = hf.model.rotary_emb(x, positions)
             q_rot, k_rot = apply_rotary_pos_emb(q.transpose(1, 2), k.transpose(1, 2), cos, sin)
-            assert (cap.q[layer] - q_rot[0].transpose(0, 1)).abs().max() <= 1e-5
-            assert (cap.k[layer] - k_rot[0].transpose(0, 1)).abs().max() <= 1e-5
+            torch.testing.assert_close(cap.q[layer], q_rot[0].transpose(0, 1), rtol=0, atol=1e-5)
+            torch.testing.assert_close(cap.k[layer], k_rot[0].transpose(0, 1), rtol=0, atol=1e-5)
 
 
 def test_tiny_llama_capture_invariants(llama_pair):
@@ -73,18 +73,18 @@ def test_tiny_llama_capture_invariants(llama_pair):
     assert torch.equal(cap.attn_mask, torch.ones(n, n, dtype=torch.bool).tril())
     assert cap.causal and cap.n_kv_heads == cfg.n_kv_heads
     assert torch.equal(cap.kv_head_of, torch.arange(cfg.n_heads) // (cfg.n_heads // cfg.n_kv_heads))
-    assert torch.allclose(cap.pattern.sum(-1), torch.ones(()), atol=1e-6)
+    torch.testing.assert_close(cap.pattern.sum(-1), torch.ones(cfg.n_layers, cfg.n_heads, n), rtol=0, atol=1e-6)
     upper = ~cap.attn_mask
     assert cap.pattern[:, :, upper].abs().max() == 0  # no token sees a later one
     assert (cap.attn_scores[:, :, upper] == torch.finfo(torch.float32).min).all()
     # recomputing from q, k (each query head with its shared key head) gives the pattern
     k_per_head = cap.k.repeat_interleave(cfg.n_heads // cfg.n_kv_heads, dim=2)
     scores = torch.einsum("lqhd,lkhd->lhqk", cap.q, k_per_head) / cfg.d_head**0.5
-    assert (cap.attn_scores_raw - scores).abs().max() <= 1e-5
+    torch.testing.assert_close(cap.attn_scores_raw.full(), scores, rtol=0, atol=1e-5)
     assert (cap.head_scores_raw(1, cfg.n_heads - 1) - scores[1, -1]).abs().max() <= 1e-5
     pattern = softmax_pattern(apply_mask(attention_scores(cap.q, cap.k), cap.attn_mask[None].expand(cfg.n_layers, -1, -1)))
-    assert (pattern - cap.pattern).abs().max() <= 1e-6
-    assert (weighted_values(cap.pattern, cap.v) - cap.z).abs().max() <= 1e-6
+    torch.testing.assert_close(cap.pattern.full(), pattern, rtol=0, atol=1e-6)
+    torch.testing.assert_close(weighted_values(cap.pattern.full(), cap.v), cap.z, rtol=0, atol=1e-6)  # z came from the fused kernel
     assert torch.equal(cap.resid_mid, cap.resid_pre + cap.attn_out)  # pre-norm blocks
 
 
@@ -102,13 +102,13 @@ def test_hook_names_of_a_llama(llama_pair):
 
     _, ours = llama_pair
     per_layer = [
-        "attn.hook_q_pre_rope", "attn.hook_k_pre_rope", "attn.hook_qkv", "attn.hook_q", "attn.hook_k", "attn.hook_v",
+        "attn.hook_q_pre_rope", "attn.hook_k_pre_rope", "attn.hook_q", "attn.hook_k", "attn.hook_v",
         "attn.hook_attn_scores_raw", "attn.hook_attn_scores", "attn.hook_pattern", "attn.hook_z", "mlp.hook_post",
         "hook_attn_out", "hook_resid_mid", "hook_mlp_out", "hook_resid_post",
     ]  # fmt: skip
-    expected = {"embed.hook_embed", "hook_logits"} | {f"blocks.{l}.{name}" for l in range(ours.config.n_layers) for name in per_layer}
+    expected = {"embed.hook_embed"} | {f"blocks.{l}.{name}" for l in range(ours.config.n_layers) for name in per_layer}
     assert set(hook_points(ours.network)) == expected
-    assert all(not p._forward_hooks and p.out is None for p in hook_points(ours.network).values())
+    assert all(not p.observed for p in hook_points(ours.network).values())
 
 
 def test_weight_views_have_the_documented_shapes(llama_pair):
@@ -132,9 +132,9 @@ def test_padded_batch_equals_unpadded_runs(llama_pair):
     assert caps[0].n_tokens == caps[1].n_tokens > n
     assert not caps[0].attn_mask[:, n:].any()
     assert torch.equal(caps[0].attn_mask[:n, :n], alone.attn_mask)
-    assert (caps[0].pattern[:, :, :n, :n] - alone.pattern).abs().max() <= 1e-5
-    assert (caps[0].logits[:n] - alone.logits).abs().max() <= 1e-4
-    assert (caps[1].pattern - ours.run_with_capture(long).pattern).abs().max() <= 1e-5
+    torch.testing.assert_close(caps[0].pattern[:, :, :n, :n], alone.pattern.full(), rtol=0, atol=1e-5)
+    torch.testing.assert_close(caps[0].logits[:n], alone.logits.full(), rtol=0, atol=1e-4)
+    torch.testing.assert_close(caps[1].pattern.full(), ours.run_with_capture(long).pattern.full(), rtol=0, atol=1e-5)
 
 
 def test_custom_mask_is_combined_with_the_causal_mask(llama_pair):
@@ -226,8 +226,8 @@ def test_smollm2_matches_hf(smollm2, smollm2_hf, text):
     assert cap.tokens[0] != "<|im_start|>"  # the tokenizer adds no BOS
     pattern, logits, _ = hf_run(smollm2_hf, cap.token_ids)
     assert cap.pattern.shape == (30, 9, cap.n_tokens, cap.n_tokens)
-    assert (cap.pattern - pattern).abs().max() <= 1e-5
-    assert relative_error(cap.logits, logits) <= 1e-4
+    torch.testing.assert_close(cap.pattern.full(), pattern, rtol=0, atol=1e-5)
+    assert relative_error(cap.logits.full(), logits) <= 1e-4
 
 
 @pytest.mark.slow
@@ -238,8 +238,8 @@ def test_smollm2_matches_hf_at_256_tokens(smollm2, smollm2_hf):
     cap = smollm2.run_tokens_with_capture(ids)
     pattern, logits, _ = hf_run(smollm2_hf, ids)
     assert cap.n_tokens == 256
-    assert (cap.pattern - pattern).abs().max() <= 1e-5
-    assert relative_error(cap.logits, logits) <= 1e-4
+    torch.testing.assert_close(cap.pattern.full(), pattern, rtol=0, atol=1e-5)
+    assert relative_error(cap.logits.full(), logits) <= 1e-4
 
 
 def test_smollm2_knows_the_capital_of_france(smollm2):
@@ -248,49 +248,52 @@ def test_smollm2_knows_the_capital_of_france(smollm2):
 
 
 def test_observing_the_raw_scores_takes_the_explicit_path_with_the_same_numbers(llama_pair):
-    """With a sink on ``hook_attn_scores_raw`` the layer computes the scores, then adds the
-    mask; without one it does both in one product. The pattern is the same bit for bit."""
-    from attnviz.model.hooks import capturing
-
+    """A forward hook on ``hook_attn_scores_raw`` sees the scores before the causal mask; the
+    layer then computes its pattern explicitly, and the capture's derived pattern and z agree."""
     _, ours = llama_pair
-    ids = ours.tokenize(TEXTS[0])[0]["input_ids"]
-    n, cfg = ids.shape[1], ours.config
-    mask = ours.base_mask(n)[None]
-
-    def pattern_of_layer_1(extra_sinks):
-        sinks = {"blocks.1.attn.hook_pattern": torch.empty(1, cfg.n_heads, n, n)} | extra_sinks
-        with torch.inference_mode(), capturing(ours.network, sinks):
-            ours.network(ids, mask)
-        return sinks["blocks.1.attn.hook_pattern"]
-
-    raw = torch.empty(1, cfg.n_heads, n, n)
-    explicit = pattern_of_layer_1({"blocks.1.attn.hook_attn_scores_raw": raw})
-    assert torch.equal(pattern_of_layer_1({}), explicit)
-    assert torch.isfinite(raw).all() and (raw.triu(1) != 0).any()  # the raw scores: before the causal mask
+    plain = ours.run_with_capture(TEXTS[0])
+    seen = {}
+    point = ours.network.get_submodule("blocks.1.attn.hook_attn_scores_raw")
+    handle = point.register_forward_hook(lambda module, args, out: seen.setdefault("raw", out.clone()))
+    try:
+        observed = ours.run_with_capture(TEXTS[0])
+    finally:
+        handle.remove()
+    raw = seen["raw"][0]  # [head, query_pos, key_pos]
+    assert torch.isfinite(raw).all() and (raw.triu(1) != 0).any()  # before the causal mask
+    torch.testing.assert_close(raw, plain.attn_scores_raw[1], rtol=0, atol=1e-6)
+    torch.testing.assert_close(observed.z, plain.z, rtol=0, atol=1e-5)
 
 
-def test_derived_q_k_and_resid_mid_are_the_runs_own_tensors_bit_for_bit(llama_pair):
-    """A CPU capture stores q and k before the rotation and derives the rotated ones (and
-    resid_mid) on access; they must equal what the layers computed, read here at the hook points."""
-    from attnviz.model.hooks import capturing
+def test_the_capture_keeps_q_k_v_z_and_residuals_and_derives_the_rest(llama_pair):
+    """Rotated q and k are stored; q and k before the rotation are derived by rotating back
+    and equal the values at the hook points; resid_mid is the model's own sum."""
+    from attnviz.model.hooks import recording
 
     _, ours = llama_pair
     cap = ours.run_with_capture(TEXTS[2])
-    assert cap.stored_q is None and cap.stored_k is None and cap.stored_resid_mid is None
-    storage = cap.q_pre_rope.untyped_storage().data_ptr()  # q, k and v: views of the one QKV product, not copies
-    assert cap.k_pre_rope.untyped_storage().data_ptr() == cap.v.untyped_storage().data_ptr() == storage
-    cfg, n = ours.config, cap.n_tokens
-    sinks = {}
-    for layer in range(cfg.n_layers):
-        sinks[f"blocks.{layer}.attn.hook_q"] = torch.empty(1, n, cfg.n_heads, cfg.d_head)
-        sinks[f"blocks.{layer}.attn.hook_k"] = torch.empty(1, n, cfg.n_kv_heads, cfg.d_head)
-        sinks[f"blocks.{layer}.hook_resid_mid"] = torch.empty(1, n, cfg.d_model)
-    with torch.inference_mode(), capturing(ours.network, sinks):
-        ours.network(cap.token_ids[None], cap.attn_mask[None])
-    for layer in range(cfg.n_layers):
-        assert torch.equal(cap.q[layer], sinks[f"blocks.{layer}.attn.hook_q"][0])
-        assert torch.equal(cap.k[layer], sinks[f"blocks.{layer}.attn.hook_k"][0])
-        assert torch.equal(cap.resid_mid[layer], sinks[f"blocks.{layer}.hook_resid_mid"][0])
-    fresh = ours.run_with_capture(TEXTS[2])
-    before = fresh.nbytes
-    assert fresh.q is fresh.q and fresh.nbytes == before + fresh.q.nbytes  # derived once, then kept and counted
+    cfg = ours.config
+    names = {field: [f"blocks.{layer}.{hook}" for layer in range(cfg.n_layers)] for field, hook in
+             {"q_pre_rope": "attn.hook_q_pre_rope", "k_pre_rope": "attn.hook_k_pre_rope", "resid_mid": "hook_resid_mid"}.items()}  # fmt: skip
+    with torch.inference_mode(), recording(ours.network, names) as seen:
+        ours.network.run(cap.token_ids[None])
+    torch.testing.assert_close(cap.q_pre_rope, seen["q_pre_rope"][:, 0], rtol=0, atol=1e-5)
+    torch.testing.assert_close(cap.k_pre_rope, seen["k_pre_rope"][:, 0], rtol=0, atol=1e-5)
+    assert torch.equal(cap.resid_mid, seen["resid_mid"][:, 0])
+    stored = sum(t.nbytes for t in (cap.q, cap.k, cap.v, cap.z, cap.attn_out, cap.resid_post, cap.embed))
+    assert cap.nbytes == stored + cap.attn_mask.nbytes + cap.token_ids.nbytes + cap.token_type_ids.nbytes + cap.kv_head_of.nbytes
+
+
+@pytest.mark.slow
+def test_a_tiny_llama_at_2048_tokens_matches_hf_without_any_full_pattern(monkeypatch):
+    """Inputs up to the model's maximum positions: a 2,048-token capture of a tiny Llama
+    equals Hugging Face eager's patterns on the rows checked, and holds no n×n tensor."""
+    hf, ours = tiny_llama_pair(5, n_heads=4, n_kv_heads=2, tied=False, max_positions=2048)
+    ids = torch.randint(3, ours.config.d_vocab, (2048,), generator=torch.Generator().manual_seed(0))
+    cap = ours.run_tokens_with_capture(ids)
+    assert cap.n_tokens == 2048 == ours.max_tokens and cap.n_truncated == 0
+    assert cap.nbytes < 2048 * 2048 * 2  # the bool mask (4 MiB) is the only n×n tensor: no float pattern stored
+    pattern, logits, _ = hf_run(hf, cap.token_ids)
+    rows = [0, 1, 1000, 2047]
+    torch.testing.assert_close(cap.pattern[:, :, rows], pattern[:, :, rows], rtol=0, atol=1e-5)
+    assert relative_error(cap.logits[rows], logits[rows]) <= 1e-4

@@ -23,6 +23,7 @@ from decoder_helpers import tiny_gpt2_pair, tiny_llama_pair
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from safetensors.torch import load_file, save_file
+from torch.testing import assert_close
 
 import attnviz
 from attnviz import loading
@@ -64,7 +65,7 @@ def load_or_refuse(folder: Path) -> attnviz.HookedTransformer | attnviz.ModelLoa
         return err
     cap = model.run_with_capture(SENTENCE)
     assert cap.pattern.isfinite().all()
-    assert torch.allclose(cap.pattern.sum(-1), torch.ones(()), atol=1e-4)
+    assert_close(cap.pattern.sum(-1), torch.ones(cap.n_layers, cap.n_heads, cap.n_tokens), rtol=1e-5, atol=1e-4)
     assert all(param.dtype == torch.float32 for param in model.network.parameters())
     return model
 
@@ -238,7 +239,7 @@ def test_half_precision_weights_load_as_float32_with_the_same_numbers(folders, t
     edit_weights(folder, lambda s: s.update({k: v.bfloat16() for k, v in s.items()}))
     model = attnviz.load_model(folder, device="cpu")
     assert all(param.dtype == torch.float32 for param in model.network.parameters())
-    assert (model.run_with_capture(SENTENCE).pattern - reference.pattern).abs().max() < 0.05
+    assert_close(model.run_with_capture(SENTENCE).pattern.full(), reference.pattern.full(), rtol=0, atol=0.05)
 
 
 @pytest.mark.parametrize("family", FAMILIES)

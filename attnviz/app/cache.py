@@ -57,21 +57,18 @@ def process_wide(key: Callable[..., Hashable] | None = None, max_entries: int | 
 
 
 def capture_nbytes_bound(cfg: ModelConfig, n: int) -> int:
-    """An upper bound of ``Capture.nbytes`` for ``n`` tokens, derived fields (q, k, resid_mid) included.
+    """``Capture.nbytes`` for ``n`` tokens: what a capture stores, nothing derived.
 
-    Counts the float32 fields ``HookedTransformer._capture`` stores per layer — the QKV
-    product ``n·(head + 2·kv_head)·d_head``, the pattern ``head·n²``, z ``n·head·d_head``,
-    attn_out, resid_mid and resid_post ``n·d_model`` each, and for rotary models the
-    rotated q and k ``n·(head + kv_head)·d_head`` derived on access — plus ``embed``
-    ``n·d_model``, a decoder's logits ``n·d_vocab``, the bool mask ``n²`` and the int64
-    ids. Used to reserve a capture's bytes in the cache's budget before it is computed.
+    Per layer, float32: q and z ``n·head·d_head`` each, k and v ``n·kv_head·d_head`` each,
+    attn_out and resid_post ``n·d_model`` each, and for post-LN blocks (BERT) resid_mid
+    ``n·d_model``; plus ``embed`` ``n·d_model``, the bool mask ``n²``, the int64 ids and
+    token types and ``kv_head_of``. The pattern, the scores and a decoder's logits are
+    derived on access and not kept, so they do not count. Used to reserve a capture's
+    bytes in the cache's budget before it is computed.
     """
     h, kv, d, m = cfg.n_heads, cfg.n_kv_heads, cfg.d_head, cfg.d_model
-    per_layer = n * (h + 2 * kv) * d + h * n * n + n * h * d + 3 * n * m
-    if cfg.rotary:
-        per_layer += n * (h + kv) * d
-    floats = cfg.n_layers * per_layer + n * m + (n * cfg.d_vocab if cfg.is_decoder else 0)
-    return FLOAT32_BYTES * floats + n * n + 2 * 8 * n + 8 * h
+    per_layer = 2 * n * h * d + 2 * n * kv * d + (2 if cfg.is_decoder else 3) * n * m
+    return FLOAT32_BYTES * (cfg.n_layers * per_layer + n * m) + n * n + 2 * 8 * n + 8 * h
 
 
 class CaptureCache:

@@ -28,7 +28,8 @@ from attnviz.loading.registry import REGISTRY, model_folder
 from attnviz.loading.weights import check_dtypes, read_header, read_tensors, reading, weight_files
 from attnviz.model.config import ModelConfig
 from attnviz.model.decoder import Decoder
-from attnviz.model.runner import BertEncoder, HookedTransformer
+from attnviz.model.encoder import BertEncoder
+from attnviz.model.runner import HookedTransformer
 
 
 class Family(NamedTuple):

@@ -17,6 +17,8 @@ query heads share one key/value head.
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
+from einops import rearrange, repeat
 from jaxtyping import Bool, Float, Int
 
 from attnviz.errors import InvalidMaskError
@@ -25,53 +27,38 @@ from attnviz.errors import InvalidMaskError
 def attention_scores(
     q: Float[torch.Tensor, "batch query_pos head d_head"],
     k: Float[torch.Tensor, "batch key_pos kv_head d_head"],
-    bias: Float[torch.Tensor, "batch query_pos key_pos"] | None = None,
-    out: torch.Tensor | None = None,
 ) -> Float[torch.Tensor, "batch head query_pos key_pos"]:
-    """Q·Kᵀ/√d_head for every head: the attention scores, before the mask or with it.
+    """Q·Kᵀ/√d_head for every head: the attention scores before the mask.
 
     Dividing by √d_head keeps the scores' variance near 1 when q and k have unit-variance
     entries, so the softmax does not saturate (Vaswani et al. 2017, section 3.2.1). The
-    dot products are computed first and then multiplied by ``d_head ** -0.5``.
+    dot products are computed first and then multiplied by ``d_head ** -0.5``, as Hugging
+    Face's eager attention does.
 
     Grouped-query attention (Ainslie et al. 2023): ``k`` may have fewer heads than ``q``;
     query head h then uses key head ``h // (head / kv_head)`` (see ``kv_head_of``).
 
-    Args:
-        bias: optional float ``[batch, query_pos, key_pos]`` (or ``[1, ...]`` for every
-            batch element) added to the scaled scores in the same matrix product, e.g.
-            ``mask_bias(attn_mask)``: the masked scores then come out of one pass (0 is
-            added exactly, so unmasked scores equal those computed without a bias).
-        out: optional contiguous ``[batch, head, query_pos, key_pos]`` tensor to write into.
-
     Raises:
         ValueError: if the number of query heads is not a multiple of the key heads.
     """
-    batch, n_q, h, d = q.shape
-    n_k, kv = k.shape[1], k.shape[2]
-    if h % kv:
-        raise ValueError(f"q has {h} heads and k {kv}: the query heads must be a whole multiple of the key heads")
-    queries = q.transpose(1, 2).reshape(batch * h, n_q, d)
-    keys = k.permute(0, 2, 3, 1)[:, :, None].expand(batch, kv, h // kv, d, n_k).reshape(batch * h, d, n_k)
-    target = None if out is None else out.view(batch * h, n_q, n_k)
-    if bias is None:
-        scores = torch.bmm(queries, keys, out=target).mul_(d**-0.5)
-    else:  # one product: d_head^-0.5 · q·kᵀ + bias (the scaling is applied to the finished dot products)
-        bias = bias[0] if bias.shape[0] == 1 else bias[:, None].expand(-1, h, -1, -1).reshape(batch * h, n_q, n_k)
-        scores = torch.baddbmm(bias, queries, keys, alpha=d**-0.5, out=target)
-    return scores.view(batch, h, n_q, n_k)
+    keys = repeat_kv(k, q.shape[2])  # [batch, key_pos, head, d_head]
+    return torch.einsum("bqhd,bkhd->bhqk", q, keys) * q.shape[-1] ** -0.5
 
 
-def mask_bias(
-    attn_mask: Bool[torch.Tensor, "batch query_pos key_pos"], dtype: torch.dtype = torch.float32
-) -> Float[torch.Tensor, "batch query_pos key_pos"]:
-    """The additive form of a boolean mask: 0 where a query may attend, ``torch.finfo(dtype).min`` elsewhere.
+def repeat_kv(
+    x: Float[torch.Tensor, "batch pos kv_head d_head"], n_heads: int
+) -> Float[torch.Tensor, "batch pos head d_head"]:
+    """Each key/value head repeated for the query heads that share it (grouped-query attention).
 
-    Added to the scores (``attention_scores(q, k, bias)``) it gives what ``apply_mask``
-    gives: a score plus ``finfo.min`` rounds to ``finfo.min`` for any score smaller than
-    about 1e31 in magnitude, and a score plus 0 is the score.
+    A view when no repetition is needed (as many key/value heads as query heads).
+
+    Raises:
+        ValueError: if ``n_heads`` is not a multiple of the key/value heads.
     """
-    return torch.zeros(attn_mask.shape, dtype=dtype, device=attn_mask.device).masked_fill_(~attn_mask, torch.finfo(dtype).min)
+    kv = x.shape[2]
+    if n_heads % kv:
+        raise ValueError(f"q has {n_heads} heads and k {kv}: the query heads must be a whole multiple of the key heads")
+    return x if kv == n_heads else repeat(x, "b n kv d -> b n (kv g) d", g=n_heads // kv)
 
 
 def apply_mask(
@@ -88,34 +75,55 @@ def apply_mask(
     return torch.where(attn_mask[:, None], scores, torch.finfo(scores.dtype).min)  # one pass, a new tensor
 
 
-def softmax_pattern(
-    scores: Float[torch.Tensor, "batch head query_pos key_pos"],
-    out: torch.Tensor | None = None,
-) -> Float[torch.Tensor, "batch head query_pos key_pos"]:
-    """Softmax over the keys, computed in float32 and returned in the scores' dtype.
+def softmax_pattern(scores: Float[torch.Tensor, "batch head query_pos key_pos"]) -> Float[torch.Tensor, "batch head query_pos key_pos"]:
+    """Softmax over the keys, computed in float32 and returned in the scores' dtype."""
+    return torch.softmax(scores.float(), dim=-1).to(scores.dtype)
 
-    Args:
-        out: optional contiguous tensor of the scores' shape and dtype to write into.
+
+def attention_pattern(
+    q: Float[torch.Tensor, "batch query_pos head d_head"],
+    k: Float[torch.Tensor, "batch key_pos kv_head d_head"],
+    attn_mask: Bool[torch.Tensor, "batch query_pos key_pos"] | None,
+) -> Float[torch.Tensor, "batch head query_pos key_pos"]:
+    """softmax(mask(Q·Kᵀ/√d_head)): the attention pattern, each row summing to 1.
+
+    The explicit attention of Vaswani et al. 2017, Eq. 1, up to the product with V: the
+    function a capture derives its patterns with, and the lessons show.
     """
-    if scores.dtype == torch.float32:
-        return torch.softmax(scores, dim=-1, out=out)
-    pattern = torch.softmax(scores.float(), dim=-1).to(scores.dtype)
-    return pattern if out is None else out.copy_(pattern)
+    return softmax_pattern(apply_mask(attention_scores(q, k), attn_mask))
 
 
 def weighted_values(
     pattern: Float[torch.Tensor, "batch head query_pos key_pos"],
     v: Float[torch.Tensor, "batch key_pos kv_head d_head"],
 ) -> Float[torch.Tensor, "batch query_pos head d_head"]:
-    """z_i = Σ_j pattern[i, j] · v_j for every head (a view, laid out ``[batch, head, query_pos, d_head]``).
+    """z_i = Σ_j pattern[i, j] · v_j for every head.
 
     ``v`` may have fewer heads than ``pattern`` (grouped-query attention): query head h
     reads value head ``h // (head / kv_head)``, as in ``attention_scores``.
     """
-    batch, h, n_q, n_k = pattern.shape
-    kv, d = v.shape[2], v.shape[3]
-    values = v.permute(0, 2, 1, 3)[:, :, None].expand(batch, kv, h // kv, n_k, d).reshape(batch * h, n_k, d)
-    return torch.bmm(pattern.reshape(batch * h, n_q, n_k), values).view(batch, h, n_q, d).transpose(1, 2)
+    return torch.einsum("bhqk,bkhd->bqhd", pattern, repeat_kv(v, pattern.shape[1]))
+
+
+def fused_attention(
+    q: Float[torch.Tensor, "batch query_pos head d_head"],
+    k: Float[torch.Tensor, "batch key_pos kv_head d_head"],
+    v: Float[torch.Tensor, "batch key_pos kv_head d_head"],
+    attn_mask: Bool[torch.Tensor, "batch query_pos key_pos"] | None,
+    causal: bool,
+) -> Float[torch.Tensor, "batch query_pos head d_head"]:
+    """``weighted_values(attention_pattern(q, k, mask), v)`` in PyTorch's fused kernel.
+
+    ``torch.nn.functional.scaled_dot_product_attention`` computes the same softmax(QKᵀ/√d)V
+    block by block and never holds the ``[head, query_pos, key_pos]`` pattern: memory
+    linear in the length instead of quadratic. Used where nothing observes the pattern
+    (a capture derives it from q and k afterwards). ``causal`` with ``attn_mask=None``
+    means the lower triangle; a given mask already holds whatever it hides.
+    """
+    qh, kh, vh = (rearrange(x, "b n h d -> b h n d") for x in (q, k, v))
+    mask = None if attn_mask is None else attn_mask[:, None]  # [batch, 1, query_pos, key_pos]: True = may attend, as ours
+    z = F.scaled_dot_product_attention(qh, kh, vh, attn_mask=mask, is_causal=causal and mask is None, enable_gqa=kh.shape[1] != qh.shape[1])
+    return rearrange(z, "b h n d -> b n h d")
 
 
 def kv_head_of(n_heads: int, n_kv_heads: int) -> Int[torch.Tensor, "head"]:
@@ -164,20 +172,16 @@ def apply_rope(
     x: Float[torch.Tensor, "batch pos head d_head"],
     cos: Float[torch.Tensor, "pos d_head"],
     sin: Float[torch.Tensor, "pos d_head"],
-    out: torch.Tensor | None = None,
 ) -> Float[torch.Tensor, "batch pos head d_head"]:
     """Rotate each dimension pair (i, i + d_head/2) of x at position m by the angle m·θ_i.
 
     (x_i, x_j) -> (x_i cos − x_j sin, x_j cos + x_i sin), Su et al. 2021, Eq. 34. After the
-    rotation, q_m·k_n depends on the positions only through m − n.
-
-    Args:
-        out: optional contiguous tensor of x's shape to write into.
+    rotation, q_m·k_n depends on the positions only through m − n. With ``-sin`` it
+    rotates back (the rotation's inverse).
     """
     half = x.shape[-1] // 2
     rotated = torch.cat([-x[..., half:], x[..., :half]], dim=-1)  # [batch, pos, head, d_head]
-    result = torch.mul(x, cos[:, None], out=out)
-    return result.addcmul_(rotated, sin[:, None])
+    return x * cos[:, None] + rotated * sin[:, None]
 
 
 def padding_attn_mask(

@@ -1,62 +1,188 @@
-"""Capture: the tensors of one run, on the CPU, with no reference to the model."""
+"""Capture: what attention took and gave in one run, on the CPU; patterns derived per head on access."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
-from functools import cached_property
+from typing import Callable, Sequence
 
 import torch
+import torch.nn.functional as F
 from jaxtyping import Bool, Float, Int
 
-from attnviz.model.attention import apply_mask, apply_rope, attention_scores, rope_cos_sin
+from attnviz.model.attention import apply_mask, apply_rope, attention_pattern, attention_scores, rope_cos_sin
 from attnviz.model.attention import kv_head_of as _kv_head_of
+
+Index = int | slice | Sequence[int] | torch.Tensor
+
+
+@dataclass(frozen=True)
+class Unembed:
+    """A decoder's final norm and unembedding: logits = Norm_final(resid)·W_U.
+
+    Holds the model's own weight tensors (shared, read-only; not counted in a capture's
+    bytes) and applies the functions the model applies, so derived logits equal the run's.
+
+    Attributes:
+        rows: ``W_U`` as ``nn.Linear`` stores it, ``[d_vocab, d_model]``.
+        norm_weight, norm_bias: the final norm's ``[d_model]`` weight and bias (None for RMSNorm).
+        eps: the norm's epsilon.
+        rms: True for RMSNorm (Llama), False for LayerNorm (GPT-2).
+    """
+
+    rows: Float[torch.Tensor, "d_vocab d_model"]
+    norm_weight: Float[torch.Tensor, "d_model"]
+    norm_bias: Float[torch.Tensor, "d_model"] | None
+    eps: float
+    rms: bool
+
+    def __call__(self, resid: Float[torch.Tensor, "pos d_model"]) -> Float[torch.Tensor, "pos d_vocab"]:
+        shape = (resid.shape[-1],)
+        normed = F.rms_norm(resid, shape, self.norm_weight, self.eps) if self.rms else F.layer_norm(resid, shape, self.norm_weight, self.norm_bias, self.eps)
+        return F.linear(normed, self.rows)
+
+
+class Lazy:
+    """A tensor computed on indexing: ``lazy[i, j, rows]`` computes only what it selects.
+
+    Its first ``n_lazy`` dimensions are computed on demand by ``compute``, which gets one
+    list of indices per lazy dimension and returns the block they select (the other
+    dimensions whole). Indexing follows PyTorch's rules exactly (the index is applied to
+    that block with positions made relative to it); a multi-dimensional tensor index (a
+    boolean mask over several dimensions) computes everything first. Used as a whole (``torch`` functions,
+    methods, arithmetic, ``numpy.asarray``) it computes everything.
+    """
+
+    def __init__(self, shape: tuple[int, ...], n_lazy: int, compute: Callable[..., torch.Tensor]):
+        self.shape, self._n_lazy, self._compute = torch.Size(shape), n_lazy, compute
+        self.dtype = torch.float32
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    def dim(self) -> int:
+        return len(self.shape)
+
+    def size(self, dim: int | None = None):
+        return self.shape if dim is None else self.shape[dim]
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def full(self) -> torch.Tensor:
+        """Every entry: the whole ``shape``-d tensor."""
+        return self[(slice(None),) * self._n_lazy]
+
+    def __getitem__(self, index) -> torch.Tensor:
+        index = index if isinstance(index, tuple) else (index,)
+        if any(isinstance(part, torch.Tensor) and part.ndim > 1 for part in index):  # e.g. a whole boolean mask
+            return self.full()[index]
+        index = _expand(index, self.ndim)
+        chosen, relative = [], []
+        for dim, part in enumerate(index[: self._n_lazy]):
+            positions, rel = _positions(part, self.shape[dim])
+            chosen.append(positions)
+            relative.append(rel)
+        return self._compute(*chosen)[tuple(relative) + index[self._n_lazy :]]
+
+    def __getattr__(self, name: str):  # tensor methods (.sum, .mean, .numpy, ...) on the whole
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self.full(), name)
+
+    def __array__(self, dtype=None, copy=None):
+        array = self.full().numpy()
+        return array if dtype is None else array.astype(dtype)
+
+    @classmethod
+    def __torch_function__(cls, func, types, args=(), kwargs=None):
+        def whole(x):
+            if isinstance(x, Lazy):
+                return x.full()
+            if isinstance(x, (list, tuple)):
+                return type(x)(whole(item) for item in x)
+            return x
+
+        return func(*whole(args), **{k: whole(v) for k, v in (kwargs or {}).items()})
+
+    def __repr__(self) -> str:
+        return f"Lazy(shape={tuple(self.shape)})"
+
+
+def _arith(name: str):
+    return lambda self, *other: getattr(self.full(), name)(*other)
+
+
+for _name in ("add", "radd", "sub", "rsub", "mul", "rmul", "truediv", "rtruediv", "matmul", "rmatmul", "pow", "neg", "abs", "lt", "le", "gt", "ge", "eq", "ne", "iter"):
+    setattr(Lazy, f"__{_name}__", _arith(f"__{_name}__"))
+
+
+def _expand(index: tuple, ndim: int) -> tuple:
+    """The index with ``...`` replaced by full slices and missing trailing dimensions added.
+
+    Raises:
+        IndexError: for ``None`` (a new axis) or too many indices.
+    """
+    if any(part is None for part in index):
+        raise IndexError("a capture's derived tensors take no new axes (None) in an index; index first, then unsqueeze")
+    if any(part is Ellipsis for part in index):
+        at = next(i for i, part in enumerate(index) if part is Ellipsis)
+        index = index[:at] + (slice(None),) * (ndim - len(index) + 1) + index[at + 1 :]
+    if len(index) > ndim:
+        raise IndexError(f"too many indices: {len(index)} for {ndim} dimensions")
+    return index + (slice(None),) * (ndim - len(index))
+
+
+def _positions(part: Index, size: int) -> tuple[list[int], int | slice | list[int]]:
+    """The positions one dimension's index selects, and the same index relative to them."""
+    if isinstance(part, slice):
+        return list(range(size)[part]), slice(None)
+    if isinstance(part, torch.Tensor) and part.dtype == torch.bool:
+        part = part.nonzero().flatten()
+    if isinstance(part, torch.Tensor) and part.ndim == 0:
+        part = int(part)
+    if isinstance(part, int) or (not isinstance(part, torch.Tensor) and hasattr(part, "__index__")):  # numpy ints too
+        position = range(size)[int(part)]  # raises IndexError out of range, as a tensor does
+        return [position], 0
+    positions = [range(size)[int(p)] for p in part]
+    return positions, list(range(len(positions)))
 
 
 @dataclass(frozen=True, eq=False)
 class Capture:
-    """Everything one forward pass computed that attnviz shows, for one text (or pair).
+    """What attention took and gave in one forward pass, for one text (or pair).
 
-    All tensors are float32 on the CPU unless noted; ``n`` is the number of tokens.
-    Each piece of data is held once: scores are derived from q and k on access, keys and
-    values keep their own (grouped) head count, ``resid_pre`` is derived from ``embed``
-    and ``resid_post``. Where the model ran on the CPU, a rotary model's ``q`` and ``k``
-    are derived from ``q_pre_rope`` and ``k_pre_rope``, and a pre-norm block's
-    ``resid_mid`` from ``resid_pre + attn_out``, on first access (then kept): the same
-    function on the same inputs, so the same numbers bit for bit as in the run.
+    All tensors are float32 on the CPU unless noted; ``n`` is the number of tokens. A
+    capture keeps q, k (after any rotation), v, z and the residual streams; the scores and
+    the pattern are derived from q and k per (layer, head) on access, with the explicit
+    attention function (``attnviz.model.attention.attention_pattern``: Q·Kᵀ/√d_head, the
+    mask, float32 softmax), so ``cap.pattern[l, h]`` costs one head and a long input never
+    needs every head's ``n × n`` pattern at once.
 
     Attributes:
         tokens: the n display strings (word pieces, special tokens included; for decoders
-            each token decoded on its own).
+            the characters each token spells).
         token_ids: int64 ``[pos]``.
         token_type_ids: int64 ``[pos]``, 0 for the first sentence, 1 for the second.
         attn_mask: bool ``[query_pos, key_pos]``, True where a query may attend (for a
-            decoder the causal lower triangle).
+            decoder the causal lower triangle, with any padding or user mask).
         embed: ``[pos, d_model]``, the residual stream entering layer 0.
         q: ``[layer, pos, head, d_head]``, x·W_Q + b_Q per head; for rotary models after
             the rotation (the values multiplied with k).
         k, v: ``[layer, pos, kv_head, d_head]``, as q; ``kv_head`` is ``head`` except with
-            grouped-query attention, where several query heads share one (``kv_head_of``).
-        pattern: ``[layer, head, query_pos, key_pos]``, softmax weights; each row sums to 1.
+            grouped-query attention, where several query heads share one (``kv_heads``).
         z: ``[layer, pos, head, d_head]``, Σ_j pattern[i, j]·v_j.
         attn_out: ``[layer, pos, d_model]``, concat(z)·W_O + b_O.
-        resid_mid: ``[layer, pos, d_model]``, LayerNorm(resid_pre + attn_out) in post-LN
-            blocks (BERT), resid_pre + attn_out in pre-norm blocks (GPT-2, Llama).
         resid_post: ``[layer, pos, d_model]``, each block's output.
-        n_truncated: how many tokens were dropped to fit the model's maximum length.
-        model_name, text, text_pair: what was run.
-        logits: ``[pos, d_vocab]`` for decoders (position i scores the token after i), else None;
-            a view of the ``[d_vocab, pos]`` buffer the unembedding writes (not contiguous).
-        q_pre_rope: ``[layer, pos, head, d_head]``, q before the rotary rotation; None
-            for models without rotary positions.
-        k_pre_rope: ``[layer, pos, kv_head, d_head]``, likewise for k.
+        stored_resid_mid: ``[layer, pos, d_model]`` for post-LN blocks (BERT), whose
+            ``resid_mid`` = LayerNorm(resid_pre + attn_out) cannot be derived; None for
+            pre-norm blocks (read ``resid_mid``).
+        unembed: a decoder's final norm and unembedding (``logits`` derives from it), else None.
         kv_head_of: int64 ``[head]``, the key/value head each query head uses.
         causal: True for a decoder's capture.
-        rope_theta: the rotary base of a rotary model (to derive ``q`` and ``k``), else None.
-        stored_q, stored_k, stored_resid_mid: what the run stored of ``q``, ``k`` and
-            ``resid_mid``; None where those are derived (read ``q``, ``k``, ``resid_mid``).
-
-    Raises:
-        ValueError: when neither q and k nor what derives them is given.
+        rope_theta: the rotary base of a rotary model, else None.
+        n_truncated: how many tokens were dropped to fit the model's maximum length.
+        model_name, text, text_pair: what was run.
     """
 
     tokens: list[str]
@@ -64,49 +190,22 @@ class Capture:
     token_type_ids: Int[torch.Tensor, "pos"]
     attn_mask: Bool[torch.Tensor, "query_pos key_pos"]
     embed: Float[torch.Tensor, "pos d_model"]
-    v: Float[torch.Tensor, "layer pos head d_head"]
-    pattern: Float[torch.Tensor, "layer head query_pos key_pos"]
+    q: Float[torch.Tensor, "layer pos head d_head"]
+    k: Float[torch.Tensor, "layer pos kv_head d_head"]
+    v: Float[torch.Tensor, "layer pos kv_head d_head"]
     z: Float[torch.Tensor, "layer pos head d_head"]
     attn_out: Float[torch.Tensor, "layer pos d_model"]
     resid_post: Float[torch.Tensor, "layer pos d_model"]
+    stored_resid_mid: Float[torch.Tensor, "layer pos d_model"] | None = field(default=None, repr=False)
+    unembed: Unembed | None = field(default=None, repr=False)
+    kv_head_of: Int[torch.Tensor, "head"] | None = None
+    causal: bool = False
+    rope_theta: float | None = None
     n_truncated: int = 0
     model_name: str = ""
     text: str = ""
     text_pair: str | None = None
     meta: dict = field(default_factory=dict)
-    logits: Float[torch.Tensor, "pos d_vocab"] | None = None
-    q_pre_rope: Float[torch.Tensor, "layer pos head d_head"] | None = None
-    k_pre_rope: Float[torch.Tensor, "layer pos kv_head d_head"] | None = None
-    kv_head_of: Int[torch.Tensor, "head"] | None = None
-    causal: bool = False
-    rope_theta: float | None = None
-    stored_q: Float[torch.Tensor, "layer pos head d_head"] | None = field(default=None, repr=False)
-    stored_k: Float[torch.Tensor, "layer pos kv_head d_head"] | None = field(default=None, repr=False)
-    stored_resid_mid: Float[torch.Tensor, "layer pos d_model"] | None = field(default=None, repr=False)
-
-    def __post_init__(self):
-        rotary = self.q_pre_rope is not None and self.k_pre_rope is not None and self.rope_theta is not None
-        if not ((self.stored_q is not None and self.stored_k is not None) or rotary):
-            raise ValueError("a Capture needs stored_q and stored_k, or q_pre_rope, k_pre_rope and rope_theta to derive them")
-
-    @cached_property
-    def q(self) -> Float[torch.Tensor, "layer pos head d_head"]:
-        """x·W_Q + b_Q per head; for rotary models after the rotation, derived from ``q_pre_rope`` if not stored."""
-        return self.stored_q if self.stored_q is not None else self._rotated(self.q_pre_rope)
-
-    @cached_property
-    def k(self) -> Float[torch.Tensor, "layer pos kv_head d_head"]:
-        """As ``q``, for the keys."""
-        return self.stored_k if self.stored_k is not None else self._rotated(self.k_pre_rope)
-
-    @cached_property
-    def resid_mid(self) -> Float[torch.Tensor, "layer pos d_model"]:
-        """The residual stream between attention and feed-forward net; ``resid_pre + attn_out`` if not stored."""
-        return self.stored_resid_mid if self.stored_resid_mid is not None else torch.add(self.resid_pre, self.attn_out)
-
-    def _rotated(self, x: Float[torch.Tensor, "layer pos head d_head"]) -> Float[torch.Tensor, "layer pos head d_head"]:
-        cos, sin = rope_cos_sin(x.shape[1], x.shape[-1], self.rope_theta)
-        return apply_rope(x, cos, sin)
 
     @property
     def n_tokens(self) -> int:
@@ -114,11 +213,11 @@ class Capture:
 
     @property
     def n_layers(self) -> int:
-        return self.pattern.shape[0]
+        return self.q.shape[0]
 
     @property
     def n_heads(self) -> int:
-        return self.pattern.shape[1]
+        return self.q.shape[2]
 
     @property
     def n_kv_heads(self) -> int:
@@ -129,32 +228,61 @@ class Capture:
         """The key/value head of each query head (``kv_head_of``; derived from the shapes if unset)."""
         return self.kv_head_of if self.kv_head_of is not None else _kv_head_of(self.n_heads, self.n_kv_heads)
 
+    def _head_maps(self, kind: str) -> Lazy:
+        n = self.n_tokens
+        return Lazy((self.n_layers, self.n_heads, n, n), 3, lambda layers, heads, rows: self._heads(kind, layers, heads, rows))
+
+    def _heads(self, kind: str, layers: list[int], heads: list[int], rows: list[int]) -> Float[torch.Tensor, "layer head query_pos key_pos"]:
+        at_layer = torch.tensor(layers)[:, None, None]
+        q = self.q[at_layer, torch.tensor(rows)[None, :, None], torch.tensor(heads)[None, None, :]]  # [layer, query_pos, head, d_head]: layers as the batch
+        k = self.k[at_layer, torch.arange(self.n_tokens)[None, :, None], self.kv_heads[heads][None, None, :]]  # [layer, key_pos, head, d_head]: each head's own key head
+        mask = self.attn_mask[rows][None].expand(len(layers), -1, -1)  # [layer, query_pos, key_pos]
+        if kind == "pattern":
+            return attention_pattern(q, k, mask)
+        scores = attention_scores(q, k)
+        return scores if kind == "raw" else apply_mask(scores, mask)
+
     @property
-    def attn_scores_raw(self) -> Float[torch.Tensor, "layer head query_pos key_pos"]:
-        """Q·Kᵀ/√d_head before the mask, for every layer and head.
+    def pattern(self) -> Lazy:
+        """``[layer, head, query_pos, key_pos]``, the softmax weights; each row sums to 1.
 
-        Not stored: recomputed on each access from the captured ``q`` and ``k`` with the very
-        function the model applies (``attnviz.model.attention.attention_scores``), which halves
-        what a capture holds. With grouped-query attention each query head's scores use
-        its shared key head. Use ``head_scores_raw`` for one head.
+        Derived on access: ``cap.pattern[l, h]`` computes one head, ``cap.pattern[l, h, rows]``
+        only those query rows (each row needs every key); ``cap.pattern`` as a whole works
+        as a tensor and computes every head.
         """
-        return attention_scores(self.q, self.k)  # layer plays the batch dimension
+        return self._head_maps("pattern")
 
     @property
-    def attn_scores(self) -> Float[torch.Tensor, "layer head query_pos key_pos"]:
-        """The scores after the mask: masked entries hold ``torch.finfo(float32).min``.
+    def attn_scores_raw(self) -> Lazy:
+        """``[layer, head, query_pos, key_pos]``, Q·Kᵀ/√d_head before the mask, derived on access like ``pattern``."""
+        return self._head_maps("raw")
 
-        Derived on access from ``attn_scores_raw`` and ``attn_mask`` with the model's own
-        ``attnviz.model.attention.apply_mask``.
-        """
-        return apply_mask(self.attn_scores_raw, self.attn_mask[None])
+    @property
+    def attn_scores(self) -> Lazy:
+        """The scores after the mask (masked entries hold ``torch.finfo(float32).min``), derived like ``pattern``."""
+        return self._head_maps("masked")
+
+    def head_pattern(self, layer: int, head: int, queries: Index | None = None) -> Float[torch.Tensor, "query_pos key_pos"]:
+        """One head's pattern, ``[query_pos, key_pos]``; only the ``queries`` rows if given (an int gives ``[key_pos]``)."""
+        return self.pattern[layer, head, slice(None) if queries is None else queries]
 
     def head_scores_raw(self, layer: int, head: int) -> Float[torch.Tensor, "query_pos key_pos"]:
         """``attn_scores_raw[layer, head]``, computing only that head."""
-        kv = int(self.kv_heads[head])
-        q = self.q[layer : layer + 1, :, head : head + 1]  # [1, pos, 1, d_head]
-        k = self.k[layer : layer + 1, :, kv : kv + 1]
-        return attention_scores(q, k)[0, 0]
+        return self.attn_scores_raw[layer, head]
+
+    @property
+    def q_pre_rope(self) -> Float[torch.Tensor, "layer pos head d_head"] | None:
+        """q before the rotary rotation (``q`` rotated back), None for models without rotary positions."""
+        return None if self.rope_theta is None else self._unrotated(self.q)
+
+    @property
+    def k_pre_rope(self) -> Float[torch.Tensor, "layer pos kv_head d_head"] | None:
+        """As ``q_pre_rope``, for the keys."""
+        return None if self.rope_theta is None else self._unrotated(self.k)
+
+    def _unrotated(self, x: Float[torch.Tensor, "layer pos head d_head"]) -> Float[torch.Tensor, "layer pos head d_head"]:
+        cos, sin = rope_cos_sin(x.shape[1], x.shape[-1], self.rope_theta)
+        return apply_rope(x, cos, -sin)  # the inverse rotation, by −m·θ_i
 
     def head_scores_pre_rope(self, layer: int, head: int) -> Float[torch.Tensor, "query_pos key_pos"]:
         """q·kᵀ/√d_head of one head from q and k *before* the rotary rotation, unmasked.
@@ -165,11 +293,11 @@ class Capture:
         Raises:
             ValueError: for a capture of a model without rotary positions.
         """
-        if self.q_pre_rope is None or self.k_pre_rope is None:
+        if self.rope_theta is None:
             raise ValueError("this capture has no q and k before rotation: its model has no rotary positions")
         kv = int(self.kv_heads[head])
-        q = self.q_pre_rope[layer : layer + 1, :, head : head + 1]  # [1, pos, 1, d_head]
-        k = self.k_pre_rope[layer : layer + 1, :, kv : kv + 1]
+        q = self._unrotated(self.q[layer : layer + 1, :, head : head + 1])  # [1, pos, 1, d_head]
+        k = self._unrotated(self.k[layer : layer + 1, :, kv : kv + 1])
         return attention_scores(q, k)[0, 0]
 
     @property
@@ -178,9 +306,24 @@ class Capture:
         return torch.cat([self.embed[None], self.resid_post[:-1]])
 
     @property
+    def resid_mid(self) -> Float[torch.Tensor, "layer pos d_model"]:
+        """The residual stream between attention and feed-forward net: stored for post-LN
+        blocks, ``resid_pre + attn_out`` (the model's own sum) for pre-norm blocks."""
+        return self.stored_resid_mid if self.stored_resid_mid is not None else self.resid_pre + self.attn_out
+
+    @property
+    def logits(self) -> Lazy | None:
+        """A decoder's ``[pos, d_vocab]`` logits (position i scores the token after i), None for encoders.
+
+        Derived on access from the last residual stream: ``cap.logits[i]`` computes one row.
+        """
+        if self.unembed is None:
+            return None
+        last = self.resid_post[-1]
+        return Lazy((self.n_tokens, self.unembed.rows.shape[0]), 1, lambda rows: self.unembed(last[rows]))
+
+    @property
     def nbytes(self) -> int:
-        """Bytes held by the tensors of this capture, those derived and kept so far included
-        (views of one buffer counted by their own size)."""
-        held = [getattr(self, f.name) for f in fields(self)] + list(self.__dict__.values())
-        unique = {id(t): t for t in held if isinstance(t, torch.Tensor)}
-        return sum(t.element_size() * t.nelement() for t in unique.values())
+        """Bytes held by this capture's own tensors (the shared unembedding weights not counted)."""
+        held = [getattr(self, f.name) for f in fields(self)]
+        return sum(t.element_size() * t.nelement() for t in held if isinstance(t, torch.Tensor))

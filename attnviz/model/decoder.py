@@ -14,16 +14,18 @@ embeddings (q and k are rotated instead, RoPE), RMSNorm, SwiGLU MLP, grouped-que
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 from jaxtyping import Bool, Float, Int
 from torch import nn
 
-from attnviz.model.attention import mask_bias, rope_cos_sin
+from attnviz.model.attention import rope_cos_sin
 from attnviz.model.config import ModelConfig
 from attnviz.model.hooks import HookPoint
-from attnviz.model.layers import MLP, Attention, GatedMLP, LayerNorm, RMSNorm, linear_t
+from attnviz.model.layers import MLP, Attention, GatedMLP, LayerNorm, RMSNorm
 
 
 def make_norm(cfg: ModelConfig) -> nn.Module:
+    """The family's norm over d_model: RMSNorm for Llama, LayerNorm for GPT-2."""
     return RMSNorm(cfg.d_model, cfg.layer_norm_eps) if cfg.family == "llama" else LayerNorm(cfg.d_model, cfg.layer_norm_eps)
 
 
@@ -60,24 +62,24 @@ class PreNormBlock(nn.Module):
     def forward(
         self,
         resid_pre: Float[torch.Tensor, "batch pos d_model"],
-        attn_bias: Float[torch.Tensor, "batch query_pos key_pos"],
+        attn_mask: Bool[torch.Tensor, "batch query_pos key_pos"] | None,
         rope: tuple[torch.Tensor, torch.Tensor] | None,
     ) -> Float[torch.Tensor, "batch pos d_model"]:
-        """``attn_bias``: the mask in additive form (``attention.mask_bias``)."""
-        attn_out = self.hook_attn_out(self.attn(self.ln1(resid_pre), attn_bias, rope, out=self.hook_attn_out.out))
-        resid_mid = self.hook_resid_mid(torch.add(resid_pre, attn_out, out=self.hook_resid_mid.out))
+        """``attn_mask``: True where a query may attend; None for the causal lower triangle alone."""
+        attn_out = self.hook_attn_out(self.attn(self.ln1(resid_pre), attn_mask, causal=True, rope=rope))
+        resid_mid = self.hook_resid_mid(resid_pre + attn_out)
         mlp_out = self.hook_mlp_out(self.mlp(self.ln2(resid_mid)))
-        return self.hook_resid_post(torch.add(resid_mid, mlp_out, out=self.hook_resid_post.out))
+        return self.hook_resid_post(resid_mid + mlp_out)
 
 
 class Decoder(nn.Module):
     """A causal language model: embeddings, ``n_layers`` pre-norm blocks, final norm, unembedding.
 
-    The unembedding ``W_U [d_model, d_vocab]`` (logits = x·W_U) is, with
+    The unembedding ``W_U [d_model, d_vocab]`` (logits = Norm_final(x)·W_U) is, with
     ``cfg.tie_embeddings``, ``embed.W_Eᵀ`` (one tensor, not a copy), otherwise a view of its
     own ``unembed_weight [d_vocab, d_model]`` (stored as ``nn.Linear`` stores weights).
-    Returns the logits ``[batch, pos, d_vocab]``, a view of a ``[d_vocab, batch·pos]``
-    buffer (``layers.linear_t``, the faster orientation for so wide an output).
+    ``forward`` returns the logits; ``run`` stops at the last residual stream (a capture
+    derives logits from it only for the positions asked for).
     """
 
     def __init__(self, cfg: ModelConfig):
@@ -87,30 +89,35 @@ class Decoder(nn.Module):
         self.blocks = nn.ModuleList(PreNormBlock(cfg) for _ in range(cfg.n_layers))
         self.ln_final = make_norm(cfg)
         self.unembed_weight = None if cfg.tie_embeddings else nn.Parameter(torch.zeros(cfg.d_vocab, cfg.d_model))
-        self.hook_logits = HookPoint()
 
     @property
     def W_U(self) -> Float[torch.Tensor, "d_model d_vocab"]:
         """``[d_model, d_vocab]``, a view."""
-        return self._unembed_rows.T
+        return self.unembed_rows.T
 
     @property
-    def _unembed_rows(self) -> Float[torch.Tensor, "d_vocab d_model"]:
+    def unembed_rows(self) -> Float[torch.Tensor, "d_vocab d_model"]:
+        """``W_U`` as ``nn.Linear`` stores it, one row per vocabulary entry."""
         return self.embed.W_E if self.unembed_weight is None else self.unembed_weight
+
+    def run(
+        self,
+        token_ids: Int[torch.Tensor, "batch pos"],
+        attn_mask: Bool[torch.Tensor, "batch query_pos key_pos"] | None = None,
+    ) -> Float[torch.Tensor, "batch pos d_model"]:
+        """The last block's residual stream. ``attn_mask``: True where a query may attend
+        (the causal lower triangle and any padding); None for the causal triangle alone."""
+        cfg = self.cfg
+        rope = rope_cos_sin(token_ids.shape[1], cfg.d_head, cfg.rope_theta, token_ids.device) if cfg.rotary else None
+        resid = self.embed(token_ids)
+        for block in self.blocks:
+            resid = block(resid, attn_mask, rope)
+        return resid
 
     def forward(
         self,
         token_ids: Int[torch.Tensor, "batch pos"],
-        attn_mask: Bool[torch.Tensor, "batch query_pos key_pos"],
+        attn_mask: Bool[torch.Tensor, "batch query_pos key_pos"] | None = None,
     ) -> Float[torch.Tensor, "batch pos d_vocab"]:
-        """``attn_mask``: the causal lower triangle (and any padding), True where a query may attend."""
-        cfg = self.cfg
-        rope = rope_cos_sin(token_ids.shape[1], cfg.d_head, cfg.rope_theta, token_ids.device) if cfg.rotary else None
-        resid = self.embed(token_ids)
-        attn_bias = mask_bias(attn_mask, resid.dtype)  # once for every layer
-        for block in self.blocks:
-            resid = block(resid, attn_bias, rope)
-        final = self.ln_final(resid).flatten(0, 1)  # [batch·pos, d_model]
-        sink = self.hook_logits.out  # a capture's logits are a [batch, pos, d_vocab] view of a [d_vocab, batch·pos] buffer
-        logits = linear_t(final, self._unembed_rows, out=None if sink is None else sink.flatten(0, 1).T)  # [d_vocab, batch·pos]
-        return self.hook_logits(logits.T.unflatten(0, token_ids.shape))  # [batch, pos, d_vocab], a view
+        """The logits of every position: Norm_final(``run(...)``)·W_U."""
+        return F.linear(self.ln_final(self.run(token_ids, attn_mask)), self.unembed_rows)

@@ -1,7 +1,10 @@
 """Hook points: named identity modules where a run's intermediates can be read.
 
-A hook point's name is its module path, e.g. ``blocks.3.attn.hook_pattern``; capturing
-registers a forward hook on it (PyTorch's own mechanism, nothing is monkeypatched).
+A hook point's name is its module path, e.g. ``blocks.3.attn.hook_pattern`` (as in
+TransformerLens). It returns its input unchanged; reading a value means registering a
+forward hook on it (PyTorch's own mechanism, nothing is monkeypatched). ``recording``
+does that for a capture: each named point's value is copied into a ``[layer, ...]``
+tensor as it passes.
 """
 
 from __future__ import annotations
@@ -14,59 +17,55 @@ from torch import nn
 
 
 class HookPoint(nn.Module):
-    """Returns its input unchanged; exists so that a capture (or a forward hook) can see the tensor.
-
-    ``out`` is, while capturing, the preallocated tensor this point's value belongs in:
-    the operation that feeds the point may write its result there directly (so a capture
-    of ``[layer, ...]`` needs no stacking copy); any other value is copied in here, and the
-    (contiguous) copy is passed on. ``None`` otherwise.
-    """
-
-    def __init__(self):
-        super().__init__()
-        self.out: torch.Tensor | None = None
+    """Returns its input unchanged; exists so that a forward hook can see the tensor."""
 
     @property
     def observed(self) -> bool:
-        """Whether anything reads this point's value: a capture sink or a forward hook."""
-        return self.out is not None or bool(self._forward_hooks)
+        """Whether a forward hook reads this point's value."""
+        return bool(self._forward_hooks)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if self.out is None:
-            return x
-        if x.data_ptr() != self.out.data_ptr():
-            self.out.copy_(x)
-        return self.out
+        return x
 
 
 def hook_points(model: nn.Module) -> dict[str, HookPoint]:
-    """Every hook point of ``model`` by its module path, in execution order of definition."""
+    """Every hook point of ``model`` by its module path, in order of definition."""
     return {name: module for name, module in model.named_modules() if isinstance(module, HookPoint)}
 
 
 @contextmanager
-def capturing(model: nn.Module, sinks: dict[str, torch.Tensor]) -> Iterator[None]:
-    """While the ``with`` block runs, write each named hook point's output into its sink.
+def recording(model: nn.Module, fields: dict[str, list[str]]) -> Iterator[dict[str, torch.Tensor]]:
+    """While the ``with`` block runs, store what passes the named hook points.
 
-    ``sinks`` maps hook names to preallocated tensors of the hooked output's shape. Each
-    sink is offered to the operation that feeds its hook point (``HookPoint.out``); one that
-    wrote there needs no copy, any other output is copied in by the hook point itself (no
-    forward hooks are registered, which keeps a capture as fast as a plain run). The
-    model's own tensors are then free to be reused as in an uncaptured run. Not
-    thread-safe: one capture per model at a time.
+    Args:
+        fields: for each field name, the hook names of its layers in order, e.g.
+            ``{"z": ["blocks.0.attn.hook_z", "blocks.1.attn.hook_z"]}``.
+
+    Yields:
+        A dict filled as the model runs: field -> ``[layer, *value.shape]``, the value
+        seen at the field's i-th hook point in row i (a copy; the model's own tensors are
+        free to go as in an unobserved run).
 
     Raises:
-        KeyError: for a name that is not a hook point of ``model``.
+        AttributeError: for a name that is not a module of ``model``.
     """
-    points = getattr(model, "_attnviz_hook_points", None)
-    if points is None:  # found once per model: walking the module tree costs about a millisecond
-        points = hook_points(model)
-        model._attnviz_hook_points = points  # a plain attribute: nn.Module registers only modules and tensors
+    stored: dict[str, torch.Tensor] = {}
+
+    def store(field: str, layer: int, n_layers: int):
+        def hook(module: nn.Module, args: tuple, value: torch.Tensor) -> None:
+            if field not in stored:
+                stored[field] = value.new_empty((n_layers, *value.shape))
+            stored[field][layer].copy_(value)
+
+        return hook
+
+    handles = [
+        model.get_submodule(name).register_forward_hook(store(field, layer, len(names)))
+        for field, names in fields.items()
+        for layer, name in enumerate(names)
+    ]
     try:
-        for name, sink in sinks.items():
-            points[name].out = sink
-        yield
+        yield stored
     finally:
-        for name in sinks:
-            if name in points:
-                points[name].out = None
+        for handle in handles:
+            handle.remove()

@@ -1,65 +1,25 @@
 """The building blocks every family shares: norms, attention with hook points, feed-forward nets.
 
-Attention is the explicit Q·Kᵀ/√d_head of ``attnviz.model.attention``, the one path for every
-family; nothing is fused, so every intermediate can be captured.
+Weights are stored as ``nn.Linear`` stores them (one row per output feature), the
+orientation Hugging Face checkpoints use; the math's names (``W_Q``, ``W_in``, ...) are
+views of them.
 """
 
 from __future__ import annotations
 
 import torch
 import torch.nn.functional as F
-from jaxtyping import Float
+from einops import rearrange
+from jaxtyping import Bool, Float
 from torch import nn
 
-from attnviz.model.attention import apply_rope, attention_scores, softmax_pattern, weighted_values
+from attnviz.model.attention import apply_mask, apply_rope, attention_scores, causal_attn_mask, fused_attention, softmax_pattern, weighted_values
 from attnviz.model.config import ModelConfig
 from attnviz.model.hooks import HookPoint
 
-ATTENTION_HOOKS = ("qkv", "q", "k", "v", "attn_scores_raw", "attn_scores", "pattern", "z")
+ATTENTION_HOOKS = ("q", "k", "v", "attn_scores_raw", "attn_scores", "pattern", "z")
 ROTARY_HOOKS = ("q_pre_rope", "k_pre_rope")
-
-
-def linear(
-    x: Float[torch.Tensor, "... d_in"],
-    weight: Float[torch.Tensor, "d_out d_in"],
-    bias: Float[torch.Tensor, "d_out"] | None,
-    out: torch.Tensor | None = None,
-) -> Float[torch.Tensor, "... d_out"]:
-    """x·weightᵀ + bias, with the weight stored as ``nn.Linear`` stores it, ``[d_out, d_in]``.
-
-    That orientation (each output's row of weights contiguous) is the one CPU matrix
-    libraries multiply fastest, and the one Hugging Face checkpoints are stored in.
-
-    Args:
-        out: optional contiguous tensor of the result's shape to write into.
-    """
-    if out is None:
-        return F.linear(x, weight, bias)
-    rows, out_rows = x.flatten(0, -2), out.view(-1, out.shape[-1])  # as F.linear: one (biased) matrix product
-    torch.mm(rows, weight.T, out=out_rows) if bias is None else torch.addmm(bias, rows, weight.T, out=out_rows)
-    return out
-
-
-def linear_t(
-    x: Float[torch.Tensor, "tokens d_in"],
-    weight: Float[torch.Tensor, "d_out d_in"],
-    bias: Float[torch.Tensor, "d_out"] | None = None,
-    out: torch.Tensor | None = None,
-) -> Float[torch.Tensor, "d_out tokens"]:
-    """``linear(x, weight, bias)`` transposed: weight·xᵀ (+ bias down each row), one row per output feature.
-
-    The same products and sums as ``linear``, laid out the other way round. For wide
-    outputs (SwiGLU's hidden layer, the unembedding) a CPU matrix library computes this
-    orientation faster: 5 to 15% for SmolLM2's at 64 and 256 tokens (not for MiniLM's
-    narrower feed-forward net, which keeps ``linear``); the result's ``.T`` is the usual
-    ``[tokens, d_out]``.
-
-    Args:
-        out: optional contiguous ``[d_out, tokens]`` tensor to write into.
-    """
-    if bias is None:
-        return torch.mm(weight, x.T, out=out)
-    return torch.addmm(bias[:, None], weight, x.T, out=out)
+PATTERN_HOOKS = ("attn_scores_raw", "attn_scores", "pattern")
 
 
 class LayerNorm(nn.Module):
@@ -102,8 +62,12 @@ class Attention(nn.Module):
     With grouped-query attention (``kv_head < head``) query head h uses key/value head
     ``h // (head / kv_head)``. With rotary positions, ``hook_q_pre_rope`` and
     ``hook_k_pre_rope`` see q and k before the rotation and ``hook_q``, ``hook_k`` after it
-    (the values that are multiplied). ``hook_qkv`` sees the three projections side by side,
-    ``[batch, pos, head + 2·kv_head, d_head]``, as the one matrix product writes them.
+    (the values that are multiplied).
+
+    The pattern is computed explicitly (``attn_scores_raw`` → mask → ``attn_scores`` →
+    softmax → ``pattern``) only while a forward hook observes one of those points;
+    otherwise the fused kernel (``attention.fused_attention``) gives z without ever
+    holding the ``[head, query_pos, key_pos]`` pattern. Both compute softmax(QKᵀ/√d_head)V.
     """
 
     def __init__(self, cfg: ModelConfig):
@@ -141,33 +105,28 @@ class Attention(nn.Module):
     def forward(
         self,
         x: Float[torch.Tensor, "batch pos d_model"],
-        attn_bias: Float[torch.Tensor, "batch query_pos key_pos"] | None,
+        attn_mask: Bool[torch.Tensor, "batch query_pos key_pos"] | None,
+        causal: bool,
         rope: tuple[torch.Tensor, torch.Tensor] | None = None,
-        out: torch.Tensor | None = None,
     ) -> Float[torch.Tensor, "batch pos d_model"]:
-        """``attn_bias``: the mask in additive form (``attention.mask_bias``), or None for no mask.
-        ``rope``: the ``(cos, sin)`` pair ``[pos, d_head]`` of ``attention.rope_cos_sin``, or None.
-        ``out``: optional contiguous ``[batch, pos, d_model]`` tensor to write the output into."""
+        """``attn_mask``: True where a query may attend; None for every key (``causal``: every earlier key).
+        ``rope``: the ``(cos, sin)`` pair ``[pos, d_head]`` of ``attention.rope_cos_sin``, or None."""
         bias = None if self.qkv_bias is None else self.qkv_bias.flatten()
-        sink = self.hook_qkv.out
-        qkv = linear(x, self.qkv_weight.flatten(0, 1), bias, out=None if sink is None else sink.flatten(2))  # [batch, pos, (head + 2·kv_head)·d_head]
-        qkv = self.hook_qkv(qkv.unflatten(-1, self.qkv_weight.shape[:2]))  # [batch, pos, head + 2·kv_head, d_head]
+        qkv = rearrange(F.linear(x, self.qkv_weight.flatten(0, 1), bias), "b n (p d) -> b n p d", d=self.qkv_weight.shape[1])  # [batch, pos, head + 2·kv_head, d_head]
         q, k, v = qkv.split([self.n_heads, self.n_kv_heads, self.n_kv_heads], dim=2)
-        if rope is not None:  # q and k rotated together, as one [batch, pos, head + kv_head, d_head] block
-            self.hook_q_pre_rope(q)
-            self.hook_k_pre_rope(k)
-            q, k = apply_rope(qkv[:, :, : self.n_heads + self.n_kv_heads], *rope).split([self.n_heads, self.n_kv_heads], dim=2)
-        q = self.hook_q(q)  # [batch, pos, head, d_head]
-        k = self.hook_k(k)  # [batch, pos, kv_head, d_head]
-        v = self.hook_v(v)
-        if self.hook_attn_scores_raw.observed:
-            scores_raw = self.hook_attn_scores_raw(attention_scores(q, k, out=self.hook_attn_scores_raw.out))
-            scores = scores_raw if attn_bias is None else scores_raw + attn_bias[:, None]
-        else:  # nothing reads the scores before the mask: scale and mask them in one matrix product
-            scores = attention_scores(q, k, attn_bias)  # [batch, head, query_pos, key_pos]
-        pattern = self.hook_pattern(softmax_pattern(self.hook_attn_scores(scores), out=self.hook_pattern.out))
-        z = self.hook_z(weighted_values(pattern, v))  # [batch, pos, head, d_head]
-        return linear(z.flatten(2), self.o_weight, self.o_bias, out=out)  # [batch, pos, head·d_head] -> [batch, pos, d_model]
+        if rope is not None:
+            q = apply_rope(self.hook_q_pre_rope(q), *rope)
+            k = apply_rope(self.hook_k_pre_rope(k), *rope)
+        q, k, v = self.hook_q(q), self.hook_k(k), self.hook_v(v)  # [batch, pos, head or kv_head, d_head]
+        if any(getattr(self, f"hook_{name}").observed for name in PATTERN_HOOKS):
+            if attn_mask is None and causal:
+                attn_mask = causal_attn_mask(x.shape[1], x.device)[None]
+            scores = self.hook_attn_scores(apply_mask(self.hook_attn_scores_raw(attention_scores(q, k)), attn_mask))
+            z = weighted_values(self.hook_pattern(softmax_pattern(scores)), v)
+        else:  # nothing reads the pattern: the fused kernel, with memory linear in the length
+            z = fused_attention(q, k, v, attn_mask, causal)
+        z = self.hook_z(z)  # [batch, pos, head, d_head]
+        return F.linear(z.flatten(2), self.o_weight, self.o_bias)  # [batch, pos, head·d_head] -> [batch, pos, d_model]
 
 
 class MLP(nn.Module):
@@ -194,8 +153,8 @@ class MLP(nn.Module):
     b_out = property(lambda self: self.out_bias, doc="[d_model]")
 
     def forward(self, x: Float[torch.Tensor, "batch pos d_model"]) -> Float[torch.Tensor, "batch pos d_model"]:
-        hidden = self.hook_post(F.gelu(linear(x, self.in_weight, self.in_bias), approximate=self.approximate))  # [batch, pos, d_mlp]
-        return linear(hidden, self.out_weight, self.out_bias)
+        hidden = self.hook_post(F.gelu(F.linear(x, self.in_weight, self.in_bias), approximate=self.approximate))  # [batch, pos, d_mlp]
+        return F.linear(hidden, self.out_weight, self.out_bias)
 
 
 class GatedMLP(nn.Module):
@@ -218,6 +177,6 @@ class GatedMLP(nn.Module):
     W_out = property(lambda self: self.out_weight.T, doc="[d_mlp, d_model], a view")
 
     def forward(self, x: Float[torch.Tensor, "batch pos d_model"]) -> Float[torch.Tensor, "batch pos d_model"]:
-        gate, up = linear_t(x.flatten(0, -2), self.gate_in_weight.flatten(0, 1)).unflatten(0, (2, -1))  # 2 × [d_mlp, batch·pos]
-        hidden = self.hook_post(F.silu(gate).mul_(up).T.unflatten(0, x.shape[:-1]))  # [batch, pos, d_mlp]
-        return linear(hidden.flatten(0, -2), self.out_weight, None).unflatten(0, x.shape[:-1])
+        gate, up = F.linear(x, self.gate_in_weight.flatten(0, 1)).chunk(2, dim=-1)  # 2 × [batch, pos, d_mlp]
+        hidden = self.hook_post(F.silu(gate) * up)  # [batch, pos, d_mlp]
+        return F.linear(hidden, self.out_weight)

@@ -1,126 +1,36 @@
-"""attnviz's own Transformers, with hook points everywhere, and ``HookedTransformer``, which runs one.
+"""``HookedTransformer``: a loaded network, its tokenizer and device, and the capture of a run.
 
-The BERT encoder family lives here; the decoders (GPT-2, Llama) in ``attnviz.model.decoder``;
-the shared blocks (norms, attention, feed-forward) in ``attnviz.model.layers``.
-
-Architecture of BERT (Devlin et al. 2019) = the Transformer encoder of Vaswani et al.
-2017 (post-LN: residual, then LayerNorm) with learned position and token-type embeddings
-and a GELU feed-forward network. Attention is the explicit Q·Kᵀ/√d_head of
-``attnviz.model.attention``; nothing is fused, so every intermediate can be captured.
+A capture registers forward hooks on the network's hook points (``attnviz.model.hooks``)
+that store q, k, v, z and the residual streams as they pass; nothing observes the
+pattern, so every layer runs PyTorch's fused attention, and the ``Capture`` derives each
+head's pattern from q and k when it is read. The networks themselves are in
+``attnviz.model.encoder`` (BERT) and ``attnviz.model.decoder`` (GPT-2, Llama).
 """
 
 from __future__ import annotations
 
 import functools
-import math
 import threading
 
 import torch
-from jaxtyping import Bool, Float, Int
+from jaxtyping import Bool, Int
 from torch import nn
 
 from attnviz.errors import ConfigError, EmptyTextError, InvalidTextError
-from attnviz.model.attention import causal_attn_mask, check_attn_mask, kv_head_of, mask_bias, padding_attn_mask
-from attnviz.model.capture import Capture
+from attnviz.model.attention import causal_attn_mask, check_attn_mask, kv_head_of, padding_attn_mask
+from attnviz.model.capture import Capture, Unembed
 from attnviz.model.config import ModelConfig
-from attnviz.model.hooks import HookPoint, capturing
-from attnviz.model.layers import MLP, Attention, LayerNorm
+from attnviz.model.hooks import recording
 from attnviz.model.token_labels import TokenSpeller
 
-MAX_CAPTURE_TOKENS = 512
-
-
-class BertEmbed(nn.Module):
-    """Word + position + token-type embeddings, then LayerNorm (Devlin et al. 2019, Fig. 2).
-
-    Weights: ``W_E [d_vocab, d_model]``, ``W_pos [max_positions, d_model]``,
-    ``W_token_type [n_token_types, d_model]``.
-    """
-
-    def __init__(self, cfg: ModelConfig):
-        super().__init__()
-        self.W_E = nn.Parameter(torch.zeros(cfg.d_vocab, cfg.d_model))
-        self.W_pos = nn.Parameter(torch.zeros(cfg.max_positions, cfg.d_model))
-        self.W_token_type = nn.Parameter(torch.zeros(cfg.n_token_types, cfg.d_model))
-        self.ln = LayerNorm(cfg.d_model, cfg.layer_norm_eps)
-        self.hook_embed = HookPoint()
-
-    def forward(
-        self,
-        token_ids: Int[torch.Tensor, "batch pos"],
-        token_type_ids: Int[torch.Tensor, "batch pos"],
-    ) -> Float[torch.Tensor, "batch pos d_model"]:
-        n = token_ids.shape[1]
-        summed = self.W_E[token_ids] + self.W_pos[:n] + self.W_token_type[token_type_ids]
-        return self.hook_embed(self.ln(summed))
-
-
-class BertBlock(nn.Module):
-    """One post-LN encoder block: LN1(x + Attn(x)), then LN2(· + MLP(·))."""
-
-    def __init__(self, cfg: ModelConfig):
-        super().__init__()
-        self.attn = Attention(cfg)
-        self.ln1 = LayerNorm(cfg.d_model, cfg.layer_norm_eps)
-        self.mlp = MLP(cfg)
-        self.ln2 = LayerNorm(cfg.d_model, cfg.layer_norm_eps)
-        self.hook_attn_out = HookPoint()
-        self.hook_resid_mid = HookPoint()
-        self.hook_mlp_out = HookPoint()
-        self.hook_resid_post = HookPoint()
-
-    def forward(
-        self,
-        resid_pre: Float[torch.Tensor, "batch pos d_model"],
-        attn_bias: Float[torch.Tensor, "batch query_pos key_pos"] | None,
-    ) -> Float[torch.Tensor, "batch pos d_model"]:
-        """``attn_bias``: the mask in additive form (``attention.mask_bias``), None for no mask."""
-        attn_out = self.hook_attn_out(self.attn(resid_pre, attn_bias, out=self.hook_attn_out.out))
-        resid_mid = self.hook_resid_mid(self.ln1(resid_pre + attn_out))
-        mlp_out = self.hook_mlp_out(self.mlp(resid_mid))
-        return self.hook_resid_post(self.ln2(resid_mid + mlp_out))
-
-
-class BertEncoder(nn.Module):
-    """The BERT encoder: embeddings and ``n_layers`` blocks. Returns the last residual stream."""
-
-    def __init__(self, cfg: ModelConfig):
-        super().__init__()
-        self.cfg = cfg
-        self.embed = BertEmbed(cfg)
-        self.blocks = nn.ModuleList(BertBlock(cfg) for _ in range(cfg.n_layers))
-
-    def forward(
-        self,
-        token_ids: Int[torch.Tensor, "batch pos"],
-        token_type_ids: Int[torch.Tensor, "batch pos"],
-        attn_mask: Bool[torch.Tensor, "batch query_pos key_pos"] | None = None,
-    ) -> Float[torch.Tensor, "batch pos d_model"]:
-        """``attn_mask=None``: every query may attend to every key."""
-        resid = self.embed(token_ids, token_type_ids)
-        attn_bias = None if attn_mask is None else mask_bias(attn_mask, resid.dtype)  # once for every layer
-        for block in self.blocks:
-            resid = block(resid, attn_bias)
-        return resid
-
-
-CAPTURED_PER_LAYER = {
-    "qkv": "attn.hook_qkv",
-    "q_pre_rope": "attn.hook_q_pre_rope",
-    "k_pre_rope": "attn.hook_k_pre_rope",
+STORED_PER_LAYER = {  # Capture field -> hook point inside each block
     "q": "attn.hook_q",
     "k": "attn.hook_k",
     "v": "attn.hook_v",
-    "pattern": "attn.hook_pattern",
     "z": "attn.hook_z",
     "attn_out": "hook_attn_out",
-    "resid_mid": "hook_resid_mid",
     "resid_post": "hook_resid_post",
 }
-
-
-STORED_AS = {"q": "stored_q", "k": "stored_k", "resid_mid": "stored_resid_mid"}  # Capture fields of what may be derived
-SPLIT = {"q_pre_rope", "k_pre_rope", "q", "k", "v"}  # views of the QKV product, kept as such (not contiguous)
 
 
 class HookedTransformer:
@@ -135,8 +45,8 @@ class HookedTransformer:
         network: the ``nn.Module`` (``BertEncoder`` or ``attnviz.model.decoder.Decoder``) in eval mode on ``device``.
         tokenizer: the checkpoint's Hugging Face tokenizer.
         device: the ``torch.device`` the network runs on.
-        max_tokens: the longest text a capture takes, ``min(max_positions, 512)``; longer
-            texts are cut (a capture's pattern grows with n², 283 MB for SmolLM2 at 512).
+        max_tokens: the longest text a capture takes, the model's ``max_positions`` (512
+            for MiniLM, 8,192 for SmolLM2); longer texts are cut.
     """
 
     def __init__(self, config: ModelConfig, network: nn.Module, tokenizer, device: torch.device):
@@ -144,7 +54,7 @@ class HookedTransformer:
         self.network = network.eval()
         self.tokenizer = tokenizer
         self.device = device
-        self.max_tokens = min(config.max_positions, MAX_CAPTURE_TOKENS)
+        self.max_tokens = config.max_positions
         self._lock = threading.Lock()
 
     def tokenize(self, text: str, text_pair: str | None = None) -> tuple[dict[str, torch.Tensor], int]:
@@ -293,6 +203,15 @@ class HookedTransformer:
         """How many of ``token_ids`` are the unknown token ([UNK]), i.e. text this model cannot read."""
         return self.speller.unknown_count(token_ids)
 
+    @functools.cached_property
+    def _unembed(self) -> Unembed | None:
+        """The decoder's final norm and unembedding as CPU tensors (the weights themselves on a CPU device)."""
+        if not self.config.is_decoder:
+            return None
+        norm = self.network.ln_final
+        own = lambda t: None if t is None else t.detach().float().cpu()  # noqa: E731
+        return Unembed(own(self.network.unembed_rows), own(norm.w), own(getattr(norm, "b", None)), norm.eps, rms=self.config.family == "llama")
+
     def _capture(
         self,
         token_ids: Int[torch.Tensor, "batch pos"],
@@ -303,42 +222,20 @@ class HookedTransformer:
     ) -> list[Capture]:
         cfg = self.config
         batch, n = token_ids.shape
-        # Every captured tensor is written into one preallocated arena while the model runs:
-        # the QKV product, the pattern, attn_out, resid_post and the logits by the operation
-        # that computes them, the rest by a copy at its hook point. q, k and v are views of
-        # the QKV product (k and v keep their own, grouped, head count). The scores are not
-        # stored: the capture recomputes them from q and k on access. On the CPU a rotary
-        # model's q and k are not stored but derived from q and k before the rotation, and a
-        # pre-norm block's resid_mid from resid_pre + attn_out (exactly: the same
-        # elementwise functions on the same inputs).
-        L, h, kv, d, m = cfg.n_layers, cfg.n_heads, cfg.n_kv_heads, cfg.d_head, cfg.d_model
-        derive = self.device.type == "cpu"
-        shapes = {"qkv": (n, h + 2 * kv, d)}
-        shapes |= {"q": (n, h, d), "k": (n, kv, d)} if cfg.rotary and not derive else {}
-        shapes |= {"pattern": (h, n, n), "z": (n, h, d), "attn_out": (n, m)}
-        shapes |= {} if cfg.is_decoder and derive else {"resid_mid": (n, m)}
-        shapes |= {"resid_post": (n, m)}
-        dtype = next(self.network.parameters()).dtype
-        fields = carve(shapes, L, batch, dtype, self.device)  # field -> [layer, batch, ...]
-        q, k, v = fields["qkv"].split([h, kv, kv], dim=3)  # views: the hook points see their own values there and copy nothing
-        fields |= {"q_pre_rope": q, "k_pre_rope": k, "v": v} if cfg.rotary else {"q": q, "k": k, "v": v}
-        embed = torch.empty(batch, n, m, dtype=dtype, device=self.device)
-        sinks = {"embed.hook_embed": embed} | {
-            f"blocks.{layer}.{CAPTURED_PER_LAYER[field]}": tensor[layer] for field, tensor in fields.items() for layer in range(L)
-        }
-        # the logits as the unembedding writes them: a [batch, pos, d_vocab] view of [d_vocab, batch·pos]
-        logits = torch.empty(cfg.d_vocab, batch * n, dtype=dtype, device=self.device).T.unflatten(0, (batch, n)) if cfg.is_decoder else None
-        if logits is not None:
-            sinks["hook_logits"] = logits
-        with self._lock, capturing(self.network, sinks):
+        per_layer = dict(STORED_PER_LAYER) | ({} if cfg.is_decoder else {"resid_mid": "hook_resid_mid"})  # post-LN: not derivable
+        hooks = {field: [f"blocks.{layer}.{name}" for layer in range(cfg.n_layers)] for field, name in per_layer.items()}
+        hooks["embed"] = ["embed.hook_embed"]
+        plain = bool((masks == self.base_mask(n)).all())  # no padding, no user mask: the network's own (causal or none)
+        mask = None if plain else masks.to(self.device)
+        with self._lock, recording(self.network, hooks) as stored:
             if cfg.is_decoder:
-                self.network(token_ids.to(self.device), masks.to(self.device))
+                self.network.run(token_ids.to(self.device), mask)
             else:
-                self.network(token_ids.to(self.device), token_type_ids.to(self.device), None if masks.all() else masks.to(self.device))
+                self.network(token_ids.to(self.device), token_type_ids.to(self.device), mask)
+        stored = {field: tensor.float().cpu() for field, tensor in stored.items()}  # [layer, batch, ...]
 
-        def own(tensor: torch.Tensor, layout_kept: bool = False) -> torch.Tensor:  # float32 on the CPU; no copy when it already is
-            tensor = tensor.float().cpu()
-            return tensor if layout_kept else tensor.contiguous()
+        def own(tensor: torch.Tensor) -> torch.Tensor:  # one text's part, contiguous (no copy for a batch of one)
+            return tensor.contiguous()
 
         return [
             Capture(
@@ -346,12 +243,13 @@ class HookedTransformer:
                 token_ids=token_ids[i],
                 token_type_ids=token_type_ids[i],
                 attn_mask=masks[i],
-                embed=own(embed[i]),
-                **{STORED_AS.get(field, field): own(tensor[:, i], layout_kept=field in SPLIT) for field, tensor in fields.items() if field != "qkv"},
-                rope_theta=cfg.rope_theta if cfg.rotary else None,
-                logits=None if logits is None else own(logits[i], layout_kept=True),
-                kv_head_of=kv_head_of(h, kv),
+                embed=own(stored["embed"][0, i]),
+                **{field: own(stored[field][:, i]) for field in STORED_PER_LAYER},
+                stored_resid_mid=None if cfg.is_decoder else own(stored["resid_mid"][:, i]),
+                unembed=self._unembed,
+                kv_head_of=kv_head_of(cfg.n_heads, cfg.n_kv_heads),
                 causal=cfg.is_decoder,
+                rope_theta=cfg.rope_theta if cfg.rotary else None,
                 n_truncated=n_truncated[i],
                 model_name=cfg.name,
                 text=texts[i][0],
@@ -359,15 +257,3 @@ class HookedTransformer:
             )
             for i in range(batch)
         ]
-
-
-def carve(
-    shapes: dict[str, tuple[int, ...]], n_layers: int, batch: int, dtype: torch.dtype, device: torch.device
-) -> dict[str, torch.Tensor]:
-    """Contiguous ``[layer, batch, *shape]`` tensors for each field, all views of one allocation."""
-    sizes = [n_layers * batch * math.prod(shape) for shape in shapes.values()]
-    arena = torch.empty(sum(sizes), dtype=dtype, device=device)
-    return {
-        field: chunk.view(n_layers, batch, *shape)
-        for (field, shape), chunk in zip(shapes.items(), arena.split(sizes), strict=True)
-    }
