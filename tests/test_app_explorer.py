@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-import numpy as np
 import pytest
 from apptest_helpers import array, figures, new_app, shown_text
+from torch.testing import assert_close
 
 
 @pytest.fixture
@@ -25,7 +25,7 @@ def test_opens_on_the_explorer_with_the_default_sentence(at, minilm):
     fig = figures(at)[0]
     cap = minilm.run_with_capture(at.text_area(key="sentence").value)
     assert fig["layout"]["xaxis"]["ticktext"][2] == "animal"
-    assert np.allclose(array(heatmap_trace(fig)["z"]), cap.pattern[0, 0].numpy(), atol=1e-6)
+    assert_close(array(heatmap_trace(fig)["z"]), cap.pattern[0, 0].numpy(), rtol=1e-5, atol=1e-6, check_dtype=False)
 
 
 @pytest.mark.slow
@@ -39,7 +39,7 @@ def test_typing_a_sentence_and_picking_layer_and_head_shows_that_heads_numbers(a
     assert fig["layout"]["xaxis"]["ticktext"] == cap.tokens
     assert "Layer 4, head 7" in fig["layout"]["title"]["text"]
     trace = heatmap_trace(fig)
-    assert np.allclose(array(trace["z"]), cap.pattern[4, 7].numpy(), atol=1e-6)
+    assert_close(array(trace["z"]), cap.pattern[4, 7].numpy(), rtol=1e-5, atol=1e-6, check_dtype=False)
     i, j = 2, 3
     assert f"weight: {cap.pattern[4, 7, i, j]:.4f}" in trace["text"][i][j]
     assert f"raw score: {cap.attn_scores_raw[4, 7, i, j]:.4f}" in trace["text"][i][j]
@@ -59,7 +59,7 @@ def test_every_view_renders(at, minilm):
     at.selectbox(key="layer").set_value(2).run()
     at.radio(key="view").set_value("average").run()
     trace = heatmap_trace(figures(at)[0])
-    assert np.allclose(array(trace["z"]), cap.pattern[2].mean(0).numpy(), atol=1e-6)
+    assert_close(array(trace["z"]), cap.pattern[2].mean(0).numpy(), rtol=1e-5, atol=1e-6, check_dtype=False)
 
     at.radio(key="view").set_value("lines").run()
     at.multiselect(key="lines_heads").set_value([0, 5]).run()

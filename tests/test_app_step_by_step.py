@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import torch
 from apptest_helpers import array, figures, new_app, shown_text
+from torch.testing import assert_close
 
 PAGE = "pages/step_by_step.py"
 TEXT = "The animal didn't cross the street because it was too tired."
@@ -83,13 +84,13 @@ def test_displayed_q_k_v_mask_and_weights_recompute_the_model(at, cap, layer, he
     mask = np.array([0.0 if cell == "0" else -np.inf for cell in mask_text])
     weights = z_of(at, "steps_weights")[0]
     pattern = np_softmax(K @ q / math.sqrt(q.shape[0]) + mask)
-    assert np.abs(pattern - cap.pattern[layer, head, query].numpy()).max() < 1e-6
-    assert np.abs(weights @ V - cap.z[layer, query, head].numpy()).max() < 1e-6
-    assert np.abs(weights - cap.pattern[layer, head, query].numpy()).max() < 1e-6
-    assert np.abs(z_of(at, "steps_z")[0] - cap.z[layer, query, head].numpy()).max() < 1e-6
-    assert np.abs(z_of(at, "steps_x")[0] - cap.resid_pre[layer, query].numpy()).max() == 0
-    assert np.abs(z_of(at, "steps_attn_out")[0] - cap.attn_out[layer, query].numpy()).max() < 1e-5
-    assert np.abs(z_of(at, "steps_resid_mid")[0] - cap.resid_mid[layer, query].numpy()).max() < 1e-5
+    assert_close(pattern, cap.pattern[layer, head, query].numpy(), rtol=0, atol=1e-6, check_dtype=False)
+    assert_close(weights @ V, cap.z[layer, query, head].numpy(), rtol=0, atol=1e-6, check_dtype=False)
+    assert_close(weights, cap.pattern[layer, head, query].numpy(), rtol=0, atol=1e-6, check_dtype=False)
+    assert_close(z_of(at, "steps_z")[0], cap.z[layer, query, head].numpy(), rtol=0, atol=1e-6, check_dtype=False)
+    assert_close(z_of(at, "steps_x")[0], cap.resid_pre[layer, query].numpy(), rtol=0, atol=0, check_dtype=False)
+    assert_close(z_of(at, "steps_attn_out")[0], cap.attn_out[layer, query].numpy(), rtol=0, atol=1e-5, check_dtype=False)
+    assert_close(z_of(at, "steps_resid_mid")[0], cap.resid_mid[layer, query].numpy(), rtol=0, atol=1e-5, check_dtype=False)
     assert len(at.latex) >= 8
     top = int(np.argmax(K @ q))
     assert f"s_{{{top}}} = \\frac{{{(K @ q)[top]:.4f}}}" in at.latex[2].value
@@ -122,7 +123,7 @@ def test_scaling_toggle_and_temperature_change_the_weights(at, cap):
         assert shown["Entropy, this setting (bits)"] == pytest.approx(entropy, abs=1e-4)
         assert shown["Largest weight, this setting"] == pytest.approx(expected.max(), abs=1e-4)
         assert shown["Largest weight, model"] == pytest.approx(model.max(), abs=1e-4)
-        assert np.abs(bars(at, "steps_variant")[1] - expected).max() < 1e-5
+        assert_close(bars(at, "steps_variant")[1], expected, rtol=0, atol=1e-5, check_dtype=False)
 
     check(math.sqrt(32))
     at.toggle(key="steps_scale").set_value(False).run()
@@ -146,11 +147,12 @@ def test_hiding_a_token_reruns_the_model_under_that_mask(at, cap, minilm):
     mask[:, 2] = False
     masked = minilm.run_with_capture(TEXT, attn_mask=mask)
     before, after = bars(at, "steps_own_compare")
-    assert np.abs(before - cap.pattern[layer, head, query].numpy()).max() < 1e-6
-    assert after[2] == 0 and np.abs(after - masked.pattern[layer, head, query].numpy()).max() < 1e-6
+    assert_close(before, cap.pattern[layer, head, query].numpy(), rtol=0, atol=1e-6, check_dtype=False)
+    assert after[2] == 0
+    assert_close(after, masked.pattern[layer, head, query].numpy(), rtol=0, atol=1e-6, check_dtype=False)
     a, b = cap.resid_post[-1].double().numpy(), masked.resid_post[-1].double().numpy()
     cosine = (a * b).sum(-1) / np.linalg.norm(a, axis=-1) / np.linalg.norm(b, axis=-1)
-    assert np.abs(bars(at, "steps_cosine")[0] - cosine).max() < 1e-5
+    assert_close(bars(at, "steps_cosine")[0], cosine, rtol=0, atol=1e-5, check_dtype=False)
     shown = metrics(at)
     assert shown["Largest weight on a hidden key (all layers)"] == 0.0
     assert shown["Lowest cosine similarity"] == pytest.approx(cosine.min(), abs=1e-4)
@@ -174,9 +176,9 @@ def test_padding_demo_shows_pad_keys_with_minus_infinity_and_zero_weight(at, min
     assert fig(at, "steps_pad_mask")["data"][0]["x"][-1].startswith("[PAD]")
     weights = z_of(at, "steps_pad_weights")[0]
     assert (weights[n_real:] == 0).all()
-    assert np.abs(weights[:n_real] - alone.pattern[layer, head, query].numpy()).max() < 1e-5
+    assert_close(weights[:n_real], alone.pattern[layer, head, query].numpy(), rtol=0, atol=1e-5, check_dtype=False)
     padded_bars, alone_bars = bars(at, "steps_pad_compare")
-    assert np.abs(alone_bars - alone.pattern[layer, head, query].numpy()).max() < 1e-6
+    assert_close(alone_bars, alone.pattern[layer, head, query].numpy(), rtol=0, atol=1e-6, check_dtype=False)
     shown = metrics(at)
     assert shown["Largest weight on a [PAD] key"] == 0.0 and shown["Max |Δ| of real weights vs unpadded"] < 1e-5
 
@@ -191,9 +193,9 @@ def test_causal_mask_demo_renormalises_over_earlier_keys(at, cap):
     pick(at, layer, head, query)
     encoder, decoder = bars(at, "steps_causal_compare")
     scores = cap.head_scores_raw(layer, head)[query].double().numpy()
-    assert np.abs(encoder - cap.pattern[layer, head, query].numpy()).max() < 1e-6
+    assert_close(encoder, cap.pattern[layer, head, query].numpy(), rtol=0, atol=1e-6, check_dtype=False)
     assert (decoder[query + 1 :] == 0).all()
-    assert np.abs(decoder[: query + 1] - np_softmax(scores[: query + 1])).max() < 1e-6
+    assert_close(decoder[: query + 1], np_softmax(scores[: query + 1]), rtol=0, atol=1e-6, check_dtype=False)
     assert fig(at, "steps_causal_mask")["data"][0]["text"][0] == ["0"] * (query + 1) + ["−∞"] * (cap.n_tokens - query - 1)
     future = float(cap.pattern[layer, head, query, query + 1 :].sum())
     assert metrics(at)[f"Weight query {query} put on later tokens"] == pytest.approx(future, abs=1e-4)
@@ -204,7 +206,7 @@ def test_all_heads_with_jensen_shannon_distances(at, cap):
     layer, query = 3, 10
     pick(at, layer, 0, query)
     rows = cap.pattern[layer, :, query].double().numpy()  # [head, key_pos]
-    assert np.abs(z_of(at, "steps_heads") - rows).max() < 1e-6
+    assert_close(z_of(at, "steps_heads"), rows, rtol=0, atol=1e-6, check_dtype=False)
     shown = z_of(at, "steps_js")
     for a, b in ((0, 1), (2, 11), (6, 7)):
         m = (rows[a] + rows[b]) / 2
@@ -281,12 +283,12 @@ def test_a_long_text_shows_a_window_of_the_models_own_numbers(minilm):
     assert cap.n_tokens == 512
     win = slice(300, 332)
     assert "tokens 300–331" in shown_text(at)
-    assert np.abs(z_of(at, "steps_weights")[0] - cap.pattern[layer, head, query, win].numpy()).max() < 1e-6
-    assert np.abs(z_of(at, "steps_K") - cap.k[layer, win, head].numpy()).max() == 0
-    assert np.abs(z_of(at, "steps_X") - cap.resid_pre[layer, win].numpy()).max() == 0
-    assert np.abs(z_of(at, "steps_none_map") - cap.pattern[layer, head, win, win].numpy()).max() < 1e-6
+    assert_close(z_of(at, "steps_weights")[0], cap.pattern[layer, head, query, win].numpy(), rtol=0, atol=1e-6, check_dtype=False)
+    assert_close(z_of(at, "steps_K"), cap.k[layer, win, head].numpy(), rtol=0, atol=0, check_dtype=False)
+    assert_close(z_of(at, "steps_X"), cap.resid_pre[layer, win].numpy(), rtol=0, atol=0, check_dtype=False)
+    assert_close(z_of(at, "steps_none_map"), cap.pattern[layer, head, win, win].numpy(), rtol=0, atol=1e-6, check_dtype=False)
     from attnviz.plots.maps import token_labels
 
     assert fig(at, "steps_weights")["data"][0]["x"] == token_labels(cap.tokens)[win]  # labels keep their positions
     assert fig(at, "steps_mask")["layout"]["title"]["text"] == "M₃₁₀ⱼ [512] · 300–331"
-    assert np.abs(z_of(at, "steps_z")[0] - cap.z[layer, query, head].numpy()).max() < 1e-6  # z sums over all 512 keys
+    assert_close(z_of(at, "steps_z")[0], cap.z[layer, query, head].numpy(), rtol=0, atol=1e-6, check_dtype=False)  # z sums over all 512 keys

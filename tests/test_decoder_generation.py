@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 from decoder_helpers import hf_greedy, tiny_gpt2_pair, tiny_llama_pair
+from torch.testing import assert_close
 
 from attnviz.analysis import decoding
 
@@ -35,9 +36,10 @@ def test_each_step_extends_the_previous_capture(smollm2):
     after = smollm2.run_tokens_with_capture(prompt + [chosen])
     n = before.n_tokens
     assert after.n_tokens == n + 1 and after.tokens[-1] == smollm2.tokenizer.decode([chosen])
-    assert (after.pattern[:, :, :n, :n] - before.pattern).abs().max() <= 1e-5  # causal: the past is unchanged
+    assert_close(after.pattern[:, :, :n, :n], before.pattern, rtol=0, atol=1e-5)  # causal: the past is unchanged
     rows = decoding.newest_token_rows(after)
-    assert rows.shape == (30, n + 1) and torch.allclose(rows.sum(-1), torch.ones(30), atol=1e-5)
+    assert rows.shape == (30, n + 1)
+    assert_close(rows.sum(-1), torch.ones(30), rtol=1e-5, atol=1e-5)
     assert torch.equal(decoding.newest_token_rows(after, 4), after.pattern[:, 4, -1])
 
 

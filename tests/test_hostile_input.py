@@ -18,6 +18,7 @@ import torch
 from apptest_helpers import figures, new_app, shown_text
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from torch.testing import assert_close
 
 import attnviz
 from attnviz.plots import maps
@@ -69,7 +70,7 @@ def check_capture_or_message(model, text: str, pair: str | None = None) -> None:
         assert tensor.shape == (cfg.n_layers, n, cfg.n_heads, cfg.d_head)
     assert cap.resid_post.shape == (cfg.n_layers, n, cfg.d_model)
     assert torch.isfinite(cap.pattern).all() and torch.isfinite(cap.resid_post).all()
-    assert torch.allclose(cap.pattern.sum(-1), torch.ones(()), atol=1e-5)
+    assert_close(cap.pattern.sum(-1), torch.ones(cap.n_layers, cap.n_heads, cap.n_tokens), rtol=1e-5, atol=1e-5)
 
 
 @pytest.mark.slow

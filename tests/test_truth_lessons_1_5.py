@@ -15,6 +15,7 @@ import torch
 import torch.nn.functional as F
 from apptest_helpers import array, new_app, shown_text
 from bert_helpers import hf_query_cosines
+from torch.testing import assert_close
 
 from attnviz.lessons import scoring, search
 from attnviz.lessons import word_vectors as wv
@@ -104,7 +105,7 @@ def test_lesson2_values_are_features_and_the_output_is_their_blend(minilm, minil
     weights = np.exp(cos / 0.1) / np.exp(cos / 0.1).sum()
     output = chart(at, "lesson2_output_chart")
     assert list(output["data"][0]["x"]) == features
-    assert np.allclose(array(output["data"][0]["y"]), weights @ values, atol=1e-5)
+    assert_close(array(output["data"][0]["y"]), weights @ values, rtol=1e-5, atol=1e-5, check_dtype=False)
     text = shown_text(at)
     assert "not an item and not a ranked list" in text and "blend" in text
     # the score rule is named, next to the Transformer's, with the temperature that makes them equal
@@ -118,7 +119,7 @@ def test_search_catalogue_values_are_a_zero_one_feature_matrix():
     cat = search.parse_catalogue("A | x, y\nB | y\nC | z")
     assert cat.features == ["x", "y", "z"]
     result = search.search_attention(torch.ones(2), torch.tensor([[1.0, 0], [0, 1], [1, 1]]), cat.values, 1.0)
-    assert torch.allclose(result.output, result.weights @ cat.values)
+    assert_close(result.output, result.weights @ cat.values, rtol=1e-5, atol=1e-8)
     assert float(result.output[1]) == pytest.approx(float(result.weights[0] + result.weights[1]))
     assert search.dot_product_temperature(384) == pytest.approx(math.sqrt(384))
 

@@ -16,6 +16,7 @@ import pytest
 import torch
 from apptest_helpers import array, new_app
 from streamlit.testing.v1.element_tree import Block
+from torch.testing import assert_close
 
 BUDGET = 2_000_000  # bytes one rerun may send
 WORDS = (
@@ -61,7 +62,7 @@ def test_window_draws_its_cells_with_global_labels_and_full_hover():
     queries, keys = range(70, 90), range(150, 200)
     fig = as_json(maps.attention_heatmap(pattern, tokens, scores, None, "t", "en", queries, keys))
     trace = fig["data"][0]
-    assert np.allclose(array(trace["z"]), pattern[70:90, 150:200].numpy())
+    assert_close(array(trace["z"]), pattern[70:90, 150:200].numpy(), rtol=1e-5, atol=1e-8, check_dtype=False)
     assert fig["layout"]["xaxis"]["ticktext"][0] == "w0 ·150" and fig["layout"]["yaxis"]["ticktext"][-1] == "w39 ·89"
     cell = trace["text"][3][5]  # query 73, key 155
     assert cell == f"query: w23 ·73<br>key: w5 ·155<br>weight: {pattern[73, 155]:.4f}<br>raw score: {scores[73, 155]:.4f}"
@@ -162,7 +163,7 @@ def test_the_window_is_drawn_at_full_resolution_and_kept_across_head_switches(ex
     assert at.slider(key="window_queries").value == (200, 239)
     cap = minilm.run_with_capture(LONG)
     window = spec(at, "head_chart")["data"][0]
-    assert np.allclose(array(window["z"]), cap.pattern[2, 4, 200:240, 0:31].numpy(), atol=1e-6)
+    assert_close(array(window["z"]), cap.pattern[2, 4, 200:240, 0:31].numpy(), rtol=1e-5, atol=1e-6, check_dtype=False)
     assert f"raw score: {cap.attn_scores_raw[2, 4, 200, 0]:.4f}" in window["text"][0][0]
     overview = spec(at, "head_chart_overview")
     assert array(overview["data"][0]["z"]).shape == (128, 128)
