@@ -1,9 +1,9 @@
 """Step by step: inside one head, with the model's own numbers; masks you can edit; all heads of a layer."""
 
-import pandas as pd
 import streamlit as st
 
 from attnviz.analysis import steps
+from attnviz.analysis.metrics import entropy_bits, max_entropy_bits
 from attnviz.app import ui
 from attnviz.errors import AttnvizError
 from attnviz.plots import maps
@@ -63,13 +63,7 @@ if "steps_hidden" in st.session_state:
     st.session_state["steps_hidden"] = [pos for pos in st.session_state["steps_hidden"] if pos < n]
 
 
-def small(value: float) -> str:
-    """A difference or a weight that should be 0: "0" when it is exactly 0."""
-    return f"{value:.1e}" if value else "0"
-
-
-# option labels as data: a function of this page given to a widget would keep this run's capture with it
-token_names = [f"{pos}: {token}" for pos, token in enumerate(tokens)]
+token_names = step_plots.position_labels(tokens)  # option labels as data, never a function of this page
 
 
 col_layer, col_head, col_query = st.columns(3)
@@ -79,8 +73,7 @@ query = col_query.selectbox(tr("steps_query_token"), range(n), key="steps_query"
 ui.remember("steps_layer", "steps_head", kept_as=SHARED)
 win = range(n)  # the tokens drawn: all of a short text; of a long one, a window of at most MOST
 if n > maps.FULL_MAX:
-    around = max(0, min(query - MOST // 2, n - MOST))
-    picked = ui.kept_widget(st.slider, "steps_window", (around, around + MOST - 1), tr("window_tokens"), min_value=0, max_value=n - 1)
+    picked = ui.kept_widget(st.slider, "steps_window", step_plots.window_around(query, n, MOST), tr("window_tokens"), min_value=0, max_value=n - 1)
     win = maps.clamp_range(*picked, n, MOST)
     st.caption(tr("steps_window_note", n=n, lo=win.start, hi=win.stop - 1, most=MOST))
 shown = "" if len(win) == n else f" · {win.start}–{win.stop - 1}"  # title suffix: which tokens are drawn
@@ -92,42 +85,22 @@ d_model, d_head = hs.X.shape[1], hs.d_head
 token_rows = [token_names[pos] for pos in win]
 
 
-def show(fig, key: str, table: pd.DataFrame | None = None) -> None:
-    """A figure, and under it its numbers when the tables toggle is on."""
+def show(fig, key: str, table=None) -> None:
+    """A figure, and under it its numbers (``table``) when the tables toggle is on."""
     st.plotly_chart(fig, key=key)
     if show_tables and table is not None:
         st.dataframe(table, key=f"{key}_table")
 
 
-def in_window(values):
-    """The window's part of a ``[pos, …]`` tensor (all of it for a short text)."""
-    return values[win.start : win.stop]
-
-
-def row_table(values, columns: list[str] | None = None, name: str = "") -> pd.DataFrame:
-    """One vector as a one-row table (columns: tokens or components)."""
-    return pd.DataFrame([values.numpy()], columns=columns, index=[name])
-
-
-def mask_table(allowed, columns: list[str] | None = None) -> pd.DataFrame:
-    """One mask row as a table of "0" and "−∞" (columns: default the window's tokens)."""
-    cells = ["0" if ok else step_plots.MINUS_INF for ok in allowed.tolist()]
-    return pd.DataFrame([cells], columns=columns or token_rows, index=["M"])
-
-
-def matrix_table(values, rows: list[str] | None = None) -> pd.DataFrame:
-    return pd.DataFrame(values.numpy(), index=rows)
-
-
 def strip(values, title: str, key: str, by_token: bool = False, weights: bool = False, cell_text=None) -> None:
     """A vector as a heat strip; ``by_token``: one value per key token (the window's keys are drawn)."""
     fig = step_plots.heat_strip(values, title, lang, col_tokens=tokens if by_token else None, weights=weights, cell_text=cell_text, window=win if by_token else None)
-    show(fig, key, row_table(in_window(values), token_rows, title) if by_token else row_table(values, None, title))
+    show(fig, key, step_plots.vector_table(values[win.start : win.stop], title, token_rows) if by_token else step_plots.vector_table(values, title))
 
 
 def per_token(values, title: str, key: str) -> None:
     """A ``[pos, dim]`` matrix, one row per token (the window's tokens are drawn)."""
-    show(step_plots.heat_strip(values, title, lang, row_tokens=tokens, window=win), key, matrix_table(in_window(values), token_rows))
+    show(step_plots.heat_strip(values, title, lang, row_tokens=tokens, window=win), key, step_plots.matrix_table(values[win.start : win.stop], token_rows))
 
 
 tab_steps, tab_scale, tab_masks, tab_heads = st.tabs(
@@ -152,7 +125,7 @@ with tab_steps:
     for col, name in zip(st.columns(3), "QKV", strict=True):
         with col:
             weight = getattr(hs, f"W_{name}")
-            show(step_plots.heat_strip(weight, f"W_{name} [{d_model} × {d_head}]", lang), f"steps_W_{name}", matrix_table(weight))
+            show(step_plots.heat_strip(weight, f"W_{name} [{d_model} × {d_head}]", lang), f"steps_W_{name}", step_plots.matrix_table(weight))
     strip(hs.q, f"q [{d_head}]", "steps_q")
     per_token(hs.K, f"K [{n} × {d_head}]{shown}", "steps_K")
     per_token(hs.V, f"V [{n} × {d_head}]{shown}", "steps_V")
@@ -170,8 +143,8 @@ with tab_steps:
     st.subheader(tr("steps_step4"))
     st.latex(r"\tilde s_j = s_j + M_{ij}, \qquad M_{ij} \in \{0, -\infty\}")
     st.caption(tr("steps_step4_text"))
-    show(step_plots.mask_strip(hs.allowed, tokens, f"M{step_plots.subscript(query)}ⱼ [{n}]{shown}", lang, win), "steps_mask", mask_table(in_window(hs.allowed)))
-    masked_text = [[f"{v:.2f}" if ok else step_plots.MINUS_INF for v, ok in zip(hs.scaled.tolist(), hs.allowed.tolist(), strict=True)]]
+    show(step_plots.mask_strip(hs.allowed, tokens, f"M{step_plots.subscript(query)}ⱼ [{n}]{shown}", lang, win), "steps_mask", step_plots.mask_table(hs.allowed[win.start : win.stop], token_rows))
+    masked_text = step_plots.masked_cell_text(hs.scaled, hs.allowed)
     strip(hs.scaled.masked_fill(~hs.allowed, float("nan")), f"s̃ⱼ [{n}]{shown}", "steps_masked", by_token=True, cell_text=masked_text)
 
     st.subheader(tr("steps_step5"))
@@ -199,9 +172,9 @@ with tab_steps:
         rf"\mu = {float(out.mean[query]):.4f}, \quad \sigma = {float(out.std[query]):.4f}"
     )
     st.caption(tr("steps_step7_text", n=n, width=n_heads * d_head, d_model=d_model, err_out=out.attn_out_error, err_mid=out.resid_mid_error))
-    concat_row = out.concat[query].unflatten(0, (n_heads, d_head))  # [head, d_head]
+    concat_row = out.by_head(query)  # [head, d_head]
     head_names = [f"{tr('head')} {h}" for h in range(n_heads)]
-    show(step_plots.heat_strip(concat_row, tr("steps_concat_title"), lang, row_names=head_names), "steps_concat", matrix_table(concat_row, head_names))
+    show(step_plots.heat_strip(concat_row, tr("steps_concat_title"), lang, row_names=head_names), "steps_concat", step_plots.matrix_table(concat_row, head_names))
     strip(out.attn_out[query], tr("steps_attn_out_title", d_model=d_model), "steps_attn_out")
     strip(out.resid_sum[query], tr("steps_resid_sum_title"), "steps_resid_sum")
     strip(out.resid_mid[query], tr("steps_resid_mid_title"), "steps_resid_mid")
@@ -215,43 +188,19 @@ with tab_scale:
     variant = steps.variant_weights(hs.dots, hs.allowed, d_head, scale, temperature)
     divisor = rf"\sqrt{{{d_head}}} \cdot {temperature:g}" if scale else f"{temperature:g}"
     st.latex(rf"w_j = \mathrm{{softmax}}_j\!\left(\frac{{q \cdot k_j}}{{{divisor}}}\right)")
-    entropy = steps.entropy_bits(hs.weights)
     cols = st.columns(4)
-    cols[0].metric(tr("steps_entropy_model"), f"{float(entropy):.4f}")
-    cols[1].metric(tr("steps_entropy_variant"), f"{float(steps.entropy_bits(variant)):.4f}")
+    cols[0].metric(tr("steps_entropy_model"), f"{float(entropy_bits(hs.weights)):.4f}")
+    cols[1].metric(tr("steps_entropy_variant"), f"{float(entropy_bits(variant)):.4f}")
     cols[2].metric(tr("steps_max_model"), f"{float(hs.weights.max()):.4f}")
     cols[3].metric(tr("steps_max_variant"), f"{float(variant.max()):.4f}")
-    st.caption(tr("steps_entropy_note", bits=float(steps.entropy_bits(hs.allowed.float() / hs.allowed.sum()))))
+    st.caption(tr("steps_entropy_note", bits=max_entropy_bits(int(hs.allowed.sum()))))
     series = {tr("steps_model_weights"): hs.weights, tr("steps_variant_weights"): variant}
-    table = pd.DataFrame({k: in_window(v).numpy() for k, v in series.items()}, index=token_rows)
-    show(step_plots.weights_compare(series, tokens, tr("steps_variant_title") + shown, lang, win), "steps_variant", table)
+    show(step_plots.weights_compare(series, tokens, tr("steps_variant_title") + shown, lang, win), "steps_variant", step_plots.series_table(series, token_rows, win))
     growth, saturation = ui.softmax_scale_curves()
     st.caption(tr("steps_growth_text"))
     st.plotly_chart(step_plots.growth_figure(growth, lang, d_head), key="steps_growth")
     st.caption(tr("steps_saturation_text"))
     st.plotly_chart(step_plots.saturation_figure(saturation, lang, d_head), key="steps_saturation")
-
-
-def batch_captures(texts: list[str]) -> list:
-    """The captures of ``texts`` run as one padded batch, each kept in the shared capture cache."""
-    ran = []
-
-    def compute(i: int):
-        if not ran:
-            ran.append(model.run_batch_with_capture(texts))
-        return ran[0][i]
-
-    def padded() -> int:  # every capture of the batch has the longest text's length
-        return max(model.tokenize(t)[0]["input_ids"].shape[1] for t in texts)
-
-    return [ui.cached_capture(model, (model_name, "batch", tuple(texts), i), padded, lambda i=i: compute(i)) for i in range(len(texts))]
-
-
-def hidden_capture(hidden: list[int]):
-    """The capture of the current text with the keys ``hidden`` masked in every layer, cached."""
-    mask = steps.hide_keys_mask(n, hidden)
-    key = (model_name, text, pair, "hidden", tuple(hidden))
-    return ui.cached_capture(model, key, lambda: n, lambda: model.run_with_capture(text, pair, attn_mask=mask))
 
 
 def head_map(pattern, scores_raw, mask, title: str, key: str, map_tokens=None, window: range | None = None) -> None:
@@ -278,34 +227,31 @@ with tab_masks:
             st.info(tr("steps_pad_empty"))
         else:
             try:
-                batch = batch_captures([text, other])
+                batch = ui.get_batch_captures(model_name, [text, other])
             except AttnvizError as err:
                 ui.show_error(err)
                 batch = []
-            lengths = [int(c.attn_mask[0].sum()) for c in batch]
-            if batch and lengths[0] == lengths[1]:
-                st.info(tr("steps_pad_same", n=lengths[0]))
+            short = steps.padded_of(batch) if batch else None
+            if batch and short is None:
+                st.info(tr("steps_pad_same", n=batch[0].n_tokens))
             elif batch:
-                short = lengths.index(min(lengths))
                 padded = batch[short]
                 alone = ui.get_capture(model_name, [text, other][short])
                 check = steps.padding_check(padded, alone)
                 pad_query = min(query, check.n_real - 1)
                 ps = steps.head_steps(padded, model, layer, head, pad_query)
                 st.caption(tr("steps_pad_text", n_real=check.n_real, n_total=check.n_total, n_pad=len(check.pad_positions), query=pad_query))
-                # a long batch shows the window around the first [PAD]
-                start = max(0, min(check.n_real - MOST // 2, check.n_total - MOST))
-                pad_win = maps.clamp_range(start, check.n_total - 1, check.n_total, MOST)
+                pad_win = maps.clamp_range(*step_plots.window_around(check.n_real, check.n_total, MOST), check.n_total, MOST)  # a long batch: around the first [PAD]
                 real_win = range(pad_win.start, min(pad_win.stop, check.n_real))
-                pad_rows = [f"{pos}: {padded.tokens[pos]}" for pos in pad_win]
+                pad_rows = step_plots.position_labels(padded.tokens)[pad_win.start : pad_win.stop]
                 pad_title = f"M{step_plots.subscript(pad_query)}ⱼ" + ("" if len(pad_win) == check.n_total else f" · {pad_win.start}–{pad_win.stop - 1}")
-                show(step_plots.mask_strip(ps.allowed, padded.tokens, pad_title, lang, pad_win), "steps_pad_mask", mask_table(ps.allowed[pad_win.start : pad_win.stop], pad_rows))
+                show(step_plots.mask_strip(ps.allowed, padded.tokens, pad_title, lang, pad_win), "steps_pad_mask", step_plots.mask_table(ps.allowed[pad_win.start : pad_win.stop], pad_rows))
                 pad_fig = step_plots.heat_strip(ps.weights, f"wⱼ [{check.n_total}]", lang, col_tokens=padded.tokens, weights=True, window=pad_win)
-                show(pad_fig, "steps_pad_weights", pd.DataFrame([ps.weights[pad_win.start : pad_win.stop].numpy()], columns=pad_rows, index=["w"]))
+                show(pad_fig, "steps_pad_weights", step_plots.vector_table(ps.weights[pad_win.start : pad_win.stop], "w", pad_rows))
                 cols = st.columns(3)
-                cols[0].metric(tr("steps_pad_max_weight"), small(check.max_pad_weight))
-                cols[1].metric(tr("steps_pad_pattern_diff"), small(check.max_pattern_diff))
-                cols[2].metric(tr("steps_pad_resid_diff"), small(check.max_resid_diff))
+                cols[0].metric(tr("steps_pad_max_weight"), step_plots.small_number(check.max_pad_weight))
+                cols[1].metric(tr("steps_pad_pattern_diff"), step_plots.small_number(check.max_pattern_diff))
+                cols[2].metric(tr("steps_pad_resid_diff"), step_plots.small_number(check.max_resid_diff))
                 series = {tr("steps_pad_padded"): ps.weights[: check.n_real], tr("steps_pad_alone"): alone.pattern[layer, head, pad_query]}
                 st.plotly_chart(step_plots.weights_compare(series, alone.tokens, tr("steps_pad_compare_title"), lang, real_win), key="steps_pad_compare")
                 title = tr("heatmap_title", layer=layer, head=head)
@@ -318,7 +264,7 @@ with tab_masks:
         causal = steps.causal_pattern(cap.head_scores_raw(layer, head), cap.attn_mask)
         future = float(steps.masked_out_weight(cap.pattern[layer, head, query], dec_mask[query]))
         st.metric(tr("steps_causal_future", query=query), f"{future:.4f}")
-        show(step_plots.mask_strip(dec_mask[query], tokens, f"M{step_plots.subscript(query)}ⱼ{shown}", lang, win), "steps_causal_mask", mask_table(in_window(dec_mask[query])))
+        show(step_plots.mask_strip(dec_mask[query], tokens, f"M{step_plots.subscript(query)}ⱼ{shown}", lang, win), "steps_causal_mask", step_plots.mask_table(dec_mask[query, win.start : win.stop], token_rows))
         series = {tr("steps_encoder_weights"): cap.pattern[layer, head, query], tr("steps_decoder_weights"): causal[query]}
         st.plotly_chart(step_plots.weights_compare(series, tokens, tr("steps_causal_compare_title", query=query) + shown, lang, win), key="steps_causal_compare")
         head_map(causal, cap.head_scores_raw(layer, head), dec_mask, tr("steps_causal_map_title", layer=layer, head=head), "steps_causal_map")
@@ -330,14 +276,14 @@ with tab_masks:
             st.info(tr("steps_hide_prompt"))
         else:
             try:
-                masked_cap = hidden_capture(sorted(hidden))
+                masked_cap = ui.get_masked_capture(model_name, text, pair, sorted(hidden))
             except AttnvizError as err:
                 ui.show_error(err)
                 masked_cap = None
             if masked_cap is not None:
                 cosine = steps.token_cosine(cap, masked_cap)
                 cols = st.columns(3)
-                cols[0].metric(tr("steps_hidden_weight"), small(steps.hidden_key_weight(masked_cap, hidden)))
+                cols[0].metric(tr("steps_hidden_weight"), step_plots.small_number(steps.hidden_key_weight(masked_cap, hidden)))
                 before = float(steps.masked_out_weight(cap.pattern[layer, head, query], masked_cap.attn_mask[query]))
                 cols[1].metric(tr("steps_hidden_before", query=query), f"{before:.4f}")
                 cols[2].metric(tr("steps_min_cosine"), f"{float(cosine.min()):.4f}")
@@ -346,15 +292,15 @@ with tab_masks:
                 head_map(masked_cap.pattern[layer, head], masked_cap.head_scores_raw(layer, head), masked_cap.attn_mask, tr("heatmap_title", layer=layer, head=head), "steps_own_map")
                 st.caption(tr("steps_cosine_text"))
                 fig = step_plots.cosine_figure(cosine, tokens, tr("steps_cosine_title") + shown, lang, win)
-                show(fig, "steps_cosine", row_table(in_window(cosine), token_rows, "cos"))
+                show(fig, "steps_cosine", step_plots.vector_table(cosine[win.start : win.stop], "cos", token_rows))
 
 with tab_heads:
     st.caption(tr("steps_heads_text", layer=layer, query=query))
     rows = cap.pattern[layer, :, query]  # [head, key_pos]
     head_names = [f"{tr('head')} {h}" for h in range(cap.n_heads)]
     fig = step_plots.heat_strip(rows, tr("steps_heads_title", layer=layer, query=query) + shown, lang, col_tokens=tokens, row_names=head_names, weights=True, window=win)
-    show(fig, "steps_heads", pd.DataFrame(rows[:, win.start : win.stop].numpy(), index=head_names, columns=token_rows))
+    show(fig, "steps_heads", step_plots.matrix_table(rows[:, win.start : win.stop], head_names, token_rows))
     distance = steps.js_distance_matrix(rows)
     (a, b, d_close), (c, e, d_far) = steps.closest_and_farthest(distance)
     st.caption(tr("steps_js_text", a=a, b=b, d_close=d_close, c=c, e=e, d_far=d_far))
-    show(step_plots.distance_figure(distance, tr("steps_js_title"), lang), "steps_js", pd.DataFrame(distance.numpy(), index=head_names, columns=head_names))
+    show(step_plots.distance_figure(distance, tr("steps_js_title"), lang), "steps_js", step_plots.matrix_table(distance, head_names, head_names))

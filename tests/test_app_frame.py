@@ -25,6 +25,17 @@ def language_pickers(at) -> list:
     return [box for box in at.sidebar.selectbox if box.key == "lang"]
 
 
+def imports(path: Path) -> set[str]:
+    """The top-level packages a script imports (``import torch.nn`` -> ``torch``)."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            found.add(node.module.split(".")[0])
+    return found
+
+
 def calls(path: Path) -> set[str]:
     """The names of the functions a script calls (``ui.language_switch()`` -> ``language_switch``)."""
     found = set()
@@ -40,6 +51,13 @@ def test_no_page_draws_the_language_switch_or_fills_the_state():
     for path in [*PAGE_SCRIPTS, ROOT / "attnviz" / "app" / "lesson_frame.py"]:
         assert not {"language_switch", "init_state"} & calls(path), path
     assert {"language_switch", "init_state", "navigation"} <= calls(ROOT / "app.py")
+
+
+def test_pages_are_thin_no_model_runs_caches_or_tensor_math_of_their_own():
+    runs = {"run_with_capture", "run_batch_with_capture", "run_tokens_with_capture", "cached_capture", "process_wide", "cache_data", "cache_resource"}
+    for path in PAGE_SCRIPTS:
+        assert not {"torch", "numpy", "math", "einops"} & imports(path), path
+        assert not runs & calls(path), path
 
 
 @pytest.mark.slow

@@ -15,3 +15,8 @@ def entropy_bits(weights: Float[torch.Tensor, "... key_pos"]) -> Float[torch.Ten
     spread evenly over n keys. float32 in, float32 out (float64 stays float64).
     """
     return -torch.special.xlogy(weights, weights).sum(-1) / math.log(2)
+
+
+def max_entropy_bits(n_keys: int) -> float:
+    """log₂(n): the entropy of a row spread evenly over ``n_keys`` keys, the most a row over them can have."""
+    return math.log2(n_keys)

@@ -195,6 +195,7 @@ class OutputSteps:
     """Step 7 for one layer, every token: concatenate the heads, project with W_O, add (and normalise).
 
     Attributes:
+        d_head: the width of each head's z.
         concat: ``[pos, head·d_head]``, the z of every head side by side.
         W_O: ``[head·d_head, d_model]``; b_O: ``[d_model]`` (zeros without biases).
         attn_out: ``[pos, d_model]``, concat·W_O + b_O.
@@ -207,6 +208,7 @@ class OutputSteps:
         attn_out_error, resid_mid_error: max |recomputed − captured|.
     """
 
+    d_head: int
     concat: Float[torch.Tensor, "pos head_d_head"]
     W_O: Float[torch.Tensor, "head_d_head d_model"]
     b_O: Float[torch.Tensor, "d_model"]
@@ -220,6 +222,14 @@ class OutputSteps:
     resid_mid: Float[torch.Tensor, "pos d_model"]
     attn_out_error: float
     resid_mid_error: float
+
+    def by_head(self, pos: int) -> Float[torch.Tensor, "head d_head"]:
+        """Token ``pos``'s row of ``concat`` split back into its heads: ``[head, d_head]``."""
+        return self.concat[pos].unflatten(0, (self.n_heads, -1))  # [head·d_head] -> [head, d_head]
+
+    @property
+    def n_heads(self) -> int:
+        return self.W_O.shape[0] // self.d_head
 
 
 def output_steps(cap: Capture, model: HookedTransformer, layer: int) -> OutputSteps:
@@ -249,7 +259,7 @@ def output_steps(cap: Capture, model: HookedTransformer, layer: int) -> OutputSt
         ln_w, ln_b = copy_weight(ln1.w), copy_weight(ln1.b)
         resid_mid = (resid_sum - mean[:, None]) / std[:, None] * ln_w + ln_b
     return OutputSteps(
-        concat=concat, W_O=W_O, b_O=b_O, attn_out=attn_out, resid_sum=resid_sum, post_norm=post_norm,
+        d_head=cap.z.shape[-1], concat=concat, W_O=W_O, b_O=b_O, attn_out=attn_out, resid_sum=resid_sum, post_norm=post_norm,
         mean=mean, std=std, ln_w=ln_w, ln_b=ln_b, resid_mid=resid_mid,
         attn_out_error=float((attn_out - cap.attn_out[layer]).abs().max()),
         resid_mid_error=float((resid_mid - cap.resid_mid[layer]).abs().max()),
@@ -468,6 +478,15 @@ class PaddingCheck:
     max_pad_weight: float
     max_pattern_diff: float
     max_resid_diff: float
+
+
+def padded_of(batch: Sequence[Capture]) -> int | None:
+    """Which capture of a two-text batch holds [PAD] tokens (the shorter text's), None if both have the same length.
+
+    A text's own tokens are the keys its first query may attend to (``attn_mask[0]``).
+    """
+    lengths = [int(cap.attn_mask[0].sum()) for cap in batch]
+    return None if min(lengths) == max(lengths) else lengths.index(min(lengths))
 
 
 def padding_check(padded: Capture, alone: Capture) -> PaddingCheck:

@@ -309,6 +309,45 @@ def get_capture(model_name: str, text: str, text_pair: str | None = None) -> att
 
 
 
+def get_batch_captures(model_name: str, texts: list[str]) -> list[attnviz.Capture]:
+    """The captures of ``texts`` run as one padded batch (``run_batch_with_capture``), each kept in the shared cache.
+
+    Raises:
+        AttnvizError: for an empty text, an unknown or missing model.
+    """
+    texts = [clip_text(text) for text in texts]
+    prepare_model(model_name)
+    model = _loaded(model_name)
+    ran = []  # the batch runs once, on the first capture the cache misses
+
+    def compute(i: int) -> attnviz.Capture:
+        if not ran:
+            ran.append(model.run_batch_with_capture(texts))
+        return ran[0][i]
+
+    def padded() -> int:  # every capture of the batch has the longest text's length
+        return max(model.tokenize(text)[0]["input_ids"].shape[1] for text in texts)
+
+    key = (model_key(model_name), "batch", tuple(texts))
+    return [cached_capture(model, (*key, i), padded, lambda i=i: compute(i)) for i in range(len(texts))]
+
+
+def get_masked_capture(model_name: str, text: str, text_pair: str | None, hidden: list[int]) -> attnviz.Capture:
+    """The capture of ``text`` (and ``text_pair``) with the keys at positions ``hidden`` masked from every
+    query in every layer (``steps.hide_keys_mask``), computed once and cached.
+
+    Raises:
+        AttnvizError: as ``get_capture``; ``PositionError`` for a position outside the text,
+            ``InvalidMaskError`` when every key is hidden.
+    """
+    text, text_pair = clip_text(text), clip_text(text_pair)
+    n = get_capture(model_name, text, text_pair).n_tokens
+    mask = steps.hide_keys_mask(n, hidden)
+    model = _loaded(model_name)
+    key = (model_key(model_name), text, text_pair, "hidden", tuple(hidden))
+    return cached_capture(model, key, lambda: n, lambda: model.run_with_capture(text, text_pair, attn_mask=mask))
+
+
 # --- derived data the pages show, kept per process --------------------------------------
 # Here, not in the pages: a page script runs anew on every rerun, so a store it defined
 # would be a new, empty one each time.

@@ -169,6 +169,18 @@ def future_weight(scores: Float[torch.Tensor, "query_pos key_pos"], fill: float)
     return (pattern * future).sum(-1)
 
 
+MASK_FILLS = {"minus_ten": -10.0, "finfo_min": torch.finfo(torch.float32).min}  # what a causal mask writes over future scores
+
+
+def largest_future_weight(cap: Capture, fill: float) -> tuple[float, int, int]:
+    """The most weight any query of any head puts on later positions when the causal mask writes
+    ``fill`` (``future_weight`` of every head's raw scores), with its layer and head: ``(weight, layer, head)``."""
+    return max(
+        (float(future_weight(cap.head_scores_raw(layer, head), fill).max()), layer, head)
+        for layer in range(cap.n_layers) for head in range(cap.n_heads)
+    )  # fmt: skip
+
+
 def largest_group_question(totals: dict[str, int]) -> Question:
     """Which part of the model holds the most parameters? Answered by the counts."""
     best = max(GROUPS, key=totals.get)

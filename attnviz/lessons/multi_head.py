@@ -80,11 +80,6 @@ def pattern_entropy(pattern: Float[torch.Tensor, "layer head query_pos key_pos"]
     return entropy_bits(pattern.float()).mean(-1)
 
 
-def max_entropy_bits(n_keys: int) -> float:
-    """log₂(n): the entropy of a row spread evenly over ``n_keys`` keys, the most a row can have."""
-    return math.log2(n_keys)
-
-
 def head_distances(pattern: Float[torch.Tensor, "head query_pos key_pos"]) -> Float[torch.Tensor, "head head"]:
     """Jensen–Shannon distance between every two heads' patterns of one layer, averaged over the query rows.
 

@@ -131,6 +131,15 @@ def search_attention(
     return SearchResult(similarity, scores, weights, weighted, weighted.sum(0))
 
 
+def search_items(vectors: list[Float[torch.Tensor, "d"]], values: Float[torch.Tensor, "item value"], temperature: float) -> SearchResult:
+    """``search_attention`` of the first vector (the query) over the others (the items' titles, stacked as keys).
+
+    Raises:
+        LessonValueError: if ``temperature`` is not positive.
+    """
+    return search_attention(vectors[0], torch.stack(vectors[1:]), values, temperature)
+
+
 def dot_product_temperature(d: int) -> float:
     """The τ at which cos/τ equals the Transformer's q·k/√d_k for unit vectors of size ``d``: √d."""
     return math.sqrt(d)

@@ -1,7 +1,9 @@
-"""Plotly figures of the step-by-step page: heat strips, weight comparisons, the √d_k curves.
+"""Plotly figures of the step-by-step page: heat strips, weight comparisons, the √d_k curves,
+and the tables of numbers shown under them.
 
 No model runs here and no Streamlit. Tokens are escaped with ``plots.token_labels``; the
 numbers go into the figures as float32 arrays, so the values on hover are the model's own.
+A table (pandas) holds the same numbers as its figure, for the page's "show the numbers" switch.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 import plotly.graph_objects as go
 import torch
 from plotly.subplots import make_subplots
@@ -19,6 +22,48 @@ from attnviz.plots.maps import HEAD_COLOURS, token_labels
 
 MINUS_INF = "−∞"
 MAX_WRITTEN = 24  # token strips up to this length show their values in the cells
+
+
+def position_labels(tokens: list[str]) -> list[str]:
+    """"position: token" for every token, e.g. "2: animal" (option labels and table columns; plain data)."""
+    return [f"{pos}: {token}" for pos, token in enumerate(tokens)]
+
+
+def small_number(value: float) -> str:
+    """A difference or a weight that should be 0: "0" when it is exactly 0, else e.g. "3.1e-08"."""
+    return f"{value:.1e}" if value else "0"
+
+
+def window_around(pos: int, n: int, most: int) -> tuple[int, int]:
+    """The first and last position of a window of ``most`` positions around ``pos`` in ``0 … n − 1``
+    (``pos`` near its middle; the whole range when ``n <= most``)."""
+    start = max(0, min(pos - most // 2, n - most))
+    return start, min(n, start + most) - 1
+
+
+def masked_cell_text(scaled: torch.Tensor, allowed: torch.Tensor) -> list[list[str]]:
+    """One strip's cell text for masked scores ``[key_pos]``: the score where allowed, "−∞" where masked."""
+    return [[f"{v:.2f}" if ok else MINUS_INF for v, ok in zip(scaled.tolist(), allowed.tolist(), strict=True)]]
+
+
+def vector_table(values: torch.Tensor, name: str, columns: list[str] | None = None) -> pd.DataFrame:
+    """One vector ``[n]`` as a one-row table named ``name`` (columns: ``columns``, default numbered)."""
+    return pd.DataFrame([values.numpy()], columns=columns, index=[name])
+
+
+def matrix_table(values: torch.Tensor, rows: list[str] | None = None, columns: list[str] | None = None) -> pd.DataFrame:
+    """A matrix ``[rows, n]`` as a table."""
+    return pd.DataFrame(values.numpy(), index=rows, columns=columns)
+
+
+def series_table(series: dict[str, torch.Tensor], rows: list[str], window: range) -> pd.DataFrame:
+    """Several rows of weights ``[key_pos]`` as the columns of one table, the ``window``'s keys as its rows."""
+    return pd.DataFrame({name: values[window.start : window.stop].numpy() for name, values in series.items()}, index=rows)
+
+
+def mask_table(allowed: torch.Tensor, columns: list[str]) -> pd.DataFrame:
+    """One mask row ``[n]`` as a table of "0" and "−∞", its row named "M"."""
+    return pd.DataFrame([["0" if ok else MINUS_INF for ok in allowed.tolist()]], columns=columns, index=["M"])
 
 
 def _axis_labels(tokens: list[str] | None, names: list[str] | None, n: int, window: range | None = None) -> list:

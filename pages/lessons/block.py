@@ -4,7 +4,6 @@ from pathlib import Path
 
 import pandas as pd
 import streamlit as st
-import torch
 
 from attnviz.app import lesson_frame as cr
 from attnviz.app import ui
@@ -132,13 +131,7 @@ def masked() -> None:
     if cap is None:
         return
     st.markdown(tr("lesson7_leak_text"))
-    leaks = {
-        fill_name: max(
-            (float(block.future_weight(cap.head_scores_raw(layer, head), fill).max()), layer, head)
-            for layer in range(cap.n_layers) for head in range(cap.n_heads)
-        )
-        for fill_name, fill in (("minus_ten", -10.0), ("finfo_min", torch.finfo(torch.float32).min))
-    }  # fmt: skip
+    leaks = {fill_name: block.largest_future_weight(cap, fill) for fill_name, fill in block.MASK_FILLS.items()}
     col_ten, col_min = st.columns(2)
     for col, fill_name in ((col_ten, "minus_ten"), (col_min, "finfo_min")):
         weight, layer, head = leaks[fill_name]

@@ -3,6 +3,7 @@
 import pandas as pd
 import streamlit as st
 
+from attnviz.analysis.metrics import max_entropy_bits
 from attnviz.app import lesson_frame as cr
 from attnviz.app import ui
 from attnviz.lessons import block
@@ -72,7 +73,7 @@ def heads() -> None:
         zmin=0, colorbar_title=tr("lesson10_bits"), annotate=True,
     )  # fmt: skip
     st.plotly_chart(fig, key="lesson10_entropy_chart")
-    st.caption(tr("lesson10_entropy_caption", n=cap.n_tokens, max_bits=f"{mh.max_entropy_bits(cap.n_tokens):.2f}"))
+    st.caption(tr("lesson10_entropy_caption", n=cap.n_tokens, max_bits=f"{max_entropy_bits(cap.n_tokens):.2f}"))
     layer = ui.kept_widget(st.selectbox, "lesson10_layer", 0, tr("layer"), choices=range(cap.n_layers))
     distances = mh.head_distances(cap.pattern[layer])
     fig = lesson_plots.grid_map(

@@ -2,7 +2,6 @@
 
 import pandas as pd
 import streamlit as st
-import torch
 
 from attnviz.app import lesson_frame as cr
 from attnviz.app import ui
@@ -39,7 +38,7 @@ try:
     else:
         W_E = cr.embedding_matrix(cr.MODEL)
         vectors = [search.word_embedding(W_E, model.tokenizer, t) for t in [query, *catalogue.titles]]
-    result = search.search_attention(vectors[0], torch.stack(vectors[1:]), catalogue.values, temperature)
+    result = search.search_items(vectors, catalogue.values, temperature)
 except AttnvizError as err:
     ui.show_error(err)
     st.stop()
@@ -77,7 +76,7 @@ def softmax() -> None:
     st.plotly_chart(fig, key="lesson2_weights_chart")
     d = len(vectors[0])
     root = search.dot_product_temperature(d)
-    plain = search.search_attention(vectors[0], torch.stack(vectors[1:]), catalogue.values, root)
+    plain = search.search_items(vectors, catalogue.values, root)
     st.markdown(tr("lesson2_scaled_text", d=d, root=f"{root:.1f}", top=f"{float(plain.weights.max()):.3f}", uniform=f"{1 / len(titles):.3f}"))
 
 
