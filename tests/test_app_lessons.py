@@ -12,6 +12,7 @@ import torch
 import torch.nn.functional as F
 from apptest_helpers import array, new_app, shown_text
 from bert_helpers import hf_query_cosines
+from torch.testing import assert_close
 
 from attnviz.lessons import scoring
 from attnviz.lessons.safe_text import escape_markdown
@@ -67,7 +68,7 @@ def test_word_vectors_page(minilm):
     W_E = minilm.network.embed.W_E.detach().numpy()
     ids = [minilm.tokenizer.vocab[w] for w in ("cat", "dog", "car", "kitten")]
     assert np.array_equal(z(chart(at, "lesson1_one_hot_chart")), np.eye(4))
-    assert np.allclose(z(chart(at, "lesson1_embedding_chart")), unit_rows(W_E[ids]) @ unit_rows(W_E[ids]).T, atol=1e-5)
+    assert_close(z(chart(at, "lesson1_embedding_chart")), unit_rows(W_E[ids]) @ unit_rows(W_E[ids]).T, rtol=1e-5, atol=1e-5, check_dtype=False)
     n = len(minilm.tokenizer(TIRED)["input_ids"])
     assert metric(at, "one-hot:") == f"{n * 30522 * 4:,} B" and metric(at, "embeddings:") == f"{n * 384 * 4:,} B"
     cos = unit_rows(W_E) @ unit_rows(W_E)[ids[0]]
@@ -103,16 +104,16 @@ def test_search_page_weights_are_softmax_of_cosines(minilm, minilm_hf):
     texts = ["laptop", "Lenovo laptop", "Paper notebook", "Office chair"]
     cos = hf_query_cosines(minilm.tokenizer, minilm_hf, texts[0], texts[1:])
     weights = np.exp(cos / 0.1) / np.exp(cos / 0.1).sum()
-    assert np.allclose(bars(chart(at, "lesson2_weights_chart")), weights, atol=1e-4)
+    assert_close(bars(chart(at, "lesson2_weights_chart")), weights, rtol=1e-5, atol=1e-4, check_dtype=False)
     values = np.array([[1, 1, 0, 0], [0, 1, 1, 0], [0, 0, 0, 1]])  # computer, portable, paper, furniture
-    assert np.allclose(bars(chart(at, "lesson2_output_chart")), weights @ values, atol=1e-5)
+    assert_close(bars(chart(at, "lesson2_output_chart")), weights @ values, rtol=1e-5, atol=1e-5, check_dtype=False)
     assert "Lenovo laptop" in reveal(at, 2, int(np.argmax(weights)))
 
     at.radio(key="lesson2_vectors").set_value("word").run()
     W_E = minilm.network.embed.W_E.detach()
     vec = [F.normalize(W_E[minilm.tokenizer(t, add_special_tokens=False)["input_ids"]].mean(0), dim=0).numpy() for t in texts]
     cos = np.array(vec[1:]) @ vec[0]
-    assert np.allclose(bars(chart(at, "lesson2_similarity_chart")), cos, atol=1e-5)
+    assert_close(bars(chart(at, "lesson2_similarity_chart")), cos, rtol=1e-5, atol=1e-5, check_dtype=False)
 
 
 @pytest.mark.slow
@@ -136,7 +137,7 @@ def test_soft_hard_local_general_page(minilm):
     assert not at.exception
     cap = minilm.run_with_capture(TIRED)
     soft = cap.pattern[1, 2].numpy()
-    assert np.allclose(z(chart(at, "lesson3_soft_chart")), soft, atol=1e-6)
+    assert_close(z(chart(at, "lesson3_soft_chart")), soft, rtol=1e-5, atol=1e-6, check_dtype=False)
     hard = z(chart(at, "lesson3_hard_chart"))
     assert set(np.unique(hard)) == {0.0, 1.0} and np.array_equal(hard.sum(1), np.ones(cap.n_tokens))
     assert np.array_equal(hard.argmax(1), soft.argmax(1))
@@ -170,10 +171,10 @@ def test_scoring_page(minilm):
     at.selectbox(key="lesson4_head").set_value(9).run()
     assert not at.exception
     cap = minilm.run_with_capture("The cat sat on the mat because it was warm.")
-    assert np.allclose(z(chart(at, "lesson4_map_scaled_dot")), cap.pattern[3, 9].numpy(), atol=1e-6)
+    assert_close(z(chart(at, "lesson4_map_scaled_dot")), cap.pattern[3, 9].numpy(), rtol=1e-5, atol=1e-6, check_dtype=False)
     dot = z(chart(at, "lesson4_map_dot"))
     q, k = cap.q[3, :, 9], cap.k[3, :, 9]
-    assert np.allclose(dot, torch.softmax(q @ k.T, -1).numpy(), atol=1e-5)
+    assert_close(dot, torch.softmax(q @ k.T, -1).numpy(), rtol=1e-5, atol=1e-5, check_dtype=False)
     entropy = table(at, "mean entropy (bits)")["mean entropy (bits)"].to_numpy()  # one entropy for the app: bits
     for rule, weights in (("dot", dot), ("scaled_dot", cap.pattern[3, 9].double().numpy())):
         w = np.clip(weights, 1e-300, None)
@@ -197,10 +198,10 @@ def test_separate_qk_page(minilm):
     at.selectbox(key="lesson5_head").set_value(4).run()
     assert not at.exception
     cap = minilm.run_with_capture(TIRED)
-    assert np.allclose(z(chart(at, "lesson5_actual_chart")), cap.pattern[3, 4].numpy(), atol=1e-6)
+    assert_close(z(chart(at, "lesson5_actual_chart")), cap.pattern[3, 4].numpy(), rtol=1e-5, atol=1e-6, check_dtype=False)
     q = cap.q[3, :, 4]
     shared = torch.softmax(q @ q.T / math.sqrt(32), -1).numpy()
-    assert np.allclose(z(chart(at, "lesson5_shared_chart")), shared, atol=1e-4)
+    assert_close(z(chart(at, "lesson5_shared_chart")), shared, rtol=1e-5, atol=1e-4, check_dtype=False)
     assert float(metric(at, "symmetry error max|S − Sᵀ| (shared W)")) < 1e-6
     assert float(metric(at, "symmetry error max|S − Sᵀ| (as trained)")) > 0.1
     assert metric(at, "mean weight on itself (shared W)") == f"{np.diag(shared).mean():.3f}"
@@ -208,7 +209,7 @@ def test_separate_qk_page(minilm):
     assert len(array(scatter["x"])) == 72
     at.radio(key="lesson5_shared").set_value("K").run()
     k = cap.k[3, :, 4]
-    assert np.allclose(z(chart(at, "lesson5_shared_chart")), torch.softmax(k @ k.T / math.sqrt(32), -1).numpy(), atol=1e-4)
+    assert_close(z(chart(at, "lesson5_shared_chart")), torch.softmax(k @ k.T / math.sqrt(32), -1).numpy(), rtol=1e-5, atol=1e-4, check_dtype=False)
     up = np.diag(torch.softmax(k @ k.T / math.sqrt(32), -1).numpy()).mean() > np.diag(cap.pattern[3, 4].numpy()).mean()
     assert "The model says" in reveal(at, 5, 0 if up else 1) and at.success
 
@@ -222,12 +223,12 @@ def test_positions_page(minilm):
     pos, i = np.arange(20)[:, None], np.arange(8)[None]
     expected = np.zeros((20, 16))
     expected[:, 0::2], expected[:, 1::2] = np.sin(pos / 10000 ** (2 * i / 16)), np.cos(pos / 10000 ** (2 * i / 16))
-    assert np.allclose(z(chart(at, "lesson6_sinusoid_chart")), expected, atol=1e-5)
-    assert np.allclose(z(chart(at, "lesson6_similarity_chart")), expected @ expected.T, atol=1e-4)
+    assert_close(z(chart(at, "lesson6_sinusoid_chart")), expected, rtol=1e-5, atol=1e-5, check_dtype=False)
+    assert_close(z(chart(at, "lesson6_similarity_chart")), expected @ expected.T, rtol=1e-5, atol=1e-4, check_dtype=False)
     assert float(metric(at, "without positions")) < 1e-6
     assert float(metric(at, "with the model's positions")) > 1e-3
     W_pos = minilm.network.embed.W_pos.detach().numpy()
-    assert np.allclose(z(chart(at, "lesson6_learned_chart")), W_pos[:64], atol=1e-6)
+    assert_close(z(chart(at, "lesson6_learned_chart")), W_pos[:64], rtol=1e-5, atol=1e-6, check_dtype=False)
     at.number_input(key="lesson6_seed").set_value(5).run()
     original, shuffled = at.text[0].value.split(": ")[1].split(), at.text[1].value.split(": ")[1].split()
     assert sorted(original) == sorted(shuffled) and original != shuffled
@@ -251,7 +252,7 @@ def test_block_page(minilm, minilm_hf):
     at.selectbox(key="lesson7_layer").set_value(4).run()
     cap = minilm.run_with_capture(TIRED)
     residual = table(at, "|x|")
-    assert np.allclose(residual["|LayerNorm(…)|"], cap.resid_mid[4].norm(dim=-1).numpy(), atol=1e-3)
+    assert_close(residual["|LayerNorm(…)|"].to_numpy(), cap.resid_mid[4].norm(dim=-1).numpy(), rtol=1e-5, atol=1e-3, check_dtype=False)
     assert metric(at, "feed-forward parameters per layer") == f"{2 * 384 * 1536 + 1536 + 384:,}"
     assert "The model says: Embeddings" in reveal(at, 7, 0)
 
@@ -297,11 +298,11 @@ def test_it_page_lists_changing_heads_and_opens_one_in_the_explorer(minilm):
     it, animal, street = a.tokens.index("it"), a.tokens.index("animal"), a.tokens.index("street")
     pref_a = (a.pattern[:, :, it, animal] - a.pattern[:, :, it, street]).numpy()
     pref_b = (b.pattern[:, :, it, animal] - b.pattern[:, :, it, street]).numpy()
-    assert np.allclose(z(chart(at, "lesson9_map_A")), pref_a, atol=1e-6)
+    assert_close(z(chart(at, "lesson9_map_A")), pref_a, rtol=1e-5, atol=1e-6, check_dtype=False)
     changed = table(at, "A: → animal")
     shift = pref_a - pref_b
     assert {(l, h) for l, h in zip(changed["Layer"], changed["Head"])} == {tuple(x) for x in np.argwhere(np.abs(shift) >= 0.05)}
-    assert np.allclose(changed["shift"], [shift[l, h] for l, h in zip(changed["Layer"], changed["Head"])], atol=1e-6)
+    assert_close(changed["shift"].to_numpy(), np.array([shift[l, h] for l, h in zip(changed["Layer"], changed["Head"])]), rtol=1e-5, atol=1e-6, check_dtype=False)
     layer, head = int(changed["Layer"].iloc[0]), int(changed["Head"].iloc[0])
     assert (layer, head) == tuple(np.unravel_index(np.abs(shift).argmax(), shift.shape))
     answer = int(a.pattern[layer, head, it].argmax())

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from torch.testing import assert_close
 
 from attnviz.analysis.heads import head_weights
 from attnviz.analysis.metrics import entropy_bits
@@ -31,7 +32,7 @@ def test_one_hot_rows_select_rows_of_the_embedding_matrix(minilm):
     codes = wv.one_hot(ids, W_E.shape[0])
     assert codes.shape == (4, 30522) and codes.dtype == torch.float32
     assert torch.equal(codes.sum(-1), torch.ones(4)) and torch.equal(codes.argmax(-1), ids)
-    assert torch.allclose(codes @ W_E, W_E[ids], atol=1e-6)
+    assert_close(codes @ W_E, W_E[ids], rtol=1e-5, atol=1e-6)
     with pytest.raises(ValueError, match="token ids"):
         wv.one_hot(torch.tensor([30522]), 30522)
 
@@ -60,7 +61,7 @@ def test_one_hot_cosines_are_zero_and_embeddings_are_graded(minilm):
     emb = wv.cosine_matrix(wv.word_vectors(W_E, ids))
     rows = W_E[[i[0] for i in ids]].numpy()
     unit = rows / np.linalg.norm(rows, axis=1, keepdims=True)
-    assert np.allclose(emb.numpy(), unit @ unit.T, atol=1e-5)
+    assert_close(emb.numpy(), unit @ unit.T, rtol=1e-5, atol=1e-5, check_dtype=False)
     assert emb[0, 1] > emb[0, 2]  # king is nearer to queen than to banana
 
 
@@ -73,7 +74,7 @@ def test_nearest_neighbours_match_an_independent_search(minilm):
     cos[king] = -np.inf
     expected = np.argsort(-cos)[:8]
     assert found.tolist() == expected.tolist()
-    assert np.allclose(sims.numpy(), cos[expected], atol=1e-5)
+    assert_close(sims.numpy(), cos[expected], rtol=1e-5, atol=1e-5, check_dtype=False)
 
 
 def test_nearest_word_question(minilm):
@@ -112,9 +113,9 @@ def test_sentence_embedding_is_hugging_faces_mean_pooling(minilm, minilm_hf):
         hidden = minilm_hf(**enc).last_hidden_state
     mask = enc["attention_mask"][..., None].float()
     theirs = F.normalize((hidden * mask).sum(1) / mask.sum(1), dim=-1)
-    assert torch.allclose(ours, theirs, atol=1e-5)
+    assert_close(ours, theirs, rtol=1e-5, atol=1e-5)
     padded = minilm.run_batch_with_capture(texts)
-    assert torch.allclose(search.sentence_embedding(padded[0]), theirs[0], atol=1e-5)
+    assert_close(search.sentence_embedding(padded[0]), theirs[0], rtol=1e-5, atol=1e-5)
 
 
 def test_search_attention_steps():
@@ -122,10 +123,10 @@ def test_search_attention_steps():
     keys = torch.tensor([[1.0, 0.0], [0.0, 2.0], [-3.0, 0.0]])
     values = torch.tensor([[10.0, 1.0], [20.0, 2.0], [30.0, 3.0]])
     result = search.search_attention(query, keys, values, 0.5)
-    assert torch.allclose(result.similarity, torch.tensor([1.0, 0.0, -1.0]))
+    assert_close(result.similarity, torch.tensor([1.0, 0.0, -1.0]), rtol=1e-5, atol=1e-8)
     expected = np.exp([2.0, 0.0, -2.0]) / np.exp([2.0, 0.0, -2.0]).sum()
-    assert np.allclose(result.weights.numpy(), expected, atol=1e-6)
-    assert np.allclose(result.output.numpy(), expected @ values.numpy(), atol=1e-5)
+    assert_close(result.weights.numpy(), expected, rtol=1e-5, atol=1e-6, check_dtype=False)
+    assert_close(result.output.numpy(), expected @ values.numpy(), rtol=1e-5, atol=1e-5, check_dtype=False)
     with pytest.raises(LessonValueError):
         search.search_attention(query, keys, values, 0)
 
@@ -137,7 +138,7 @@ def test_search_prefers_laptops_for_laptop(minilm):
     q = search.top_item_question("laptop", titles, result)
     assert q.options[q.answer] == "Lenovo ThinkPad laptop"
     W_E = minilm.network.embed.W_E.detach()
-    assert torch.allclose(search.word_embedding(W_E, minilm.tokenizer, "king"), F.normalize(W_E[minilm.tokenizer.vocab["king"]], dim=0))
+    assert_close(search.word_embedding(W_E, minilm.tokenizer, "king"), F.normalize(W_E[minilm.tokenizer.vocab["king"]], dim=0), rtol=1e-5, atol=1e-8)
     assert search.unknown_pieces(minilm.tokenizer, "笔记本") and not search.unknown_pieces(minilm.tokenizer, "laptop")
 
 
@@ -152,7 +153,7 @@ def test_hard_weights_are_zero_or_one_and_sum_to_one(cap):
     assert torch.equal(hard.argmax(-1), scores.argmax(-1))
     top3 = soft_hard.hard_weights(scores, 3)
     assert torch.equal((top3 > 0).sum(-1), torch.full((cap.n_tokens,), 3))
-    assert torch.allclose(top3.sum(-1), torch.ones(cap.n_tokens))
+    assert_close(top3.sum(-1), torch.ones(cap.n_tokens), rtol=1e-5, atol=1e-8)
     for k in (0, cap.n_tokens + 1):
         with pytest.raises(LessonValueError):
             soft_hard.hard_weights(scores, k)
@@ -161,14 +162,14 @@ def test_hard_weights_are_zero_or_one_and_sum_to_one(cap):
 def test_soft_weights_are_the_models_pattern_and_hard_throws_the_rest_away(cap):
     scores = cap.head_scores_raw(4, 7)
     soft = soft_hard.soft_weights(scores)
-    assert torch.allclose(soft, cap.pattern[4, 7], atol=1e-6)
+    assert_close(soft, cap.pattern[4, 7], rtol=1e-5, atol=1e-6)
     thrown = soft_hard.discarded_weight(soft, soft_hard.hard_weights(scores, 1))
-    assert torch.allclose(thrown, 1 - soft.max(-1).values, atol=1e-6)
+    assert_close(thrown, 1 - soft.max(-1).values, rtol=1e-5, atol=1e-6)
     v = cap.v[4, :, 7]
-    assert torch.allclose(soft_hard.output_change(soft, soft, v), torch.zeros(cap.n_tokens))
+    assert_close(soft_hard.output_change(soft, soft, v), torch.zeros(cap.n_tokens), rtol=1e-5, atol=1e-8)
     moved = soft_hard.output_change(soft, soft_hard.hard_weights(scores, 1), v)
     z_soft, z_hard = soft @ v, v[scores.argmax(-1)]
-    assert torch.allclose(moved, (z_hard - z_soft).norm(dim=-1) / z_soft.norm(dim=-1), atol=1e-5)
+    assert_close(moved, (z_hard - z_soft).norm(dim=-1) / z_soft.norm(dim=-1), rtol=1e-5, atol=1e-5)
 
 
 def test_local_attention_only_sees_its_window(cap):
@@ -177,8 +178,8 @@ def test_local_attention_only_sees_its_window(cap):
     assert mask.sum(-1).tolist() == [min(n, i + 3) - max(0, i - 2) for i in range(n)]
     local = soft_hard.local_weights(cap.head_scores_raw(1, 3), 2)
     assert torch.equal(local[~mask], torch.zeros(int((~mask).sum())))
-    assert torch.allclose(local.sum(-1), torch.ones(n))
-    assert torch.allclose(soft_hard.local_weights(cap.head_scores_raw(1, 3), n), cap.pattern[1, 3], atol=1e-6)
+    assert_close(local.sum(-1), torch.ones(n), rtol=1e-5, atol=1e-8)
+    assert_close(soft_hard.local_weights(cap.head_scores_raw(1, 3), n), cap.pattern[1, 3], rtol=1e-5, atol=1e-6)
     with pytest.raises(LessonValueError):
         soft_hard.local_attn_mask(n, -1)
 
@@ -186,11 +187,11 @@ def test_local_attention_only_sees_its_window(cap):
 def test_general_attention_of_a_sentence_with_itself_is_self_attention(minilm, cap):
     weights = head_weights(minilm, 3, 5)
     same = soft_hard.general_attention(cap.resid_pre[3], cap.resid_pre[3], weights)
-    assert torch.allclose(same, cap.pattern[3, 5], atol=1e-5)
+    assert_close(same, cap.pattern[3, 5], rtol=1e-5, atol=1e-5)
     other = minilm.run_with_capture("A short one.")
     cross = soft_hard.general_attention(other.resid_pre[3], cap.resid_pre[3], weights)
     assert cross.shape == (other.n_tokens, cap.n_tokens)
-    assert torch.allclose(cross.sum(-1), torch.ones(other.n_tokens))
+    assert_close(cross.sum(-1), torch.ones(other.n_tokens), rtol=1e-5, atol=1e-8)
 
 
 def test_head_weights_are_copies(minilm):
@@ -218,7 +219,7 @@ def test_every_rule_gives_query_by_key_scores_with_the_documented_parameter_coun
     for rule in scoring.RULES:
         assert scoring.scores(rule, q[:5], k, params).shape == (5, cap.n_tokens)
         assert params.count(rule) == expected[rule]
-        assert torch.allclose(scoring.weights(rule, q, k, params).sum(-1), torch.ones(cap.n_tokens), atol=1e-5)
+        assert_close(scoring.weights(rule, q, k, params).sum(-1), torch.ones(cap.n_tokens), rtol=1e-5, atol=1e-5)
     with pytest.raises(ValueError, match="unknown scoring rule"):
         scoring.scores("cosine", q, k, params)
     with pytest.raises(LessonValueError):
@@ -240,7 +241,7 @@ def test_scores_match_the_formulas_pair_by_pair(cap):
 def test_scaled_dot_is_the_heads_pattern_and_scaling_flattens_the_softmax(cap):
     q, k = cap.q[2, :, 3], cap.k[2, :, 3]
     p = scoring.random_scoring_params(q.shape[-1], q.shape[-1])
-    assert torch.allclose(scoring.weights("scaled_dot", q, k, p), cap.pattern[2, 3], atol=1e-6)
+    assert_close(scoring.weights("scaled_dot", q, k, p), cap.pattern[2, 3], rtol=1e-5, atol=1e-6)
     dot, scaled = scoring.weights("dot", q, k, p), scoring.weights("scaled_dot", q, k, p)
     assert torch.equal(dot.argmax(-1), scaled.argmax(-1))
     assert entropy_bits(scaled).mean() > entropy_bits(dot).mean()
@@ -262,7 +263,7 @@ def test_seq2seq_decoder_step_shapes_and_values():
         w = F.softmax(attn(torch.cat((m.Q[0], m.K[0]), 1)), dim=1)
         applied = torch.bmm(w.unsqueeze(0), m.V)
         out = combine(torch.cat((m.Q[0], applied[0]), 1)).unsqueeze(0)
-    assert torch.allclose(steps["output"], out, atol=1e-5)
+    assert_close(steps["output"], out, rtol=1e-5, atol=1e-5)
     other = {s.name: s.tensor.shape for s in scoring.decoder_step(scoring.random_seq2seq(8, 4, 10, 16, 5))}
     assert other["weights"] == (1, 10) and other["applied"] == (1, 1, 16) and other["output"] == (1, 1, 5)
     with pytest.raises(LessonValueError):

@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pytest
 import torch
+from torch.testing import assert_close
 
 from attnviz.analysis.heads import head_weights
 from attnviz.errors import EmptyTextError, LessonValueError, WordNotFoundError
@@ -33,7 +34,7 @@ def test_a_shared_matrix_gives_a_symmetric_score_matrix(minilm, caps, layer, hea
         assert separate_qk.symmetry_error(shared) < 1e-6
     assert separate_qk.symmetry_error(cap.head_scores_raw(layer, head)) > 0.1
     q = cap.q[layer, :, head]
-    assert torch.allclose(separate_qk.shared_scores(cap.resid_pre[layer], weights, "Q"), q @ q.T / math.sqrt(q.shape[-1]), atol=1e-4)
+    assert_close(separate_qk.shared_scores(cap.resid_pre[layer], weights, "Q"), q @ q.T / math.sqrt(q.shape[-1]), rtol=1e-5, atol=1e-4)
 
 
 def test_sharing_raises_the_weight_on_the_diagonal(caps):
@@ -71,10 +72,10 @@ def test_sinusoidal_encoding_matches_the_papers_formula():
 def test_layer0_from_the_embeddings_is_the_models_own(minilm, caps):
     cap = caps[0]
     x = positions.embedding_input(minilm, cap.token_ids, cap.token_type_ids, with_positions=True)
-    assert torch.allclose(x, cap.embed, atol=1e-5)
+    assert_close(x, cap.embed, rtol=1e-5, atol=1e-5)
     for head in (0, 7):
         ours = positions.layer0_pattern(minilm, cap.token_ids, cap.token_type_ids, head, with_positions=True)
-        assert torch.allclose(ours, cap.pattern[0, head], atol=1e-5)
+        assert_close(ours, cap.pattern[0, head], rtol=1e-5, atol=1e-5)
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
@@ -124,9 +125,9 @@ def test_residual_and_layer_norm_are_recomputed_from_the_capture(minilm, caps):
     for layer in (0, 5):
         step = block.residual_step(cap, minilm.network, layer)
         assert step.max_error < 1e-4
-        assert torch.allclose(step.normalised_mean, torch.zeros(cap.n_tokens), atol=1e-5)
-        assert torch.allclose(step.normalised_std, torch.ones(cap.n_tokens), atol=1e-3)
-        assert torch.allclose(step.norm_output, cap.resid_mid[layer].norm(dim=-1), atol=1e-3)
+        assert_close(step.normalised_mean, torch.zeros(cap.n_tokens), rtol=1e-5, atol=1e-5)
+        assert_close(step.normalised_std, torch.ones(cap.n_tokens), rtol=1e-5, atol=1e-3)
+        assert_close(step.norm_output, cap.resid_mid[layer].norm(dim=-1), rtol=1e-5, atol=1e-3)
 
 
 # lesson 8: cost
@@ -160,7 +161,7 @@ def test_self_attention_layer_matches_torchs_attention():
     with torch.no_grad():
         q, k, v = layer.qkv(x).chunk(3, dim=-1)
         expected = layer.out(torch.nn.functional.scaled_dot_product_attention(q, k, v))
-        assert torch.allclose(layer(x), expected, atol=1e-5)
+        assert_close(layer(x), expected, rtol=1e-5, atol=1e-5)
 
 
 def test_measure_costs_small_and_capped():

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 import torch
 from decoder_helpers import hf_run, tiny_gpt2_pair, tiny_llama_pair
+from torch.testing import assert_close
 
 from attnviz.analysis import steps
 from attnviz.analysis.metrics import entropy_bits
@@ -41,10 +42,10 @@ def recompute_from_displayed(hs: steps.HeadSteps) -> tuple[np.ndarray, np.ndarra
 def test_displayed_numbers_recompute_pattern_and_z(minilm, cap, layer, head, query):
     hs = steps.head_steps(cap, minilm, layer, head, query)
     pattern, z = recompute_from_displayed(hs)
-    assert np.abs(pattern - cap.pattern[layer, head, query].numpy()).max() < 1e-6
-    assert np.abs(z - cap.z[layer, query, head].numpy()).max() < 1e-6
-    assert np.abs(hs.weights.numpy() - cap.pattern[layer, head, query].numpy()).max() < 1e-6
-    assert np.abs(hs.z.numpy() - cap.z[layer, query, head].numpy()).max() < 1e-6
+    assert_close(pattern, cap.pattern[layer, head, query].numpy(), rtol=0, atol=1e-6, check_dtype=False)
+    assert_close(z, cap.z[layer, query, head].numpy(), rtol=0, atol=1e-6, check_dtype=False)
+    assert_close(hs.weights.numpy(), cap.pattern[layer, head, query].numpy(), rtol=0, atol=1e-6, check_dtype=False)
+    assert_close(hs.z.numpy(), cap.z[layer, query, head].numpy(), rtol=0, atol=1e-6, check_dtype=False)
     assert hs.exp_sum == pytest.approx(float(hs.exp.sum()), rel=1e-6) and float(hs.exp.max()) == 1.0
     assert hs.weights_error < 1e-6 and hs.z_error < 1e-6 and hs.projection_error < 1e-5
 
@@ -60,14 +61,15 @@ def test_inputs_weight_slices_and_projections_match_hugging_face(minilm, minilm_
     for name, linear in (("Q", self_attn.query), ("K", self_attn.key), ("V", self_attn.value)):
         assert torch.equal(getattr(hs, f"W_{name}"), linear.weight.detach().T[:, cols])
         assert torch.equal(getattr(hs, f"b_{name}"), linear.bias.detach()[cols])
-    assert torch.allclose(hs.X, hidden, atol=1e-4)
+    assert_close(hs.X, hidden, rtol=1e-5, atol=1e-4)
     assert torch.equal(hs.x, hs.X[query])
     with torch.no_grad():
         q_hf = self_attn.query(hidden)[query, cols]
         k_hf = self_attn.key(hidden)[:, cols]
-    assert torch.allclose(hs.q, q_hf, atol=1e-4) and torch.allclose(hs.K, k_hf, atol=1e-4)
-    assert torch.allclose(hs.dots, k_hf @ q_hf, atol=1e-3)
-    assert torch.allclose(hs.scaled, hs.dots / math.sqrt(d), atol=1e-6)
+    assert_close(hs.q, q_hf, rtol=1e-5, atol=1e-4)
+    assert_close(hs.K, k_hf, rtol=1e-5, atol=1e-4)
+    assert_close(hs.dots, k_hf @ q_hf, rtol=1e-5, atol=1e-3)
+    assert_close(hs.scaled, hs.dots / math.sqrt(d), rtol=1e-5, atol=1e-6)
 
 
 @pytest.mark.parametrize("layer", range(6))
@@ -76,11 +78,11 @@ def test_step7_recomputes_attn_out_and_resid_mid(minilm, cap, layer):
     n_heads, d = cap.n_heads, cap.z.shape[-1]
     for h in (0, 5, n_heads - 1):
         assert torch.equal(out.concat[:, h * d : (h + 1) * d], cap.z[layer, :, h])
-    assert torch.allclose(out.attn_out, cap.attn_out[layer], atol=1e-5)
-    assert torch.allclose(out.resid_mid, cap.resid_mid[layer], atol=1e-5)
+    assert_close(out.attn_out, cap.attn_out[layer], rtol=1e-5, atol=1e-5)
+    assert_close(out.resid_mid, cap.resid_mid[layer], rtol=1e-5, atol=1e-5)
     ln = minilm.network.blocks[layer].ln1
     ref = torch.nn.functional.layer_norm(cap.resid_pre[layer] + cap.attn_out[layer], (cap.embed.shape[-1],), ln.w, ln.b, ln.eps)
-    assert torch.allclose(out.resid_mid, ref.detach(), atol=1e-5)
+    assert_close(out.resid_mid, ref.detach(), rtol=1e-5, atol=1e-5)
     assert out.attn_out_error == pytest.approx(float((out.attn_out - cap.attn_out[layer]).abs().max()))
     assert out.resid_mid_error < 1e-5
 
@@ -93,19 +95,19 @@ def test_masked_keys_show_minus_infinity_and_zero_weight(minilm):
     assert (hs.weights[hidden] == 0).all() and (hs.exp[hidden] == 0).all()
     assert (hs.masked[hidden] == torch.finfo(torch.float32).min).all()
     pattern, z = recompute_from_displayed(hs)
-    assert np.abs(pattern - masked.pattern[1, 3, 10].numpy()).max() < 1e-6
-    assert np.abs(z - masked.z[1, 10, 3].numpy()).max() < 1e-6
+    assert_close(pattern, masked.pattern[1, 3, 10].numpy(), rtol=0, atol=1e-6, check_dtype=False)
+    assert_close(z, masked.z[1, 10, 3].numpy(), rtol=0, atol=1e-6, check_dtype=False)
 
 
 def test_variant_weights_scaling_and_temperature(minilm, cap):
     hs = steps.head_steps(cap, minilm, 4, 2, 10)
     dots = hs.dots.double().numpy()
     model_row = steps.variant_weights(hs.dots, hs.allowed, 32)
-    assert np.abs(model_row.numpy() - cap.pattern[4, 2, 10].numpy()).max() < 1e-6
+    assert_close(model_row.numpy(), cap.pattern[4, 2, 10].numpy(), rtol=0, atol=1e-6, check_dtype=False)
     for scale, temperature in ((False, 1.0), (False, 2.5), (True, 0.3), (True, 4.0)):
         expected = np_softmax(dots / ((math.sqrt(32) if scale else 1.0) * temperature))
         got = steps.variant_weights(hs.dots, hs.allowed, 32, scale, temperature)
-        assert np.abs(got.numpy() - expected).max() < 1e-6
+        assert_close(got.numpy(), expected, rtol=0, atol=1e-6, check_dtype=False)
         entropy = -(expected[expected > 0] * np.log2(expected[expected > 0])).sum()
         assert float(entropy_bits(got)) == pytest.approx(entropy, abs=1e-5)
     sharp = steps.variant_weights(hs.dots, hs.allowed, 32, scale=False)
@@ -173,9 +175,9 @@ def test_custom_mask_zeroes_hidden_keys_everywhere_and_changes_outputs(minilm, c
     cos = steps.token_cosine(cap, masked)
     a, b = cap.resid_post[-1].double().numpy(), masked.resid_post[-1].double().numpy()
     expected = (a * b).sum(-1) / np.linalg.norm(a, axis=-1) / np.linalg.norm(b, axis=-1)
-    assert np.abs(cos.numpy() - expected).max() < 1e-5
+    assert_close(cos.numpy(), expected, rtol=0, atol=1e-5, check_dtype=False)
     assert float(cos.min()) < 0.99
-    assert torch.allclose(steps.token_cosine(cap, cap), torch.ones(cap.n_tokens), atol=1e-6)
+    assert_close(steps.token_cosine(cap, cap), torch.ones(cap.n_tokens), rtol=1e-5, atol=1e-6)
     with pytest.raises(ValueError, match="different tokens"):
         steps.token_cosine(cap, minilm.run_with_capture("Cats sleep."))
 
@@ -200,12 +202,13 @@ def test_causal_pattern_is_the_lower_triangle_softmax(cap):
     scores = cap.head_scores_raw(2, 3)
     causal = steps.causal_pattern(scores, cap.attn_mask)
     n = cap.n_tokens
-    assert (causal.triu(1) == 0).all() and torch.allclose(causal.sum(-1), torch.ones(n))
+    assert (causal.triu(1) == 0).all()
+    assert_close(causal.sum(-1), torch.ones(n), rtol=1e-5, atol=1e-8)
     for i in (0, 5, n - 1):
-        assert np.abs(causal[i, : i + 1].numpy() - np_softmax(scores[i, : i + 1].double().numpy())).max() < 1e-6
+        assert_close(causal[i, : i + 1].numpy(), np_softmax(scores[i, : i + 1].double().numpy()), rtol=0, atol=1e-6, check_dtype=False)
     assert torch.equal(steps.decoder_mask(cap.attn_mask), torch.ones(n, n, dtype=torch.bool).tril())
     future = steps.masked_out_weight(cap.pattern[2, 3], steps.decoder_mask(cap.attn_mask))
-    assert torch.allclose(future, cap.pattern[2, 3].triu(1).sum(-1))
+    assert_close(future, cap.pattern[2, 3].triu(1).sum(-1), rtol=1e-5, atol=1e-8)
 
 
 def test_padded_batch_check(minilm):
@@ -244,8 +247,8 @@ def test_decoder_steps_recompute_hugging_faces_pattern_with_the_causal_mask_and_
                 assert torch.equal(hs.K, cap.k[layer, :, head // group]) and torch.equal(hs.V, cap.v[layer, :, head // group])
                 assert hs.allowed.tolist() == [j <= query for j in range(cap.n_tokens)]  # the causal mask
                 pattern, z = recompute_from_displayed(hs)
-                assert np.abs(pattern - hf_pattern[layer, head, query].double().numpy()).max() < 1e-5
-                assert np.abs(z - cap.z[layer, query, head].double().numpy()).max() < 1e-5
+                assert_close(pattern, hf_pattern[layer, head, query].double().numpy(), rtol=0, atol=1e-5, check_dtype=False)
+                assert_close(z, cap.z[layer, query, head].double().numpy(), rtol=0, atol=1e-5, check_dtype=False)
                 assert hs.weights_error < 1e-5 and hs.z_error < 1e-5 and hs.projection_error < 1e-4
     assert hs.rotary == (cap.q_pre_rope is not None)
     out = steps.output_steps(cap, model, 1)
@@ -268,6 +271,6 @@ def test_smollm2_steps_recompute_its_pattern(smollm2):
         hs = steps.head_steps(cap, smollm2, layer, head, query)
         assert hs.rotary and hs.kv_head == head // 3
         pattern, z = recompute_from_displayed(hs)
-        assert np.abs(pattern - cap.pattern[layer, head, query].double().numpy()).max() < 1e-5
+        assert_close(pattern, cap.pattern[layer, head, query].double().numpy(), rtol=0, atol=1e-5, check_dtype=False)
         assert hs.weights_error < 1e-5 and hs.z_error < 1e-5 and hs.projection_error < 1e-3
         assert not hs.allowed[query + 1 :].any()
