@@ -44,9 +44,9 @@ if state.get("settings") != settings:
 prompt_ids = tuple(prompt_cap.token_ids.tolist())
 
 
-def capture_of(step: int) -> attnviz.Capture:
-    """The capture after ``step`` generated tokens (each step's capture is cached)."""
-    return prompt_cap if step == 0 else ui.get_token_capture(model_name, prompt_ids + tuple(state["chosen"][:step]))
+def capture_of(ids) -> attnviz.Capture:
+    """The capture of the prompt followed by generated tokens (``ids`` start with the prompt's; each is cached)."""
+    return prompt_cap if len(ids) == len(prompt_ids) else ui.get_token_capture(model_name, tuple(ids))
 
 
 at_limit = len(prompt_ids) + state["step"] >= model.max_tokens
@@ -55,12 +55,11 @@ col_back.button(tr("dec_step_back"), key="dec_back", on_click=ui.move_generation
 col_forward.button(tr("dec_step_forward"), key="dec_forward", on_click=ui.move_generation, args=(1,), disabled=at_limit, type="primary", use_container_width=True)
 col_restart.button(tr("dec_restart"), key="dec_restart", on_click=ui.restart_generation, disabled=not state["chosen"], use_container_width=True)
 
+step = state["step"]
 try:
-    while len(state["chosen"]) < state["step"]:  # choose the tokens not chosen yet, each from the capture before it
-        i = len(state["chosen"])
-        state["chosen"].append(decoding.choose_next(capture_of(i).logits[-1], strategy, temperature, k, seed, i))
-    step = state["step"]
-    cap = capture_of(step)
+    if len(state["chosen"]) < step:  # choose the tokens not chosen yet, each from the capture before it
+        state["chosen"] = decoding.generate(capture_of, list(prompt_ids), step, strategy, temperature, k, seed, chosen=state["chosen"])
+    cap = capture_of(prompt_ids + tuple(state["chosen"][:step]))
 except AttnvizError as err:
     ui.show_error(err)
     st.stop()
@@ -68,8 +67,8 @@ except AttnvizError as err:
 if step == 0:
     st.info(tr("dec_gen_step0", n=len(prompt_ids)))
 else:
-    probs = decoding.next_token_probs(capture_of(step - 1).logits[-1], temperature if sampling else 1.0)
-    p = float(probs[state["chosen"][step - 1]])
+    before = capture_of(prompt_ids + tuple(state["chosen"][: step - 1]))  # the capture the newest token was chosen from
+    p = decoding.choice_probability(before.logits[-1], state["chosen"][step - 1], strategy, temperature)
     st.success(tr("dec_gen_step", step=step, token=escape_markdown(cap.tokens[-1]), p=f"{p:.4f}"))
 if at_limit:
     st.warning(tr("dec_gen_limit", max=model.max_tokens))

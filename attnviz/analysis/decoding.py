@@ -8,6 +8,7 @@ Nothing here runs a model except ``generate``, which calls a given capture funct
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Callable, Literal
 
 import torch
@@ -76,21 +77,38 @@ def generate(
     temperature: float = 1.0,
     k: int | None = None,
     seed: int = 0,
+    chosen: Sequence[int] = (),
 ) -> list[int]:
     """Append ``n_new`` tokens to ``prompt_ids``, each chosen from the capture of the sequence so far.
 
     Args:
         capture_tokens: runs the model on a list of token ids and returns its capture
             (e.g. ``model.run_tokens_with_capture``, or a cached version of it).
+        chosen: tokens an earlier call with the same arguments chose: they are kept and only
+            the tokens after them are chosen (step i is seeded by i, so the result is the same
+            as generating all ``n_new`` at once). The app's stepping passes what it has.
 
     Returns:
         The ``n_new`` chosen ids (step i is the token after ``prompt_ids + chosen[:i]``).
+
+    Raises:
+        ValueError: for an unknown strategy, a bad temperature or k (``choose_next``).
     """
-    chosen: list[int] = []
-    for step in range(n_new):
-        logits = capture_tokens(prompt_ids + chosen).logits[-1]
+    chosen = list(chosen[:n_new])
+    for step in range(len(chosen), n_new):
+        logits = capture_tokens([*prompt_ids, *chosen]).logits[-1]
         chosen.append(choose_next(logits, strategy, temperature, k, seed, step))
     return chosen
+
+
+def choice_probability(logits: Float[torch.Tensor, "d_vocab"], token_id: int, strategy: Strategy = "greedy", temperature: float = 1.0) -> float:
+    """The probability the model gave the chosen token: softmax(logits / T) when sampling (the
+    distribution drawn from, before top-k), softmax(logits) for a greedy choice.
+
+    Raises:
+        ValueError: for a temperature that is not a positive number.
+    """
+    return float(next_token_probs(logits, temperature if strategy == "sample" else 1.0)[token_id])
 
 
 def newest_token_rows(cap: Capture, head: int | None = None) -> Float[torch.Tensor, "layer key_pos"]:
