@@ -1,8 +1,10 @@
 """The Attention Explorer: type a sentence, inspect every layer and head of a real model."""
 
+import numpy as np
 import streamlit as st
 
 import attnviz
+from attnviz.analysis import overview
 from attnviz.app import ui
 from attnviz.errors import AttnvizError
 from attnviz.lessons.safe_text import escape_markdown
@@ -10,6 +12,7 @@ from attnviz.model import token_labels
 from attnviz.plots import maps
 
 tr = ui.tr
+MODEL_VIEW_MAX = 2048  # above this, every head's pooled map takes minutes on a CPU: pick a head instead
 st.title(tr("page_explorer"))
 st.caption(tr("explorer_intro"))
 
@@ -88,35 +91,43 @@ if view in ("head", "average") and ui.kept_widget(st.toggle, "hide_sinks", False
     hidden = maps.sink_keys(cap.tokens)
 
 
-def draw_map(pattern, scores_raw, title: str, key: str) -> None:
+def draw_map(heads: slice, title: str, key: str) -> None:
     """One map: whole for a short text; for a long one the pooled overview beside the window."""
+    pattern = overview.layer_map(cap, layer, heads)  # derived only where drawn
+    scores_raw = overview.layer_map(cap, layer, heads, kind="raw") if heads.stop - heads.start == 1 else None
+    if queries is None:
+        pooled, block, zmax = None, 1, maps.colour_max(pattern.full(), cap.attn_mask, hidden)
+    else:
+        block = maps.overview_block(n)
+        pooled = overview.pooled_map(cap, layer, heads, block, hidden)
+        zmax = float(np.nanmax(pooled))  # max-pooling keeps the map's largest weight
     if hidden:
-        zmax = maps.colour_max(pattern, cap.attn_mask, hidden)
         named = ", ".join(f"{j} {escape_markdown(cap.tokens[j])}" for j in hidden)  # tokens are the user's text: never markdown
         st.caption(tr("sinks_note", hidden=named, zmax=zmax))
-    fig = maps.attention_heatmap(pattern, cap.tokens, scores_raw, cap.attn_mask, title, lang, queries, keys, hidden)
-    if queries is None:
+    fig = maps.attention_heatmap(pattern, cap.tokens, scores_raw, cap.attn_mask, title, lang, queries, keys, hidden, zmax=zmax)
+    if pooled is None:
         st.plotly_chart(fig, key=key)
         return
-    block = maps.overview_block(n)
     overview_title = tr("overview_title", n=n, b=block) if block > 1 else tr("overview_title_whole", n=n)
     col_overview, col_window = st.columns([2, 3])
-    overview = maps.attention_overview(pattern, cap.tokens, cap.attn_mask, overview_title, lang, queries, keys, hidden)
-    col_overview.plotly_chart(overview, key=f"{key}_overview")
+    col_overview.plotly_chart(maps.attention_overview(pooled, block, cap.tokens, overview_title, lang, queries, keys), key=f"{key}_overview")
     col_window.plotly_chart(fig, key=key)
 
 
 if view == "head":
-    draw_map(cap.pattern[layer, head], cap.head_scores_raw(layer, head), tr("heatmap_title", layer=layer, head=head), "head_chart")
+    draw_map(slice(head, head + 1), tr("heatmap_title", layer=layer, head=head), "head_chart")
+elif view == "model" and n > MODEL_VIEW_MAX:
+    st.info(tr("model_view_too_long", n=n, most=MODEL_VIEW_MAX))
 elif view == "model":
     st.caption(tr("model_view_help"))
     side, block = maps.model_view_pooling(cap.n_layers, cap.n_heads, n)
     if block > 1:
         st.caption(tr("model_view_pooled", n=n, side=side, b=block))
-    fig = maps.model_view(cap.pattern, cap.tokens, lang)
+    with st.spinner(tr("model_view_computing")):
+        fig = maps.model_view(overview.pooled_maps(cap, block), block, lang)
     st.plotly_chart(fig, key=ui.MODEL_VIEW_CHART, on_select=ui.open_clicked_head, selection_mode="points")
 elif view == "lines":
     heads = st.multiselect(tr("heads_shown"), range(cap.n_heads), default=[head], key="lines_heads")
-    st.plotly_chart(maps.head_lines(cap.pattern[layer], cap.tokens, heads, tr("lines_title", layer=layer), lang, queries=queries, keys=keys), key="lines_chart")
+    st.plotly_chart(maps.head_lines(overview.layer_heads(cap, layer), cap.tokens, heads, tr("lines_title", layer=layer), lang, queries=queries, keys=keys), key="lines_chart")
 else:
-    draw_map(cap.pattern[layer].mean(0), None, tr("average_title", layer=layer, n=cap.n_heads), "average_chart")
+    draw_map(slice(0, cap.n_heads), tr("average_title", layer=layer, n=cap.n_heads), "average_chart")

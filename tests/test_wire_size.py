@@ -70,24 +70,44 @@ def test_window_draws_its_cells_with_global_labels_and_full_hover():
         maps.attention_heatmap(pattern, tokens, queries=range(190, 210))
 
 
-def test_overview_is_the_block_maximum_at_most_128_cells_a_side():
+@pytest.fixture(scope="module")
+def long_tiny_capture():
+    """A 300-token capture of a tiny random Llama (causal mask, grouped-query attention)."""
+    from decoder_helpers import tiny_llama_pair
+
+    _, model = tiny_llama_pair(7, n_heads=4, n_kv_heads=2, max_positions=512)
+    ids = torch.randint(3, model.config.d_vocab, (300,), generator=torch.Generator().manual_seed(1))
+    return model.run_tokens_with_capture(ids)
+
+
+def test_overview_is_the_block_maximum_at_most_128_cells_a_side(long_tiny_capture, monkeypatch):
+    from attnviz.analysis import overview
     from attnviz.plots import maps
-    n = 300
-    pattern = random_pattern(n, 1)
-    mask = torch.ones(n, n, dtype=torch.bool).tril()  # a causal mask: blocks above the diagonal are grey
-    fig = as_json(maps.attention_overview(pattern, [f"t{i}" for i in range(n)], mask, queries=range(10, 40), keys=range(0, 30)))
-    z = array(fig["data"][0]["z"]).astype(float)
-    block = 3  # ceil(300 / 128)
-    assert z.shape == (100, 100)
+
+    cap, n = long_tiny_capture, 300
+    monkeypatch.setattr(overview, "ROW_BUDGET", 4 * 300 * 9)  # rows derived 9 at a time: three blocks per step
+    block = maps.overview_block(n)
+    assert block == 3  # ceil(300 / 128)
+    pooled = overview.pooled_map(cap, 1, slice(2, 3), block)
+    pattern, mask = cap.pattern[1, 2], cap.attn_mask  # one head's whole map, to check against
+    assert pooled.shape == (100, 100)
     for bi, bj in ((0, 0), (5, 2), (99, 99), (50, 49)):
         rows, cols = slice(bi * block, bi * block + block), slice(bj * block, bj * block + block)
-        expected = pattern[rows, cols][mask[rows, cols]].max().item()
-        assert z[bi, bj] == pytest.approx(expected, rel=1e-6)
-    assert np.isnan(z[0, 1]) and np.isnan(z[10, 60])  # every pair in these blocks is masked
+        assert pooled[bi, bj] == pytest.approx(pattern[rows, cols][mask[rows, cols]].max().item(), rel=1e-6)
+    assert np.isnan(pooled[0, 1]) and np.isnan(pooled[10, 60])  # every pair in these blocks is masked (causal)
+    assert np.nanmax(pooled) == pytest.approx(pattern[mask].max().item(), rel=1e-6)
+    average = overview.pooled_map(cap, 1, slice(0, 4), block, hidden_keys=[0, 1, 2])
+    assert np.isnan(average[:, 0]).all()  # the block of the hidden keys 0-2
+    expected = cap.pattern[1, :, 150:153, 3:6].mean(0)[cap.attn_mask[150:153, 3:6]].max().item()
+    assert average[50, 1] == pytest.approx(expected, rel=1e-6)  # the mean over the heads, then the block maximum
+    fig = as_json(maps.attention_overview(pooled, block, [f"t{i}" for i in range(n)], queries=range(10, 40), keys=range(0, 30)))
+    assert_close(array(fig["data"][0]["z"]).astype(float), pooled.astype(float), equal_nan=True, check_dtype=False)
     assert "largest weight in this 3 × 3 block" in fig["data"][0]["hovertemplate"]
     assert len(fig["layout"]["xaxis"]["tickvals"]) <= 17
     rect = fig["layout"]["shapes"][0]
     assert (rect["y0"], rect["y1"]) == pytest.approx((10 / 3 - 0.5, 39 / 3 + 0.5))
+    with pytest.raises(ValueError, match="cells per side"):
+        maps.attention_overview(pooled, 2, [f"t{i}" for i in range(n)])
 
 
 def test_hiding_sinks_removes_their_columns_and_rescales_the_colours():
@@ -105,17 +125,20 @@ def test_hiding_sinks_removes_their_columns_and_rescales_the_colours():
     assert plain["data"][0]["zmax"] == pytest.approx(0.9)
 
 
-def test_model_view_pools_whole_maps_within_a_cell_budget():
+def test_model_view_pools_whole_maps_within_a_cell_budget(long_tiny_capture):
+    from attnviz.analysis import overview
     from attnviz.plots import maps
-    n_layers, n_heads, n = 3, 4, 100
-    pattern = torch.rand(n_layers, n_heads, n, n)
-    fig = as_json(maps.model_view(pattern, [f"t{i}" for i in range(n)], cells=3 * 4 * 100))
-    maps = [trace for trace in fig["data"] if trace["type"] == "heatmap"]
-    assert len(maps) == 12
-    z = array(maps[5]["z"]).astype(float)  # layer 1, head 1; 10 × 10 cells of 10 × 10 tokens
-    assert z.shape == (10, 10) and "Layer 1, Head 1" in maps[5]["hovertemplate"]
-    assert z[9, 3] == pytest.approx(pattern[1, 1, 90:100, 30:40].max().item())
-    assert sum(array(m["z"]).size for m in maps) <= 3 * 4 * 100
+
+    cap = long_tiny_capture
+    side, block = maps.model_view_pooling(cap.n_layers, cap.n_heads, cap.n_tokens, cells=2 * 4 * 100)
+    assert (side, block) == (10, 30)
+    fig = as_json(maps.model_view(overview.pooled_maps(cap, block), block))
+    heatmaps = [trace for trace in fig["data"] if trace["type"] == "heatmap"]
+    assert len(heatmaps) == 8
+    z = array(heatmaps[5]["z"]).astype(float)  # layer 1, head 1; 10 × 10 cells of 30 × 30 tokens
+    assert z.shape == (10, 10) and "Layer 1, Head 1" in heatmaps[5]["hovertemplate"]
+    assert z[9, 3] == pytest.approx(cap.pattern[1, 1, 270:300, 90:120].max().item(), rel=1e-6)
+    assert sum(array(m["z"]).size for m in heatmaps) <= 2 * 4 * 100
 
 
 def test_clamp_range_keeps_a_window_inside_the_text_and_at_most_its_width():

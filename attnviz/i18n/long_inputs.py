@@ -44,4 +44,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "Attention sinks hidden: the columns of {hidden}. In many heads these take most of the weight; the colours now run from 0 to the largest weight among the other keys ({zmax:.4f}), and every weight is still the model's own (rows no longer sum to 1 on screen).",
         "zh": "已隐藏注意力汇聚点：{hidden} 这几列。在许多头中它们占去了大部分权重；现在颜色从 0 排到其余键中的最大权重（{zmax:.4f}），每个权重仍是模型自己的数值（屏幕上每行的和不再是 1）。",
     },
+    "model_view_too_long": {
+        "en": "The model view derives every head's pattern: for {n} tokens (more than {most}) that is too slow to draw. Pick a head in the head view; its overview and window show the whole input.",
+        "zh": "模型视图需要推导每个头的注意力模式：{n} 个 token（超过 {most} 个）太慢，无法绘制。请在单头视图中选择一个头，它的概览和窗口会显示整段输入。",
+    },
+    "model_view_computing": {"en": "Deriving every head's pattern…", "zh": "正在推导每个头的注意力模式…"},
 }

@@ -83,6 +83,7 @@ def attention_heatmap(
     queries: range | None = None,
     keys: range | None = None,
     hidden_keys: Sequence[int] = (),
+    zmax: float | None = None,
 ) -> go.Figure:
     """One attention pattern as a heatmap: rows are query tokens, columns key tokens.
 
@@ -92,9 +93,11 @@ def attention_heatmap(
     whole map with ``attention_overview``.
 
     Args:
-        pattern: float ``[query_pos, key_pos]``, softmax weights in [0, 1].
+        pattern: float ``[query_pos, key_pos]``, softmax weights in [0, 1]: a tensor, or
+            a ``Lazy`` map (``attnviz.analysis.overview.layer_map``) of which only the
+            window's rows are derived.
         tokens: the n token strings (raw; they are escaped here).
-        scores_raw: optional float ``[query_pos, key_pos]``, shown on hover.
+        scores_raw: optional float ``[query_pos, key_pos]``, shown on hover (tensor or ``Lazy``).
         attn_mask: optional bool ``[query_pos, key_pos]``; masked cells are drawn grey
             and their hover says "masked".
         title: figure title (already translated).
@@ -102,6 +105,8 @@ def attention_heatmap(
         queries, keys: the query and key positions drawn (ranges inside ``0 … n − 1``).
         hidden_keys: key positions left out (e.g. ``sink_keys``); the colour scale then
             runs up to the largest weight of the other keys.
+        zmax: the top of the colour scale (default: the largest shown weight of the whole
+            map, ``colour_max``; pass the overview's for a window of a long input).
 
     Raises:
         ValueError: if the shapes do not match the number of tokens, or a window leaves the map.
@@ -116,11 +121,10 @@ def attention_heatmap(
     hidden = set(hidden_keys)
     rows, cols = list(queries), [j for j in keys if j not in hidden]
     labels = token_labels(tokens)
-    weights_all = pattern.detach().float().numpy()
-    allowed_all = np.ones((n, n), dtype=bool) if attn_mask is None else attn_mask.numpy()
-    zmax = colour_max(pattern, attn_mask, hidden_keys)
-    weights, allowed = weights_all[np.ix_(rows, cols)], allowed_all[np.ix_(rows, cols)]
-    raw = scores_raw.detach().float().numpy()[np.ix_(rows, cols)] if scores_raw is not None else np.full(weights.shape, np.nan)
+    zmax = colour_max(pattern, attn_mask, hidden_keys) if zmax is None else zmax
+    weights = _window(pattern, queries, cols)  # only the window's rows are derived
+    allowed = np.ones(weights.shape, dtype=bool) if attn_mask is None else _window(attn_mask, queries, cols)
+    raw = _window(scores_raw, queries, cols) if scores_raw is not None else np.full(weights.shape, np.nan)
     shown = np.where(allowed, weights, np.nan)  # masked cells are gaps, drawn in the background grey
     masked_word = t("masked", lang)
     hover = [
@@ -157,13 +161,10 @@ def attention_heatmap(
     return fig
 
 
-def _pool(values: np.ndarray, block: int) -> np.ndarray:
-    """Max-pool a ``[rows, cols]`` map over ``block`` × ``block`` blocks, ignoring NaN (a block of only NaN stays NaN)."""
-    rows, cols = values.shape
-    pr, pc = -rows % block, -cols % block
-    padded = np.pad(np.where(np.isnan(values), -np.inf, values), ((0, pr), (0, pc)), constant_values=-np.inf)
-    pooled = padded.reshape(padded.shape[0] // block, block, padded.shape[1] // block, block).max(axis=(1, 3))
-    return np.where(np.isfinite(pooled), pooled, np.nan).astype(np.float32)
+def _window(values, rows: range, cols: list[int]) -> np.ndarray:
+    """``values[rows][:, cols]`` as a numpy array, for a tensor or a ``Lazy`` map (whose rows are derived on indexing)."""
+    part = values[rows.start : rows.stop][:, cols]
+    return part.numpy() if part.dtype == torch.bool else part.detach().float().numpy()
 
 
 def _block_names(n: int, block: int, labels: list[str]) -> list[str]:
@@ -177,41 +178,33 @@ def overview_block(n: int, cells: int = OVERVIEW_CELLS) -> int:
 
 
 def attention_overview(
-    pattern: torch.Tensor,
+    pooled: np.ndarray,
+    block: int,
     tokens: list[str],
-    attn_mask: torch.Tensor | None = None,
     title: str = "",
     lang: str = "en",
     queries: range | None = None,
     keys: range | None = None,
-    hidden_keys: Sequence[int] = (),
-    cells: int = OVERVIEW_CELLS,
 ) -> go.Figure:
-    """The whole map of a long input, max-pooled to at most ``cells`` × ``cells``, the window outlined.
+    """The whole map of a long input, max-pooled to ``[⌈n/block⌉, ⌈n/block⌉]`` cells, the window outlined.
 
-    Each cell is the largest weight in a block of b × b (query, key) pairs, b = ⌈n / cells⌉:
-    max-pooling keeps a single strong weight visible, where a mean would wash it out.
-    Labels are thinned to about 16 per axis; the hover names the block's positions.
+    Each cell is the largest weight in a block of b × b (query, key) pairs (max-pooling
+    keeps a single strong weight visible, where a mean would wash it out); NaN cells (no
+    allowed pair, or hidden keys) are grey. Labels are thinned to about 16 per axis; the
+    hover names the block's positions.
 
     Args:
-        pattern: float ``[query_pos, key_pos]``.
+        pooled: float ``[cell, cell]``, from ``attnviz.analysis.overview.pooled_map``.
+        block: tokens per cell side.
         tokens: the n tokens (escaped here).
-        attn_mask: optional bool ``[query_pos, key_pos]``; a block with no allowed pair is grey.
         queries, keys: the window drawn at full resolution (outlined in red), if any.
-        hidden_keys: key positions left out of the pooling (the colour scale is rescaled).
 
     Raises:
-        ValueError: if the shapes do not match the number of tokens.
+        ValueError: if the pooled map's shape does not match the number of tokens and the block.
     """
     n = len(tokens)
-    if tuple(pattern.shape) != (n, n):
-        raise ValueError(f"pattern has shape {tuple(pattern.shape)} but there are {n} tokens; pass one head's [query_pos, key_pos] map")
-    values = pattern.detach().float().numpy().copy()
-    if attn_mask is not None:
-        values[~attn_mask.numpy()] = np.nan
-    values[:, list(hidden_keys)] = np.nan
-    block = overview_block(n, cells)
-    pooled = _pool(values, block)
+    if pooled.shape != (math.ceil(n / block),) * 2:
+        raise ValueError(f"the pooled map has shape {pooled.shape}, but {n} tokens in blocks of {block} give {math.ceil(n / block)} cells per side")
     labels = token_labels(tokens)
     names = _block_names(n, block, labels)
     every = max(1, math.ceil(len(names) / 16))
@@ -246,31 +239,28 @@ def model_view_pooling(n_layers: int, n_heads: int, n: int, cells: int = MODEL_V
     return math.ceil(n / block), block
 
 
-def model_view(pattern: torch.Tensor, tokens: list[str], lang: str = "en", cells: int = MODEL_VIEW_CELLS) -> go.Figure:
+def model_view(pooled: np.ndarray, block: int, lang: str = "en") -> go.Figure:
     """All layers × heads as small maps tiled on one canvas; clicking a map selects it.
 
-    Each map is the head's whole pattern max-pooled to s × s cells, s chosen so that all
-    maps together hold at most ``cells`` cells (at most 24, at least 8 per side, never more
-    than the number of tokens), so the figure's size does not grow with the input.
+    Each map is the head's whole pattern max-pooled to s × s cells (``model_view_pooling``
+    chooses s so that all maps together hold at most ``MODEL_VIEW_CELLS`` cells), so the
+    figure's size does not grow with the input.
 
     Args:
-        pattern: float ``[layer, head, query_pos, key_pos]``.
-        tokens: the n token strings (their count sets the pooling).
-        cells: the budget of cells for all maps together.
+        pooled: float ``[layer, head, s, s]``, from ``attnviz.analysis.overview.pooled_maps``.
+        block: tokens per cell side (for the hover).
 
     One heatmap trace per map, its hover naming the layer and head; the invisible marker
     at each map's centre carries ``customdata = [layer, head]`` so a point selection
     (Streamlit ``on_select``) tells which head was clicked.
     """
-    n_layers, n_heads, n, _ = pattern.shape
-    m, block = model_view_pooling(n_layers, n_heads, n, cells)
+    n_layers, n_heads, m, _ = pooled.shape
     gap = max(1, m // 8)
     step = m + gap
-    maps = pattern.detach().float().numpy()
     pooled_word = t("overview_pooled", lang, b=block) if block > 1 else t("weight", lang)
     traces = [
         go.Heatmap(
-            z=_pool(maps[layer, head], block), x0=head * step, dx=1, y0=layer * step, dy=1,
+            z=pooled[layer, head], x0=head * step, dx=1, y0=layer * step, dy=1,
             colorscale="Blues", zmin=0, zmax=1, showscale=False,
             hovertemplate=f"{t('layer', lang)} {layer}, {t('head', lang)} {head}<br>{pooled_word}: %{{z:.3f}}<extra></extra>",
         )
@@ -315,7 +305,7 @@ def head_lines(
     """The bertviz-style head view: lines from each query token (left) to the keys (right).
 
     Args:
-        pattern: float ``[head, query_pos, key_pos]`` of one layer.
+        pattern: float ``[head, query_pos, key_pos]`` of one layer (a tensor, or ``attnviz.analysis.overview.layer_heads``).
         heads: which heads to draw; each gets its own colour.
         min_weight: lines for weights below this are left out.
         queries, keys: the query tokens (left) and key tokens (right) drawn; default all.
@@ -331,7 +321,7 @@ def head_lines(
     levels = np.linspace(0, 1, 6)
     for head in heads:
         colour = HEAD_COLOURS[head % len(HEAD_COLOURS)]
-        weights = pattern[head].numpy()[queries.start : queries.stop, keys.start : keys.stop]
+        weights = pattern[head, queries.start : queries.stop, keys.start : keys.stop].numpy()  # only the window (a Lazy derives only it)
         for lo, hi in zip(levels[:-1], levels[1:], strict=True):
             sel = np.argwhere((weights >= max(lo, min_weight)) & (weights < hi if hi < 1 else weights <= hi))
             if len(sel) == 0:
