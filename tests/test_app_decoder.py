@@ -217,3 +217,36 @@ def test_first_use_converts_the_gguf_with_a_progress_bar(monkeypatch, tmp_path):
     finally:
         ui.get_model.clear()
         ui.capture_cache.clear()
+
+
+
+def test_one_gguf_conversion_path_through_the_registry(monkeypatch):
+    """Only attnviz.loading.registry drives the GGUF conversion (the app once had a second driver in ui),
+    and model_folder hands the caller's progress callback to it."""
+    import ast
+    from pathlib import Path
+
+    import attnviz
+    from attnviz.loading import gguf_cache, registry
+
+    package = Path(attnviz.__file__).parent
+    drivers = set()
+    for path in package.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (getattr(node, "attr", None) or getattr(node, "id", None)) in ("converted_folder", "is_complete") and path.name != "gguf_cache.py":
+                drivers.add(path.relative_to(package).as_posix())
+    assert drivers == {"loading/registry.py"}
+
+    converted, reports = [], []
+
+    def convert(source, progress):
+        progress(0.5, "weights")
+        converted.append(source)
+        return Path("/converted")
+
+    monkeypatch.setattr(gguf_cache, "is_complete", lambda folder: bool(converted))
+    monkeypatch.setattr(gguf_cache, "converted_folder", convert)
+    assert registry.conversion_needed("smollm2") and not registry.conversion_needed("minilm")
+    assert registry.model_folder("smollm2", lambda fraction, stage: reports.append((fraction, stage))) == Path("/converted")
+    assert reports == [(0.5, "weights")] and converted == [registry.gguf_source("smollm2")]
+    assert not registry.conversion_needed("smollm2")

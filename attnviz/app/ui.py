@@ -30,7 +30,7 @@ from attnviz.errors import AttnvizError
 from attnviz.i18n import LANGS, t
 from attnviz.lessons.safe_text import escape_markdown
 from attnviz.loading import model_key
-from attnviz.loading.registry import gguf_source
+from attnviz.loading.registry import conversion_needed, model_folder
 
 DEFAULT_TEXT = "The animal didn't cross the street because it was too tired."
 EXAMPLES = [
@@ -377,24 +377,21 @@ _CONVERSION_LOCK = threading.Lock()  # a module global, not st.cache_resource: s
 
 
 def prepare_model(name: str) -> None:
-    """Before a bundled GGUF model is first loaded: convert it once, with a progress bar.
+    """Before a bundled GGUF model is first loaded: convert it once (``loading.registry.model_folder``), with a progress bar.
 
     One conversion per process at a time (a second session waits, then finds it done).
     Problems (a missing package) are left to ``get_model`` to report.
     """
-    from attnviz.loading.gguf_cache import cache_folder, converted_folder, is_complete
-
     try:
-        source = gguf_source(name) if name in attnviz.REGISTRY else None
+        if name not in attnviz.REGISTRY or not conversion_needed(name):
+            return
     except AttnvizError:
         return
-    if source is None or is_complete(cache_folder(source)):
-        return
     with _CONVERSION_LOCK:
-        if is_complete(cache_folder(source)):
+        if not conversion_needed(name):
             return
         bar = st.progress(0.0, text=tr("dec_converting", name=name))
-        converted_folder(source, lambda fraction, stage: bar.progress(min(1.0, fraction), text=tr(f"dec_stage_{stage}")))
+        model_folder(name, progress=lambda fraction, stage: bar.progress(min(1.0, fraction), text=tr(f"dec_stage_{stage}")))
         bar.empty()
 
 

@@ -95,11 +95,26 @@ def gguf_source(name: str) -> Path | None:
     return source
 
 
+def conversion_needed(name: str) -> bool:
+    """Whether ``model_folder(name)`` would first convert a GGUF file (its converted folder is missing or damaged).
+
+    Raises:
+        UnknownModelError, ModelNotInstalledError: as ``gguf_source``.
+    """
+    source = gguf_source(name)
+    if source is None:
+        return False
+    from attnviz.loading import gguf_cache  # the loading package imports this module
+
+    return not gguf_cache.is_complete(gguf_cache.cache_folder(source))
+
+
 def model_folder(name: str, progress=None) -> Path:
-    """The local Hugging Face folder of registry model ``name``.
+    """The local Hugging Face folder of registry model ``name``: the one way a bundled model is found or converted.
 
     For a GGUF model this is its converted folder in the cache; converting it (once, about
-    half a minute) calls ``progress(fraction, stage)`` (default: a terminal progress bar).
+    half a minute) calls ``progress(fraction, stage)`` (default: a terminal progress bar;
+    the app passes its own: ``attnviz.app.ui.prepare_model``).
 
     Raises:
         UnknownModelError: if ``name`` is not in the registry.
@@ -107,9 +122,9 @@ def model_folder(name: str, progress=None) -> Path:
     """
     source = gguf_source(name)
     if source is not None:
-        from attnviz.loading.gguf_cache import converted_folder  # the loading package imports this module
+        from attnviz.loading import gguf_cache  # the loading package imports this module
 
-        return converted_folder(source, progress)
+        return gguf_cache.converted_folder(source, progress)
     entry = REGISTRY[name]
     folder = package_folder(name) / entry.subdir
     if not (folder / "config.json").is_file():
