@@ -247,3 +247,15 @@ def test_padded_batch_equals_unpadded_runs(minilm):
     assert (padded.attn_scores[:, :, :, n_real:] == torch.finfo(torch.float32).min).all()
     torch.testing.assert_close(padded.pattern[:, :, :n_real, :n_real], alone.pattern.full(), rtol=0, atol=1e-5)
     torch.testing.assert_close(caps[1].pattern.full(), minilm.run_with_capture(long).pattern.full(), rtol=0, atol=1e-5)
+
+
+def test_max_tokens_cuts_below_the_models_limit_and_counts_what_it_dropped(minilm):
+    full = minilm.run_with_capture(TEXT)
+    cut = minilm.run_with_capture(TEXT, max_tokens=8)
+    assert cut.n_tokens == 8 and cut.n_truncated == full.n_tokens - 8
+    assert cut.tokens[-1] == "[SEP]" and cut.tokens[:7] == full.tokens[:7]
+    ids = minilm.run_tokens_with_capture(full.token_ids, max_tokens=5)
+    assert ids.n_tokens == 5 and ids.n_truncated == full.n_tokens - 5
+    assert minilm.run_with_capture(TEXT, max_tokens=10_000).n_tokens == full.n_tokens  # never above the model's own limit
+    with pytest.raises(attnviz.ConfigError, match="at least one token"):
+        minilm.run_with_capture(TEXT, max_tokens=0)

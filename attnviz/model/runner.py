@@ -57,8 +57,9 @@ class HookedTransformer:
         self.max_tokens = config.max_positions
         self._lock = threading.Lock()
 
-    def tokenize(self, text: str, text_pair: str | None = None) -> tuple[dict[str, torch.Tensor], int]:
-        """Token ids ``[1, pos]`` and token-type ids for a text (or pair), cut to ``max_tokens``.
+    def tokenize(self, text: str, text_pair: str | None = None, max_tokens: int | None = None) -> tuple[dict[str, torch.Tensor], int]:
+        """Token ids ``[1, pos]`` and token-type ids for a text (or pair), cut to ``max_tokens``
+        (default and upper limit: the model's ``max_tokens``).
 
         Returns the encoding and how many tokens truncation dropped.
 
@@ -77,11 +78,16 @@ class HookedTransformer:
         if text_pair is not None and self.config.is_decoder:
             raise ConfigError(field="text_pair", value="a decoder reads one text; leave the second sentence empty")
         enc = self.tokenizer(text, text_pair, truncation=False, verbose=False, return_tensors="pt")
-        n_full = enc["input_ids"].shape[1]
-        if n_full <= self.max_tokens:
+        n_full, most = enc["input_ids"].shape[1], self._limit(max_tokens)
+        if n_full <= most:
             return enc, 0
-        enc = self.tokenizer(text, text_pair, truncation=True, max_length=self.max_tokens, return_tensors="pt")
+        enc = self.tokenizer(text, text_pair, truncation=True, max_length=most, return_tensors="pt")
         return enc, n_full - enc["input_ids"].shape[1]
+
+    def _limit(self, max_tokens: int | None) -> int:
+        if max_tokens is not None and max_tokens < 1:
+            raise ConfigError(field="max_tokens", value=f"{max_tokens}: a capture needs at least one token")
+        return self.max_tokens if max_tokens is None else min(max_tokens, self.max_tokens)
 
     def base_mask(self, n: int) -> Bool[torch.Tensor, "query_pos key_pos"]:
         """What every query may see in a plain run: the causal lower triangle for decoders, everything for encoders."""
@@ -99,6 +105,7 @@ class HookedTransformer:
         text: str,
         text_pair: str | None = None,
         attn_mask: Bool[torch.Tensor, "query_pos key_pos"] | None = None,
+        max_tokens: int | None = None,
     ) -> Capture:
         """Run the model on ``text`` (and ``text_pair``) and capture every layer's attention.
 
@@ -109,6 +116,9 @@ class HookedTransformer:
             attn_mask: optional bool ``[query_pos, key_pos]`` applied in every layer
                 (True where a query may attend), e.g. to hide keys. A decoder combines it
                 with its causal mask: no query ever sees a later token.
+            max_tokens: cut the text to this many tokens (default and upper limit: the
+                model's ``max_tokens``), e.g. to fit a memory budget (``Capture.nbytes``
+                grows linearly with the tokens).
 
         Returns:
             A ``Capture`` with float32 CPU tensors (see its docstring for shapes).
@@ -118,7 +128,7 @@ class HookedTransformer:
             ConfigError: for a ``text_pair`` given to a decoder.
             InvalidMaskError: for a mask of the wrong dtype or shape or with an empty row.
         """
-        enc, n_truncated = self.tokenize(text, text_pair)
+        enc, n_truncated = self.tokenize(text, text_pair, max_tokens)
         mask = self._run_mask(enc["input_ids"].shape[1], attn_mask)
         token_types = enc.get("token_type_ids", torch.zeros_like(enc["input_ids"]))
         return self._capture(enc["input_ids"], token_types, mask, [n_truncated], [(text, text_pair)])[0]
@@ -128,12 +138,13 @@ class HookedTransformer:
         self,
         token_ids: list[int] | Int[torch.Tensor, "pos"],
         attn_mask: Bool[torch.Tensor, "query_pos key_pos"] | None = None,
+        max_tokens: int | None = None,
     ) -> Capture:
         """Like ``run_with_capture``, for token ids instead of text (e.g. a prompt plus generated tokens).
 
         Decoding ids to text and tokenizing again need not give the same ids back, so a
         generated continuation is run as ids. The capture's ``text`` is the decoded ids.
-        Ids beyond ``max_tokens`` are cut and counted in ``n_truncated``.
+        Ids beyond ``max_tokens`` (default and upper limit: the model's) are cut and counted in ``n_truncated``.
 
         Raises:
             EmptyTextError: for no ids.
@@ -145,7 +156,7 @@ class HookedTransformer:
             raise EmptyTextError()
         if ids.min() < 0 or ids.max() >= self.config.d_vocab:
             raise ConfigError(field="token_ids", value=f"ids must lie in [0, {self.config.d_vocab})")
-        kept = ids[: self.max_tokens]
+        kept = ids[: self._limit(max_tokens)]
         mask = self._run_mask(len(kept), attn_mask)
         text = self.tokenizer.decode(kept.tolist())
         return self._capture(kept[None], torch.zeros_like(kept)[None], mask, [len(ids) - len(kept)], [(text, None)])[0]
