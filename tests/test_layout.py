@@ -168,11 +168,7 @@ def write_tree(root: Path, files: dict[str, str]) -> Path:
     return root
 
 
-# rules today's code breaks, in files this test's author does not own: reported, not edited
-KNOWN_BREAKS = {"public model code has docstrings": "attnviz/model/decoder.py: make_norm has no docstring"}
-
-
-@pytest.mark.parametrize("rule", [pytest.param(r, marks=pytest.mark.xfail(strict=True, reason=KNOWN_BREAKS[r])) if r in KNOWN_BREAKS else r for r in STATIC_CHECKS])
+@pytest.mark.parametrize("rule", STATIC_CHECKS)
 def test_the_repository_keeps_the_rule(rule):
     check, _ = STATIC_CHECKS[rule]
     assert check(REPO) == []
