@@ -67,7 +67,7 @@ def test_one_head_costs_one_head(cap, monkeypatch):
     ``cap.pattern[l, h, rows]`` only those query rows."""
     seen = []
     original = capture_module.attention_pattern
-    monkeypatch.setattr(capture_module, "attention_pattern", lambda q, k, mask: seen.append(tuple(q.shape)) or original(q, k, mask))
+    monkeypatch.setattr(capture_module, "attention_pattern", lambda q, k, mask, out=None: seen.append(tuple(q.shape)) or original(q, k, mask, out))
     cap.pattern[3, 7]
     cap.head_pattern(3, 7, queries=slice(2, 5))
     assert seen == [(1, cap.n_tokens, 1, 32), (1, 3, 1, 32)]

@@ -41,8 +41,9 @@ def attention_scores(
     Raises:
         ValueError: if the number of query heads is not a multiple of the key heads.
     """
-    keys = repeat_kv(k, q.shape[2])  # [batch, key_pos, head, d_head]
-    return torch.einsum("bqhd,bkhd->bhqk", q, keys) * q.shape[-1] ** -0.5
+    queries = rearrange(q, "b q h d -> b h q d").contiguous()
+    keys = rearrange(repeat_kv(k, q.shape[2]), "b k h d -> b h d k").contiguous()  # each query head's key head
+    return torch.matmul(queries, keys).mul_(q.shape[-1] ** -0.5)  # [batch, head, query_pos, key_pos]
 
 
 def repeat_kv(
@@ -75,8 +76,13 @@ def apply_mask(
     return torch.where(attn_mask[:, None], scores, torch.finfo(scores.dtype).min)  # one pass, a new tensor
 
 
-def softmax_pattern(scores: Float[torch.Tensor, "batch head query_pos key_pos"]) -> Float[torch.Tensor, "batch head query_pos key_pos"]:
-    """Softmax over the keys, computed in float32 and returned in the scores' dtype."""
+def softmax_pattern(
+    scores: Float[torch.Tensor, "batch head query_pos key_pos"], out: torch.Tensor | None = None
+) -> Float[torch.Tensor, "batch head query_pos key_pos"]:
+    """Softmax over the keys, computed in float32 and returned in the scores' dtype
+    (written into ``out``, a float32 tensor of the scores' shape, if given)."""
+    if out is not None:
+        return torch.softmax(scores.float(), dim=-1, out=out)
     return torch.softmax(scores.float(), dim=-1).to(scores.dtype)
 
 
@@ -84,13 +90,18 @@ def attention_pattern(
     q: Float[torch.Tensor, "batch query_pos head d_head"],
     k: Float[torch.Tensor, "batch key_pos kv_head d_head"],
     attn_mask: Bool[torch.Tensor, "batch query_pos key_pos"] | None,
+    out: torch.Tensor | None = None,
 ) -> Float[torch.Tensor, "batch head query_pos key_pos"]:
     """softmax(mask(Q·Kᵀ/√d_head)): the attention pattern, each row summing to 1.
 
     The explicit attention of Vaswani et al. 2017, Eq. 1, up to the product with V: the
-    function a capture derives its patterns with, and the lessons show.
+    function a capture derives its patterns with, and the lessons show. ``out``: an
+    optional float32 tensor of the pattern's shape to write it into.
     """
-    return softmax_pattern(apply_mask(attention_scores(q, k), attn_mask))
+    scores = attention_scores(q, k)
+    if attn_mask is not None:  # as apply_mask, in place: the scores are this function's own
+        scores.masked_fill_(~attn_mask[:, None], torch.finfo(scores.dtype).min)
+    return softmax_pattern(scores, out)
 
 
 def weighted_values(

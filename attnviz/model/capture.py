@@ -233,14 +233,18 @@ class Capture:
         return Lazy((self.n_layers, self.n_heads, n, n), 3, lambda layers, heads, rows: self._heads(kind, layers, heads, rows))
 
     def _heads(self, kind: str, layers: list[int], heads: list[int], rows: list[int]) -> Float[torch.Tensor, "layer head query_pos key_pos"]:
-        at_layer = torch.tensor(layers)[:, None, None]
-        q = self.q[at_layer, torch.tensor(rows)[None, :, None], torch.tensor(heads)[None, None, :]]  # [layer, query_pos, head, d_head]: layers as the batch
-        k = self.k[at_layer, torch.arange(self.n_tokens)[None, :, None], self.kv_heads[heads][None, None, :]]  # [layer, key_pos, head, d_head]: each head's own key head
-        mask = self.attn_mask[rows][None].expand(len(layers), -1, -1)  # [layer, query_pos, key_pos]
-        if kind == "pattern":
-            return attention_pattern(q, k, mask)
-        scores = attention_scores(q, k)
-        return scores if kind == "raw" else apply_mask(scores, mask)
+        rows_t, heads_t = torch.tensor(rows), torch.tensor(heads)
+        mask = self.attn_mask[rows_t][None]  # [1, query_pos, key_pos]
+        mask = None if kind == "raw" or mask.all() else mask  # an encoder's plain run hides nothing
+        maps = torch.empty(len(layers), len(heads), len(rows), self.n_tokens)
+        for i, layer in enumerate(layers):  # one layer at a time: its scores stay in cache
+            q = self.q[layer][rows_t][:, heads_t][None]  # [1, query_pos, head, d_head]
+            k = self.k[layer][:, self.kv_heads[heads_t]][None]  # [1, key_pos, head, d_head]: each head's own key head
+            if kind == "pattern":
+                attention_pattern(q, k, mask, out=maps[i : i + 1])
+            else:
+                maps[i] = apply_mask(attention_scores(q, k), mask)[0]
+        return maps
 
     @property
     def pattern(self) -> Lazy:
