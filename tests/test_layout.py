@@ -27,15 +27,25 @@ def python_files(root: Path, under: str = "") -> list[Path]:
     return sorted(p for p in (root / under).rglob("*.py") if not SKIPPED_DIRS & set(p.relative_to(root).parts))
 
 
-def imported_modules(path: Path, root: Path) -> set[str]:
-    """Every module ``path`` imports, at any depth: ``import a.b`` gives a.b; ``from a import b`` gives a and a.b.
+def walk_at_import(node: ast.AST):
+    """The nodes Python runs when it imports a module: all but the bodies of functions and lambdas."""
+    for child in ast.iter_child_nodes(node):
+        if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            yield child
+            yield from walk_at_import(child)
 
-    Relative imports are resolved against the file's package (``from ..loading import x`` in
-    attnviz/analysis/steps.py gives attnviz.loading and attnviz.loading.x).
+
+def imported_modules(path: Path, root: Path, at_import: bool = False) -> set[str]:
+    """Every module ``path`` imports (``at_import``: only when it is imported, not inside functions).
+
+    ``import a.b`` gives a.b; ``from a import b`` gives a and a.b. Relative imports are resolved
+    against the file's package (``from ..loading import x`` in attnviz/analysis/steps.py gives
+    attnviz.loading and attnviz.loading.x).
     """
     package = list(path.relative_to(root).parent.parts)
+    tree = ast.parse(path.read_text(), filename=str(path))
     found = set()
-    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+    for node in walk_at_import(tree) if at_import else ast.walk(tree):
         if isinstance(node, ast.Import):
             found |= {alias.name for alias in node.names}
         elif isinstance(node, ast.ImportFrom):
@@ -186,6 +196,60 @@ def test_the_docstring_check_names_each_undocumented_function_and_class(tmp_path
     assert undocumented_in_model(write_tree(tmp_path, bad)) == ["attnviz/model/a.py:f", "attnviz/model/a.py:C"]
 
 
+def module_file(root: Path, name: str) -> Path | None:
+    base = root.joinpath(*name.split("."))
+    return next((f for f in (base.with_suffix(".py"), base / "__init__.py") if f.is_file()), None)
+
+
+def ui_imports_reached(root: Path, start: list[str]) -> list[str]:
+    """Import chains from ``start`` to streamlit, plotly or attnviz.i18n, through what the repository's modules import at import time.
+
+    Importing ``a.b.c`` runs ``a`` and ``a.b`` first, so every parent package is followed too.
+    Read from the source, so it is fast and names the chain; ``ui_modules_after_import`` checks the same at run time.
+    """
+    queue, seen, found = [[name] for name in start], set(), []
+    while queue:
+        chain = queue.pop(0)
+        ui = next((ui for ui in UI_MODULES if is_module(chain[-1], ui)), None)
+        if ui:
+            if ui not in seen:  # the first (shortest) chain to each
+                seen.add(ui)
+                found.append(" -> ".join(chain))
+            continue
+        parts = chain[-1].split(".")
+        for module in (".".join(parts[: i + 1]) for i in range(len(parts))):
+            if module not in seen and (path := module_file(root, module)):
+                seen.add(module)
+                here = chain if module == chain[-1] else [*chain, module]
+                queue += [[*here, m] for m in sorted(imported_modules(path, root, at_import=True))]
+    return found
+
+
+def model_modules(root: Path) -> list[str]:
+    return [".".join(p.relative_to(root).with_suffix("").parts).removesuffix(".__init__") for p in python_files(root, "attnviz/model")]
+
+
+def test_nothing_the_model_package_imports_reaches_streamlit_plotly_or_translations():
+    assert len(model_modules(REPO)) > 5
+    assert ui_imports_reached(REPO, model_modules(REPO)) == []
+
+
+def test_the_import_chain_check_follows_packages_and_modules_but_not_function_bodies(tmp_path):
+    write_tree(
+        tmp_path,
+        {
+            "attnviz/__init__.py": "from attnviz.loading import load\n",
+            "attnviz/loading/__init__.py": "from . import progress\n",
+            "attnviz/loading/progress.py": "import streamlit as st\n",
+            "attnviz/model/__init__.py": "",
+            "attnviz/model/runner.py": "from attnviz.i18n.core import STRINGS\n\n\ndef plot():\n    import plotly\n",
+            "attnviz/i18n/__init__.py": "",
+        },
+    )
+    found = ui_imports_reached(tmp_path, model_modules(tmp_path))
+    assert sorted(found) == ["attnviz.model -> attnviz -> attnviz.loading -> attnviz.loading.progress -> streamlit", "attnviz.model.runner -> attnviz.i18n.core"]
+
+
 def ui_modules_after_import(modules: list[str], pythonpath: Path | None = None) -> list[str]:
     """Which of streamlit, plotly, attnviz.i18n a fresh Python has loaded after importing ``modules``."""
     code = (
@@ -198,6 +262,7 @@ def ui_modules_after_import(modules: list[str], pythonpath: Path | None = None) 
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+@pytest.mark.slow  # a fresh Python importing torch: about 5 s on the 2-core machine
 def test_importing_the_model_package_loads_no_streamlit_plotly_or_translations():
     modules = ["attnviz.model", *[f"attnviz.model.{p.stem}" for p in sorted((REPO / "attnviz" / "model").glob("*.py")) if p.stem != "__init__"]]
     assert len(modules) > 5
