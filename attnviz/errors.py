@@ -110,6 +110,12 @@ class InvalidMaskError(AttnvizError):
     key = "err_invalid_mask"
 
 
+class AblationError(AttnvizError):
+    """An ablation method attnviz does not know. Params: ``value``."""
+
+    key = "err_ablation"
+
+
 # --- step by step (attnviz.analysis) ------------------------------------------------------
 
 
@@ -162,3 +168,9 @@ class LessonValueError(AttnvizError):
     """A size or count outside its allowed range. Params: ``name``, ``value``, ``allowed``."""
 
     key = "lesson_err_value"
+
+
+class HaystackError(AttnvizError):
+    """A needle-in-a-haystack input that cannot be used (``attnviz.analysis.retrieval``). Params: ``problem`` (a ``Text``)."""
+
+    key = "needle_err"

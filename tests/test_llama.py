@@ -11,6 +11,8 @@ import pytest
 import torch
 from decoder_helpers import hf_run, relative_error, tiny_llama_pair
 
+import attnviz
+
 TEXTS = [
     "The animal didn't cross the street because it was too tired.",
     "Attention is all you need.",
@@ -150,14 +152,12 @@ def test_custom_mask_is_combined_with_the_causal_mask(llama_pair):
 
 
 def test_a_text_pair_is_refused_by_a_decoder(llama_pair):
-    import attnviz
 
     with pytest.raises(attnviz.ConfigError, match="one text"):
         llama_pair[1].run_with_capture("First.", "Second.")
 
 
 def test_running_token_ids_equals_running_the_text(llama_pair):
-    import attnviz
 
     _, ours = llama_pair
     cap = ours.run_with_capture(TEXTS[0])
@@ -170,7 +170,6 @@ def test_running_token_ids_equals_running_the_text(llama_pair):
 
 
 def test_converter_rejects_missing_and_misshaped_keys(llama_pair):
-    import attnviz
     from attnviz.loading.llama import convert_llama
 
     hf, ours = llama_pair
@@ -197,7 +196,6 @@ def test_converter_rejects_missing_and_misshaped_keys(llama_pair):
 def test_unsupported_llama_options_are_refused(override, field):
     from types import SimpleNamespace
 
-    import attnviz
     from attnviz.model.config import ModelConfig
 
     base = dict(
@@ -297,3 +295,34 @@ def test_a_tiny_llama_at_2048_tokens_matches_hf_without_any_full_pattern(monkeyp
     rows = [0, 1, 1000, 2047]
     torch.testing.assert_close(cap.pattern[:, :, rows], pattern[:, :, rows], rtol=0, atol=1e-5)
     assert relative_error(cap.logits[rows], logits[rows]) <= 1e-4
+
+
+def test_ablating_nothing_is_the_plain_run_and_zeroing_a_head_equals_zeroing_its_w_o_columns(llama_pair):
+    """Zero-ablating head h of layer l equals a copy of the model whose W_O rows for that
+    head (the columns of ``o_weight`` it multiplies) are zero; mean ablation puts the head's
+    mean z over the positions in every position."""
+    import copy
+
+    from attnviz.errors import AblationError, PositionError
+    from attnviz.model.runner import HookedTransformer
+
+    _, ours = llama_pair
+    plain = ours.run_with_capture(TEXTS[0])
+    same = ours.run_with_capture(TEXTS[0], ablate=[])
+    assert torch.equal(same.z, plain.z) and torch.equal(same.resid_post, plain.resid_post)
+    layer, head, d = 1, ours.config.n_heads - 1, ours.config.d_head
+    ablated = ours.run_with_capture(TEXTS[0], ablate=[(layer, head)])
+    edited = HookedTransformer(ours.config, copy.deepcopy(ours.network), ours.tokenizer, ours.device)
+    with torch.no_grad():
+        edited.network.blocks[layer].attn.o_weight[:, head * d : (head + 1) * d] = 0
+    reference = edited.run_with_capture(TEXTS[0])
+    torch.testing.assert_close(ablated.resid_post, reference.resid_post, rtol=0, atol=1e-5)
+    torch.testing.assert_close(ablated.logits.full(), reference.logits.full(), rtol=0, atol=1e-4)
+    assert (ablated.z[layer, :, head] == 0).all() and ablated.meta["ablate"] == [(layer, head)]
+    assert torch.equal(ablated.resid_post[: layer], plain.resid_post[: layer])  # earlier layers untouched
+    mean = ours.run_with_capture(TEXTS[0], ablate=[(layer, head)], ablation="mean")
+    torch.testing.assert_close(mean.z[layer, :, head], plain.z[layer, :, head].mean(0).expand_as(mean.z[layer, :, head]), rtol=0, atol=1e-6)
+    with pytest.raises(PositionError, match="head 99 does not exist"):
+        ours.run_with_capture(TEXTS[0], ablate=[(0, 99)])
+    with pytest.raises(AblationError, match="zero"):
+        ours.run_with_capture(TEXTS[0], ablate=[(0, 0)], ablation="half")

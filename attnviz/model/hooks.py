@@ -69,3 +69,39 @@ def recording(model: nn.Module, fields: dict[str, list[str]]) -> Iterator[dict[s
     finally:
         for handle in handles:
             handle.remove()
+
+
+@contextmanager
+def ablating(model: nn.Module, heads: list[tuple[int, int]], how: str = "zero") -> Iterator[None]:
+    """While the ``with`` block runs, replace the output z of the given (layer, head) pairs.
+
+    A head's z (its slice of ``blocks.{l}.attn.hook_z``, ``[batch, pos, head, d_head]``)
+    is what reaches W_O, so ablating it removes the head's whole contribution to the
+    residual stream. ``how="zero"``: zeros; ``how="mean"``: the head's mean z over the
+    positions of the same run (mean ablation keeps the average contribution and removes
+    what depends on the token). A forward hook that returns the new value (PyTorch's
+    mechanism); hooks registered after it, such as a capture's, see the ablated z.
+
+    Raises:
+        ValueError: for an unknown ``how``.
+    """
+    if how not in ("zero", "mean"):
+        raise ValueError(f'ablation must be "zero" or "mean", not {how!r}')
+    by_layer: dict[int, list[int]] = {}
+    for layer, head in heads:
+        by_layer.setdefault(layer, []).append(head)
+
+    def replace(chosen: list[int]):
+        def hook(module: nn.Module, args: tuple, z: torch.Tensor) -> torch.Tensor:
+            z = z.clone()
+            z[:, :, chosen] = 0 if how == "zero" else z[:, :, chosen].mean(dim=1, keepdim=True)
+            return z
+
+        return hook
+
+    handles = [model.get_submodule(f"blocks.{layer}.attn.hook_z").register_forward_hook(replace(chosen)) for layer, chosen in by_layer.items()]
+    try:
+        yield
+    finally:
+        for handle in handles:
+            handle.remove()

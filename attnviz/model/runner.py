@@ -16,11 +16,11 @@ import torch
 from jaxtyping import Bool, Int
 from torch import nn
 
-from attnviz.errors import ConfigError, EmptyTextError, InvalidTextError
+from attnviz.errors import AblationError, ConfigError, EmptyTextError, InvalidTextError, PositionError
 from attnviz.model.attention import causal_attn_mask, check_attn_mask, kv_head_of, padding_attn_mask
 from attnviz.model.capture import Capture, Unembed
 from attnviz.model.config import ModelConfig
-from attnviz.model.hooks import recording
+from attnviz.model.hooks import ablating, recording
 from attnviz.model.token_labels import TokenSpeller
 
 STORED_PER_LAYER = {  # Capture field -> hook point inside each block
@@ -106,6 +106,8 @@ class HookedTransformer:
         text_pair: str | None = None,
         attn_mask: Bool[torch.Tensor, "query_pos key_pos"] | None = None,
         max_tokens: int | None = None,
+        ablate: list[tuple[int, int]] | None = None,
+        ablation: str = "zero",
     ) -> Capture:
         """Run the model on ``text`` (and ``text_pair``) and capture every layer's attention.
 
@@ -119,6 +121,10 @@ class HookedTransformer:
             max_tokens: cut the text to this many tokens (default and upper limit: the
                 model's ``max_tokens``), e.g. to fit a memory budget (``Capture.nbytes``
                 grows linearly with the tokens).
+            ablate: (layer, head) pairs whose output z is replaced before W_O
+                (``hooks.ablating``); the capture's ``z`` holds the replaced values, so for
+                these heads it is no longer pattern·v. None or [] is the plain run, exactly.
+            ablation: ``"zero"`` or ``"mean"`` (the head's mean z over the positions).
 
         Returns:
             A ``Capture`` with float32 CPU tensors (see its docstring for shapes).
@@ -127,11 +133,23 @@ class HookedTransformer:
             EmptyTextError: for empty or blank text.
             ConfigError: for a ``text_pair`` given to a decoder.
             InvalidMaskError: for a mask of the wrong dtype or shape or with an empty row.
+            PositionError: for an ablated layer or head outside the model.
+            AblationError: for an unknown ``ablation``.
         """
         enc, n_truncated = self.tokenize(text, text_pair, max_tokens)
         mask = self._run_mask(enc["input_ids"].shape[1], attn_mask)
         token_types = enc.get("token_type_ids", torch.zeros_like(enc["input_ids"]))
-        return self._capture(enc["input_ids"], token_types, mask, [n_truncated], [(text, text_pair)])[0]
+        return self._capture(enc["input_ids"], token_types, mask, [n_truncated], [(text, text_pair)], self._checked_heads(ablate or [], ablation), ablation)[0]
+
+    def _checked_heads(self, heads: list[tuple[int, int]], how: str) -> list[tuple[int, int]]:
+        cfg = self.config
+        if how not in ("zero", "mean"):
+            raise AblationError(value=repr(how))
+        for layer, head in heads:
+            for name, value, n in (("layer", layer, cfg.n_layers), ("head", head, cfg.n_heads)):
+                if not 0 <= value < n:
+                    raise PositionError(name=name, value=value, n=n)
+        return [(int(layer), int(head)) for layer, head in heads]
 
     @torch.inference_mode()
     def run_tokens_with_capture(
@@ -230,6 +248,8 @@ class HookedTransformer:
         masks: Bool[torch.Tensor, "batch query_pos key_pos"],
         n_truncated: list[int],
         texts: list[tuple[str, str | None]],
+        ablate: list[tuple[int, int]] = (),
+        ablation: str = "zero",
     ) -> list[Capture]:
         cfg = self.config
         batch, n = token_ids.shape
@@ -238,7 +258,7 @@ class HookedTransformer:
         hooks["embed"] = ["embed.hook_embed"]
         plain = bool((masks == self.base_mask(n)).all())  # no padding, no user mask: the network's own (causal or none)
         mask = None if plain else masks.to(self.device)
-        with self._lock, recording(self.network, hooks) as stored:
+        with self._lock, ablating(self.network, list(ablate), ablation), recording(self.network, hooks) as stored:
             if cfg.is_decoder:
                 self.network.run(token_ids.to(self.device), mask)
             else:
@@ -265,6 +285,7 @@ class HookedTransformer:
                 model_name=cfg.name,
                 text=texts[i][0],
                 text_pair=texts[i][1],
+                meta={"ablate": list(ablate), "ablation": ablation} if ablate else {},
             )
             for i in range(batch)
         ]
