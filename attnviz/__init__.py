@@ -3,11 +3,13 @@
     import attnviz
     model = attnviz.load_model("minilm")
     cap = model.run_with_capture("The animal didn't cross the street because it was too tired.")
-    cap.pattern  # float32 [layer, head, query_pos, key_pos]
+    cap.pattern[3, 7]  # float32 [query_pos, key_pos]: one head, derived from q and k on access
 """
 
 from attnviz.errors import (
+    AblationError,
     AttnvizError,
+    CaptureFileError,
     ConfigError,
     EmptyTextError,
     InvalidMaskError,
@@ -26,8 +28,10 @@ from attnviz.model.runner import HookedTransformer
 
 __all__ = [
     "REGISTRY",
+    "AblationError",
     "AttnvizError",
     "Capture",
+    "CaptureFileError",
     "ConfigError",
     "EmptyTextError",
     "HookedTransformer",

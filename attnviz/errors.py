@@ -110,6 +110,12 @@ class InvalidMaskError(AttnvizError):
     key = "err_invalid_mask"
 
 
+class CaptureFileError(AttnvizError):
+    """A file that is not a capture saved by attnviz, or a damaged one. Params: ``detail``."""
+
+    key = "err_capture_file"
+
+
 class AblationError(AttnvizError):
     """An ablation method attnviz does not know. Params: ``value``."""
 
@@ -135,6 +141,12 @@ class CaptureMismatchError(AttnvizError):
     """A capture that the given model did not make (another size). Params: ``field``, ``capture``, ``model``."""
 
     key = "steps_err_mismatch"
+
+
+class NoUnembeddingError(AttnvizError):
+    """A logit lens asked of an encoder's capture, which has no unembedding. Params: ``model``."""
+
+    key = "lens_err_encoder"
 
 
 # --- the lessons' inputs (attnviz.lessons) ------------------------------------------------

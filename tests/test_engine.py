@@ -259,3 +259,31 @@ def test_max_tokens_cuts_below_the_models_limit_and_counts_what_it_dropped(minil
     assert minilm.run_with_capture(TEXT, max_tokens=10_000).n_tokens == full.n_tokens  # never above the model's own limit
     with pytest.raises(attnviz.ConfigError, match="at least one token"):
         minilm.run_with_capture(TEXT, max_tokens=0)
+
+
+@pytest.mark.parametrize("pair", [None, "It was happy there."])
+def test_a_saved_capture_loads_back_equal(minilm, tmp_path, pair):
+    import json
+
+    from safetensors import safe_open
+
+    cap = minilm.run_with_capture("The cat sat on the mat.", pair)
+    cap.save(tmp_path / "cap.safetensors")
+    back = attnviz.Capture.load(tmp_path / "cap.safetensors")
+    assert back.tokens == cap.tokens and back.text_pair == pair and back.model_name == "minilm"
+    for name in ("q", "k", "v", "z", "attn_out", "resid_post", "resid_mid", "embed", "attn_mask", "token_ids"):
+        assert torch.equal(getattr(back, name), getattr(cap, name)), name
+    torch.testing.assert_close(back.pattern.full(), cap.pattern.full(), rtol=0, atol=0)
+    with safe_open(tmp_path / "cap.safetensors", "pt") as f:
+        manifest = json.loads(f.metadata()["attnviz"])
+    assert manifest["hooks"]["q"] == "attn.hook_q" and manifest["shapes"]["q"] == list(cap.q.shape)
+    assert attnviz.Capture.load(cap.to_bytes()).n_tokens == cap.n_tokens
+
+
+def test_a_file_that_is_not_a_capture_is_refused_with_a_message(tmp_path):
+    from safetensors.torch import save_file
+
+    save_file({"x": torch.zeros(2)}, tmp_path / "other.safetensors")
+    for bad in (tmp_path / "other.safetensors", b"not a safetensors file at all"):
+        with pytest.raises(attnviz.CaptureFileError, match="not a capture saved by attnviz"):
+            attnviz.Capture.load(bad)

@@ -23,6 +23,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "No safetensors weights in {path}. attnviz never loads pickled weights (pytorch_model.bin); convert them to model.safetensors first.",
         "zh": "{path} 中没有 safetensors 权重。attnviz 从不加载 pickle 格式的权重（pytorch_model.bin）；请先转换为 model.safetensors。",
     },
+    "err_capture_file": {
+        "en": "This file is not a capture saved by attnviz, or it is damaged ({detail}). Save the capture again with its download button.",
+        "zh": "这个文件不是 attnviz 保存的捕获结果，或者已经损坏（{detail}）。请用下载按钮重新保存。",
+    },
     "err_ablation": {
         "en": "Unknown ablation {value}: use \"zero\" (the head's output set to 0) or \"mean\" (set to its mean over the positions).",
         "zh": "未知的消融方式 {value}：请使用 \"zero\"（把该头的输出置为 0）或 \"mean\"（置为它在各位置上的平均值）。",

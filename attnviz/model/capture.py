@@ -2,17 +2,40 @@
 
 from __future__ import annotations
 
+import importlib.metadata
+import json
 from dataclasses import dataclass, field, fields
+from pathlib import Path
 from typing import Callable, Sequence
 
+import safetensors.torch
 import torch
 import torch.nn.functional as F
 from jaxtyping import Bool, Float, Int
 
+from attnviz.errors import CaptureFileError
 from attnviz.model.attention import apply_mask, apply_rope, attention_pattern, attention_scores, rope_cos_sin
 from attnviz.model.attention import kv_head_of as _kv_head_of
 
 Index = int | slice | Sequence[int] | torch.Tensor
+CAPTURE_FORMAT = "attnviz-capture/1"
+HOOK_OF_FIELD = {  # where a run's capture reads each stored field (blocks.{layer}. is prefixed per layer)
+    "embed": "embed.hook_embed", "q": "attn.hook_q", "k": "attn.hook_k", "v": "attn.hook_v", "z": "attn.hook_z",
+    "attn_out": "hook_attn_out", "resid_post": "hook_resid_post", "stored_resid_mid": "hook_resid_mid",
+}  # fmt: skip
+
+
+def _version() -> str:
+    try:
+        return importlib.metadata.version("attnviz")
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def safe_open_metadata(data: bytes) -> dict[str, str]:
+    """The ``__metadata__`` of a safetensors file's header, from its bytes."""
+    size = int.from_bytes(data[:8], "little")
+    return json.loads(data[8 : 8 + size]).get("__metadata__", {})
 
 
 @dataclass(frozen=True)
@@ -325,6 +348,47 @@ class Capture:
             return None
         last = self.resid_post[-1]
         return Lazy((self.n_tokens, self.unembed.rows.shape[0]), 1, lambda rows: self.unembed(last[rows]))
+
+    def to_bytes(self) -> bytes:
+        """This capture as a safetensors file: its stored tensors, and a JSON manifest in the
+        header's metadata (model, text, tokens, versions, the hook each field was read at,
+        shapes). A decoder's unembedding is not saved (it is the model's weights), so a
+        loaded capture has no ``logits``."""
+        tensors = {f.name: getattr(self, f.name) for f in fields(self) if isinstance(getattr(self, f.name), torch.Tensor)}
+        tensors["attn_mask"] = tensors["attn_mask"].to(torch.uint8)  # safetensors stores bool as bytes either way
+        manifest = {
+            "format": CAPTURE_FORMAT, "model": self.model_name, "text": self.text, "text_pair": self.text_pair, "tokens": self.tokens,
+            "causal": self.causal, "rope_theta": self.rope_theta, "n_truncated": self.n_truncated, "meta": self.meta,
+            "versions": {"attnviz": _version(), "torch": torch.__version__},
+            "hooks": {name: HOOK_OF_FIELD[name] for name in tensors if name in HOOK_OF_FIELD},
+            "shapes": {name: list(t.shape) for name, t in tensors.items()},
+        }  # fmt: skip
+        return safetensors.torch.save({name: t.contiguous() for name, t in tensors.items()}, metadata={"attnviz": json.dumps(manifest, ensure_ascii=False)})
+
+    def save(self, path: str | Path) -> None:
+        """Write ``to_bytes()`` to ``path`` (a ``.safetensors`` file)."""
+        Path(path).write_bytes(self.to_bytes())
+
+    @classmethod
+    def load(cls, source: str | Path | bytes) -> Capture:
+        """A capture saved by ``save`` / ``to_bytes``, from a path or the bytes themselves.
+
+        Raises:
+            CaptureFileError: when the file is not a capture saved by attnviz (or is damaged).
+        """
+        data = source if isinstance(source, bytes) else Path(source).read_bytes()
+        try:
+            tensors = safetensors.torch.load(data)
+            manifest = json.loads(safe_open_metadata(data)["attnviz"])
+            if manifest.get("format") != CAPTURE_FORMAT:
+                raise ValueError(manifest.get("format"))
+            tensors["attn_mask"] = tensors["attn_mask"].bool()
+            return cls(
+                tokens=manifest["tokens"], model_name=manifest["model"], text=manifest["text"], text_pair=manifest["text_pair"],
+                causal=manifest["causal"], rope_theta=manifest["rope_theta"], n_truncated=manifest["n_truncated"], meta=manifest["meta"], **tensors,
+            )  # fmt: skip
+        except Exception as exc:  # any damage: the same message
+            raise CaptureFileError(detail=str(exc)[:200]) from None
 
     @property
     def nbytes(self) -> int:
