@@ -12,8 +12,8 @@ from attnviz.analysis import decoding, gqa
 from attnviz.model.attention import (
     apply_mask,
     apply_rope,
-    attention_scores,
     attention_pattern,
+    attention_scores,
     causal_attn_mask,
     fused_attention,
     kv_head_of,
