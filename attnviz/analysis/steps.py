@@ -52,7 +52,7 @@ def check_capture(cap: Capture, model: HookedTransformer) -> None:
         ("n_layers", cap.n_layers, cfg.n_layers),
         ("n_heads", cap.n_heads, cfg.n_heads),
         ("n_kv_heads", cap.k.shape[2], attn.W_K.shape[0]),
-        ("d_model", cap.resid_pre.shape[-1], cfg.d_model),
+        ("d_model", cap.resid_post.shape[-1], cfg.d_model),
         ("d_head", cap.q.shape[-1], cfg.d_head),
     )
     for field, in_capture, in_model in sizes:
@@ -60,10 +60,15 @@ def check_capture(cap: Capture, model: HookedTransformer) -> None:
             raise CaptureMismatchError(field=field, capture=in_capture, model=in_model)
 
 
+def layer_input(cap: Capture, layer: int) -> Float[torch.Tensor, "pos d_model"]:
+    """``cap.resid_pre[layer]``, the residual stream entering layer ``layer``, without building every layer's."""
+    return cap.embed if layer == 0 else cap.resid_post[layer - 1]
+
+
 def attention_input(cap: Capture, model: HookedTransformer, layer: int) -> Float[torch.Tensor, "pos d_model"]:
     """What layer ``layer``'s attention reads: ``resid_pre`` in a post-LN block (BERT), ``ln1(resid_pre)``
     computed by the block's own norm in a pre-norm block (attnviz's decoders, GPT-2 and Llama)."""
-    X = cap.resid_pre[layer]  # [pos, d_model]
+    X = layer_input(cap, layer)  # [pos, d_model]
     if not model.config.is_decoder:
         return X
     norm = model.network.blocks[layer].ln1
@@ -248,7 +253,7 @@ def output_steps(cap: Capture, model: HookedTransformer, layer: int) -> OutputSt
     concat = cap.z[layer].flatten(1)  # [pos, head, d_head] -> [pos, head·d_head]
     W_O, b_O = output_projection(model, layer)
     attn_out = concat @ W_O + b_O
-    resid_sum = cap.resid_pre[layer] + attn_out
+    resid_sum = layer_input(cap, layer) + attn_out
     post_norm = not model.config.is_decoder
     mean = std = ln_w = ln_b = None
     resid_mid = resid_sum
@@ -258,11 +263,13 @@ def output_steps(cap: Capture, model: HookedTransformer, layer: int) -> OutputSt
         std = torch.sqrt(resid_sum.var(-1, unbiased=False) + ln1.eps)
         ln_w, ln_b = copy_weight(ln1.w), copy_weight(ln1.b)
         resid_mid = (resid_sum - mean[:, None]) / std[:, None] * ln_w + ln_b
+    # a pre-norm capture stores no resid_mid: it is the sum of what it stores (cap.resid_mid[layer] would build every layer's)
+    captured_mid = cap.resid_mid[layer] if post_norm else layer_input(cap, layer) + cap.attn_out[layer]
     return OutputSteps(
         d_head=cap.z.shape[-1], concat=concat, W_O=W_O, b_O=b_O, attn_out=attn_out, resid_sum=resid_sum, post_norm=post_norm,
         mean=mean, std=std, ln_w=ln_w, ln_b=ln_b, resid_mid=resid_mid,
         attn_out_error=float((attn_out - cap.attn_out[layer]).abs().max()),
-        resid_mid_error=float((resid_mid - cap.resid_mid[layer]).abs().max()),
+        resid_mid_error=float((resid_mid - captured_mid).abs().max()),
     )  # fmt: skip
 
 
