@@ -1,6 +1,5 @@
 """The Attention Explorer: type a sentence, inspect every layer and head of a real model."""
 
-import numpy as np
 import streamlit as st
 
 import attnviz
@@ -51,7 +50,7 @@ except AttnvizError as err:
     st.stop()
 
 if cap.n_truncated:
-    st.warning(tr("truncated_warning", max=cap.n_tokens, dropped=cap.n_truncated))
+    st.warning(ui.truncation_note(cap, local_folder or st.session_state["model"]))
 unknown = ui.unknown_tokens_warning(cap, local_folder or st.session_state["model"])
 if unknown:  # e.g. Chinese for MiniLM: offer the model that reads it
     st.warning(unknown)
@@ -100,7 +99,7 @@ def draw_map(heads: slice, title: str, key: str) -> None:
     else:
         block = maps.overview_block(n)
         pooled = overview.pooled_map(cap, layer, heads, block, hidden)
-        zmax = float(np.nanmax(pooled))  # max-pooling keeps the map's largest weight
+        zmax = overview.largest(pooled)
     if hidden:
         named = ", ".join(f"{j} {escape_markdown(cap.tokens[j])}" for j in hidden)  # tokens are the user's text: never markdown
         st.caption(tr("sinks_note", hidden=named, zmax=zmax))

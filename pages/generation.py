@@ -49,7 +49,7 @@ def capture_of(ids) -> attnviz.Capture:
     return prompt_cap if len(ids) == len(prompt_ids) else ui.get_token_capture(model_name, tuple(ids))
 
 
-at_limit = len(prompt_ids) + state["step"] >= model.max_tokens
+at_limit = len(prompt_ids) + state["step"] >= ui.app_max_tokens(model)
 col_back, col_forward, col_restart = st.columns(3)
 col_back.button(tr("dec_step_back"), key="dec_back", on_click=ui.move_generation, args=(-1,), disabled=state["step"] == 0, use_container_width=True)
 col_forward.button(tr("dec_step_forward"), key="dec_forward", on_click=ui.move_generation, args=(1,), disabled=at_limit, type="primary", use_container_width=True)
@@ -71,7 +71,7 @@ else:
     p = decoding.choice_probability(before.logits[-1], state["chosen"][step - 1], strategy, temperature)
     st.success(tr("dec_gen_step", step=step, token=escape_markdown(cap.tokens[-1]), p=f"{p:.4f}"))
 if at_limit:
-    st.warning(tr("dec_gen_limit", max=model.max_tokens))
+    st.warning(tr("dec_gen_limit", max=ui.app_max_tokens(model)))
 st.caption(tr("dec_gen_text"))
 st.text(model.speller.text(cap.token_ids.tolist()))
 if token_labels.has_split_characters(cap.tokens):

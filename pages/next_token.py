@@ -27,7 +27,7 @@ except AttnvizError as err:
     st.stop()
 st.markdown(tr("dec_next_intro", vocab=f"{model.config.d_vocab:,}"))
 if cap.n_truncated:
-    st.warning(tr("truncated_warning", max=cap.n_tokens, dropped=cap.n_truncated))
+    st.warning(ui.truncation_note(cap, model_name))
 
 if st.session_state.get("dec_position_of") != (model_name, prompt):  # a new prompt: predict after its last token
     st.session_state["dec_position_of"] = (model_name, prompt)

@@ -26,7 +26,7 @@ except AttnvizError as err:
     ui.show_error(err)
     st.stop()
 if cap.n_truncated:
-    st.warning(tr("truncated_warning", max=cap.n_tokens, dropped=cap.n_truncated))
+    st.warning(ui.truncation_note(cap, model_name))
 if token_labels.has_split_characters(cap.tokens):
     st.caption(tr("dec_token_legend"))
 col_layer, col_head = st.columns(2)

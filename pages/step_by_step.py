@@ -45,7 +45,7 @@ except AttnvizError as err:
     ui.show_error(err)
     st.stop()
 if cap.n_truncated:
-    st.warning(tr("truncated_warning", max=cap.n_tokens, dropped=cap.n_truncated))
+    st.warning(ui.truncation_note(cap, model_name))
 unknown = ui.unknown_tokens_warning(cap, model_name)
 if unknown:  # e.g. Chinese: these steps follow the BERT encoder, the Explorer can read it with a decoder
     st.warning(unknown)

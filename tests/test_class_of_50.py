@@ -362,3 +362,18 @@ def test_page_scripts_define_no_process_wide_store():
     """``process_wide`` in a page script would make a new store on every rerun (pages/lessons/classroom.py is a module, imported once)."""
     scripts = [p for p in REPO.glob("pages/**/*.py") if p.name != "classroom.py"]
     assert scripts and [p.name for p in scripts if "process_wide" in p.read_text()] == []
+
+
+@pytest.mark.parametrize("name", ["minilm", "smollm2"])
+def test_the_app_cuts_inputs_to_what_half_the_cache_budget_holds(name, request, monkeypatch):
+    from attnviz.app import ui
+
+    model = request.getfixturevalue(name)
+    for mb in (1024, 64):
+        cache = CaptureCache(mb * 2**20)
+        monkeypatch.setattr(ui, "capture_cache", lambda cache=cache: cache)
+        n = ui.app_max_tokens(model)
+        assert n <= model.max_tokens
+        assert capture_nbytes_bound(model.config, n) <= cache.max_bytes // 2
+        assert n == model.max_tokens or capture_nbytes_bound(model.config, n + 1) > cache.max_bytes // 2
+    assert (name, ui.app_max_tokens(model)) != ("smollm2", model.max_tokens)  # 64 MiB cannot hold 8,192 tokens of SmolLM2

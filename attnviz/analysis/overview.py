@@ -61,6 +61,11 @@ def pooled_map(
     return np.where(np.isfinite(pooled), pooled, np.nan)
 
 
+def largest(pooled: Float[np.ndarray, "cell cell"]) -> float:
+    """The largest weight of a pooled map (= of the map itself: max-pooling keeps it); 1.0 if every cell is empty."""
+    return float(np.nanmax(pooled)) if np.isfinite(pooled).any() else 1.0
+
+
 def pooled_maps(cap: Capture, block: int) -> Float[np.ndarray, "layer head cell cell"]:
     """``pooled_map`` of every head of every layer: ``[layer, head, ⌈n/block⌉, ⌈n/block⌉]`` float32."""
     return np.stack([np.stack([pooled_map(cap, layer, slice(h, h + 1), block) for h in range(cap.n_heads)]) for layer in range(cap.n_layers)])

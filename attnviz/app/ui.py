@@ -24,7 +24,7 @@ import pandas  # noqa: F401
 import streamlit as st
 
 import attnviz
-from attnviz.analysis import gqa, steps
+from attnviz.analysis import gqa, retrieval, steps
 from attnviz.app.cache import CaptureCache, capture_nbytes_bound, process_wide
 from attnviz.errors import AttnvizError
 from attnviz.i18n import LANGS, t
@@ -270,6 +270,27 @@ def capture_cache() -> CaptureCache:
     return CaptureCache(int(float(os.environ.get("ATTNVIZ_CACHE_MB", "1024")) * 2**20))
 
 
+def app_max_tokens(model: attnviz.HookedTransformer) -> int:
+    """The longest input the app captures: the model's own limit, or fewer where one capture would
+    hold more than half the cache budget (so that at least two captures fit; ``ATTNVIZ_CACHE_MB``
+    raises it). SmolLM2 with the default 1,024 MiB: about 1,660 of its 8,192 tokens."""
+    budget = capture_cache().max_bytes // 2
+    lo, hi = 1, model.max_tokens
+    while lo < hi:  # the largest n whose capture fits: a capture grows with n
+        mid = (lo + hi + 1) // 2
+        lo, hi = (mid, hi) if capture_nbytes_bound(model.config, mid) <= budget else (lo, mid - 1)
+    return lo
+
+
+def truncation_note(cap: attnviz.Capture, model_name: str) -> str:
+    """Why a capture was cut: the model's own maximum, or this server's cache budget (and how to raise it)."""
+    model = _loaded(model_name)
+    if cap.n_tokens < model.max_tokens:
+        mb = capture_cache().max_bytes // 2**20
+        return tr("truncated_budget", max=cap.n_tokens, dropped=cap.n_truncated, model_max=model.max_tokens, mb=mb)
+    return tr("truncated_warning", max=cap.n_tokens, dropped=cap.n_truncated)
+
+
 def _loaded(model_name: str) -> attnviz.HookedTransformer:
     """``get_model``, with a spinner only while it loads (a spinner costs a timer thread per rerun)."""
     if get_model.has(model_name):
@@ -286,7 +307,7 @@ def cached_capture(model: attnviz.HookedTransformer, key: tuple, n_tokens: Calla
     if cap is not None:
         return cap
     with st.spinner(tr("running_model")):
-        return cache.get_or_compute(key, compute, lambda: capture_nbytes_bound(model.config, min(model.max_tokens, n_tokens())))
+        return cache.get_or_compute(key, compute, lambda: capture_nbytes_bound(model.config, min(app_max_tokens(model), n_tokens())))
 
 
 def get_capture(model_name: str, text: str, text_pair: str | None = None) -> attnviz.Capture:
@@ -305,7 +326,7 @@ def get_capture(model_name: str, text: str, text_pair: str | None = None) -> att
     def n_tokens() -> int:  # tokenizes once more, on a cache miss only
         return model.tokenize(text, text_pair)[0]["input_ids"].shape[1]
 
-    return cached_capture(model, key, n_tokens, lambda: model.run_with_capture(text, text_pair))
+    return cached_capture(model, key, n_tokens, lambda: model.run_with_capture(text, text_pair, max_tokens=app_max_tokens(model)))
 
 
 
@@ -345,7 +366,7 @@ def get_masked_capture(model_name: str, text: str, text_pair: str | None, hidden
     mask = steps.hide_keys_mask(n, hidden)
     model = _loaded(model_name)
     key = (model_key(model_name), text, text_pair, "hidden", tuple(hidden))
-    return cached_capture(model, key, lambda: n, lambda: model.run_with_capture(text, text_pair, attn_mask=mask))
+    return cached_capture(model, key, lambda: n, lambda: model.run_with_capture(text, text_pair, attn_mask=mask, max_tokens=app_max_tokens(model)))
 
 
 # --- derived data the pages show, kept per process --------------------------------------
@@ -438,7 +459,7 @@ def get_token_capture(model_name: str, token_ids: tuple[int, ...]) -> attnviz.Ca
     prepare_model(model_name)
     model = _loaded(model_name)
     key = (model_key(model_name), "tokens", token_ids)
-    return cached_capture(model, key, lambda: max(1, len(token_ids)), lambda: model.run_tokens_with_capture(list(token_ids)))
+    return cached_capture(model, key, lambda: max(1, len(token_ids)), lambda: model.run_tokens_with_capture(list(token_ids), max_tokens=app_max_tokens(model)))
 
 
 # --- serving to a class ---------------------------------------------------------------
@@ -490,3 +511,11 @@ def local_model_folder() -> str | None:
         st.error(tr("serve_local_model_missing", path=escape_markdown(folder)))  # typed text, shown literally
         return None
     return folder
+
+
+@process_wide(key=lambda model_name, prompt_ids, needle, on_step=None: (model_key(model_name), prompt_ids, needle), max_entries=8)
+def needle_search(model_name: str, prompt_ids: tuple[int, ...], needle: range, on_step=None) -> retrieval.NeedleSearch:
+    """The needle page's run (``retrieval.search``: the greedy answer, every head's retrieval score), once per
+    (model, prompt, needle) for the process, the 8 most recent kept; each step's capture goes through the capture cache."""
+    stop = {get_model(model_name).tokenizer.eos_token_id}
+    return retrieval.search(lambda ids: get_token_capture(model_name, tuple(ids)), prompt_ids, needle, stop, on_step=on_step)

@@ -88,6 +88,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "每个小图是一个注意力头：行是查询 token，列是键 token。点击小图（或在上方选择层和头）即可打开。",
     },
     "tokens_summary": {"en": "{n} tokens", "zh": "{n} 个 token"},
+    "truncated_budget": {
+        "en": "The text was cut to its first {max} tokens ({dropped} dropped from the end). The model reads up to {model_max}, but this server keeps captures in {mb} MiB (ATTNVIZ_CACHE_MB), and a longer one would take more than half of it. Whoever runs the server can raise it.",
+        "zh": "文本已被截到前 {max} 个 token（末尾丢弃了 {dropped} 个）。模型最多能读 {model_max} 个，但本服务器只用 {mb} MiB（ATTNVIZ_CACHE_MB）保存捕获结果，更长的输入会占去一半以上。运行服务器的人可以调大它。",
+    },
     "truncated_warning": {
         "en": "The text is longer than the model's maximum of {max} tokens: {dropped} tokens were dropped from the end.",
         "zh": "文本超过模型最多 {max} 个 token 的限制：末尾的 {dropped} 个 token 已被丢弃。",
