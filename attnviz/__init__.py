@@ -6,6 +6,8 @@
     cap.pattern[3, 7]  # float32 [query_pos, key_pos]: one head, derived from q and k on access
 """
 
+from attnviz.analysis.head_metrics import head_metrics
+from attnviz.analysis.logit_lens import logit_lens
 from attnviz.errors import (
     AblationError,
     AttnvizError,
@@ -43,5 +45,7 @@ __all__ = [
     "UnknownModelError",
     "UnsafeWeightsError",
     "WeightsMismatchError",
+    "head_metrics",
     "load_model",
+    "logit_lens",
 ]

@@ -1,0 +1,102 @@
+"""Strings of the instruments: the head finder (per-head metrics) and the logit lens."""
+
+STRINGS: dict[str, dict[str, str]] = {
+    "instruments_section": {"en": "Instruments", "zh": "研究工具"},
+    # head finder
+    "hf_nav": {"en": "Head finder", "zh": "注意力头查找器"},
+    "hf_intro": {
+        "en": "Which heads do something recognisable? Every head is measured on a built-in probe set: {sentences} English sentences, and {repeats} sequences of {length} random tokens repeated twice (for induction and duplicate-token heads). Each metric is a mean over the queries it applies to; a query that can see only itself (a decoder's first token) never counts.",
+        "zh": "哪些头做着可以辨认的事情？每个头都在内置的探测集上测量：{sentences} 个英文句子，以及 {repeats} 段重复两次的 {length} 个随机 token（用于归纳头和重复 token 头）。每个指标都是在它适用的查询上的平均值；只能看到自己的查询（解码器的第一个 token）从不计入。",
+    },
+    "hf_model": {"en": "Model", "zh": "模型"},
+    "hf_metric": {"en": "Metric", "zh": "指标"},
+    "hf_computing": {"en": "Measuring every head of {model} on {n} probe inputs…", "zh": "正在用 {n} 个探测输入测量 {model} 的每个头…"},
+    "hf_map_title": {"en": "{metric}: every layer and head", "zh": "{metric}：每一层、每一个头"},
+    "hf_map_help": {
+        "en": "Click a cell of the map, or a row of the table, to open that head's card below.",
+        "zh": "点击热图中的一个格子，或表格中的一行，即可在下方打开该头的卡片。",
+    },
+    "hf_table_header": {"en": "Every head, every metric", "zh": "所有头的所有指标"},
+    "hf_table_help": {"en": "Sorted by the chosen metric; click a column header to sort by another.", "zh": "按所选指标排序；点击列标题可按其他指标排序。"},
+    "hf_card_header": {"en": "Head card: layer {layer}, head {head}", "zh": "头卡片：第 {layer} 层，第 {head} 个头"},
+    "hf_rank": {"en": "Rank {rank} of {total} heads by {metric}.", "zh": "按{metric}在 {total} 个头中排第 {rank}。"},
+    "hf_top_examples": {"en": "Top {k} probe inputs for {metric}", "zh": "{metric}得分最高的 {k} 个探测输入"},
+    "hf_example_title": {"en": "{metric} = {score}", "zh": "{metric} = {score}"},
+    "hf_kind_repeated": {
+        "en": "Random tokens repeated twice: an induction head looks, from each token of the second copy, at the token that followed its first occurrence (Olsson et al. 2022).",
+        "zh": "重复两次的随机 token：归纳头从第二遍中的每个 token 出发，看向该 token 第一次出现时紧随其后的那个 token（Olsson 等，2022）。",
+    },
+    "hf_open": {"en": "Open this head in the Explorer", "zh": "在注意力探查器中打开这个头"},
+    "hf_no_examples": {"en": "No probe input measures {metric}.", "zh": "没有探测输入测量{metric}。"},
+    "hf_metric_self": {"en": "self", "zh": "自身"},
+    "hf_metric_previous_token": {"en": "previous token", "zh": "前一个 token"},
+    "hf_metric_first_token": {"en": "first token (sink)", "zh": "第一个 token（汇聚点）"},
+    "hf_metric_entropy": {"en": "entropy (bits)", "zh": "熵（比特）"},
+    "hf_metric_qk_distance": {"en": "query–key distance", "zh": "查询与键的距离"},
+    "hf_metric_qk_distance_spread": {"en": "distance spread", "zh": "距离的离散度"},
+    "hf_metric_induction": {"en": "induction", "zh": "归纳"},
+    "hf_metric_duplicate_token": {"en": "duplicate token", "zh": "重复 token"},
+    "hf_metric_cls": {"en": "[CLS]", "zh": "[CLS]"},
+    "hf_metric_sep": {"en": "[SEP]", "zh": "[SEP]"},
+    "hf_about_self": {"en": "The weight a query puts on its own token.", "zh": "查询放在自身 token 上的权重。"},
+    "hf_about_previous_token": {"en": "The weight on the token just before the query (Clark et al. 2019).", "zh": "放在查询前一个 token 上的权重（Clark 等，2019）。"},
+    "hf_about_first_token": {
+        "en": "The weight on the first token: many heads park most of their weight there when they have nothing to do (an \"attention sink\", Xiao et al. 2024).",
+        "zh": "放在第一个 token 上的权重：许多头无事可做时会把大部分权重放在那里（“注意力汇聚点”，Xiao 等，2024）。",
+    },
+    "hf_about_entropy": {
+        "en": "How spread out a query's weights are, in bits: 0 for all weight on one key, log₂(n) for an even spread over n keys.",
+        "zh": "一个查询的权重有多分散，单位为比特：全部权重在一个键上为 0，均匀分布在 n 个键上为 log₂(n)。",
+    },
+    "hf_about_qk_distance": {
+        "en": "The mean distance |query position − key position| in tokens, weighted by the pattern: local heads score low, heads that look far score high (Vig & Belinkov 2019).",
+        "zh": "以注意力模式加权的平均距离 |查询位置 − 键位置|（单位为 token）：局部头得分低，看得远的头得分高（Vig 与 Belinkov，2019）。",
+    },
+    "hf_about_qk_distance_spread": {
+        "en": "The weighted standard deviation of that distance: low when a head looks at one distance, high when it spreads over near and far keys.",
+        "zh": "该距离的加权标准差：头只看一个距离时低，同时看近处和远处的键时高。",
+    },
+    "hf_about_induction": {
+        "en": "On random tokens repeated twice: the weight from each token of the second copy on the token after its earlier occurrence, the attention step of in-context copying (Olsson et al. 2022).",
+        "zh": "在重复两次的随机 token 上：第二遍中每个 token 放在它先前出现处之后那个 token 上的权重，这是上下文复制中的注意力步骤（Olsson 等，2022）。",
+    },
+    "hf_about_duplicate_token": {
+        "en": "On the same repeated tokens: the weight from a repeated token on its earlier occurrence (duplicate-token heads, Wang et al. 2023).",
+        "zh": "在同样的重复 token 上：重复出现的 token 放在它先前出现处的权重（重复 token 头，Wang 等，2023）。",
+    },
+    "hf_about_cls": {"en": "The weight on the [CLS] token (Clark et al. 2019).", "zh": "放在 [CLS] token 上的权重（Clark 等，2019）。"},
+    "hf_about_sep": {
+        "en": "The weight on the [SEP] tokens, where BERT heads often rest (Clark et al. 2019).",
+        "zh": "放在 [SEP] token 上的权重，BERT 的头常常停靠在那里（Clark 等，2019）。",
+    },
+    # logit lens
+    "lens_nav": {"en": "Logit lens", "zh": "Logit 透镜"},
+    "lens_intro": {
+        "en": "The model's last step, final norm then unembedding, applied to the residual stream after every layer instead of only the last (the logit lens, nostalgebraist 2020): how early does the model's prediction appear? Each cell shows the most probable next token read at that layer and position; the colour shows how the model's final prediction fares there.",
+        "zh": "把模型的最后一步（最终归一化，然后反嵌入）应用到每一层之后的残差流上，而不只是最后一层（logit 透镜，nostalgebraist，2020）：模型的预测在多早就出现了？每个格子显示在该层、该位置读出的最可能的下一个 token；颜色表示模型最终的预测在那里的表现。",
+    },
+    "lens_model": {"en": "Decoder", "zh": "解码器模型"},
+    "lens_prompt": {"en": "Prompt", "zh": "提示词"},
+    "lens_empty": {"en": "Type a prompt above to read it through the logit lens.", "zh": "请在上方输入提示词，用 logit 透镜来读它。"},
+    "lens_colour": {"en": "Colour", "zh": "颜色"},
+    "lens_colour_probability": {"en": "probability of the final prediction", "zh": "最终预测的概率"},
+    "lens_colour_rank": {"en": "rank of the final prediction", "zh": "最终预测的排名"},
+    "lens_top_k": {"en": "Tokens listed on hover", "zh": "悬停时列出的 token 数"},
+    "lens_window": {"en": "Positions shown", "zh": "显示的位置"},
+    "lens_window_note": {"en": "The prompt has {n} tokens; the map shows at most {most} positions at a time.", "zh": "提示词有 {n} 个 token；热图一次最多显示 {most} 个位置。"},
+    "lens_map_title": {"en": "Top next token read at every layer; colour: {colour}", "zh": "每一层读出的最可能的下一个 token；颜色：{colour}"},
+    "lens_position": {"en": "Position", "zh": "位置"},
+    "lens_rank_title": {"en": "Rank of the final prediction “{pred}” after “{token}”, layer by layer", "zh": "最终预测“{pred}”（在“{token}”之后）逐层的排名"},
+    "lens_first_layer": {
+        "en": "After “{token}” (position {pos}) the model predicts “{pred}”. It is the top token from layer {layer} on.",
+        "zh": "在“{token}”（位置 {pos}）之后，模型预测“{pred}”。从第 {layer} 层起它就是排名第一的 token。",
+    },
+    "lens_rank": {"en": "rank", "zh": "排名"},
+    "lens_probability": {"en": "probability", "zh": "概率"},
+    "lens_final": {"en": "final prediction", "zh": "最终预测"},
+    "lens_input": {"en": "input token", "zh": "输入 token"},
+    "lens_err_encoder": {
+        "en": "{model} is an encoder: it has no unembedding to read its residual stream through. Use a decoder such as SmolLM2 for the logit lens.",
+        "zh": "{model} 是编码器：它没有反嵌入层，无法读出残差流。请用解码器（例如 SmolLM2）来使用 logit 透镜。",
+    },
+}
