@@ -13,7 +13,7 @@ import ast
 from urllib.parse import urlparse
 
 import pytest
-from harness import REPO, AppServer, screenshot, wait_idle
+from harness import REPO, AppServer, choose, screenshot, wait_idle
 
 from attnviz.i18n import t
 
@@ -51,3 +51,16 @@ def test_a_deep_link_as_the_first_request_opens_in_the_frame_in_its_language(pag
         assert switch.count() == 1
         assert switch.locator("input").first.input_value() == {"en": "English", "zh": "中文"}[lang]
         assert urlparse(page.url).path.strip("/") == address
+
+
+def test_switching_the_language_in_the_sidebar_relabels_the_navigation_and_the_page(app_server, page):
+    page.goto(f"{app_server.url}/step_by_step")
+    page.get_by_role("heading", name=t("steps_title", "en"), exact=True).wait_for()
+    wait_idle(page)
+    choose(page, t("language", "en"), "中文", scope='[data-testid="stSidebar"] ')
+    page.get_by_role("heading", name=t("steps_title", "zh"), exact=True).wait_for()
+    wait_idle(page)
+    headers = page.locator('[data-testid="stSidebar"] [data-testid="stNavSectionHeader"]')
+    assert [headers.nth(i).inner_text().strip() for i in range(headers.count())] == [t(key, "zh") for key in SECTIONS]
+    assert page.locator('[data-testid="stSidebar"] [data-testid="stSidebarNavLink"]').filter(has_text=t("lesson2_nav", "zh")).count() == 1
+    assert urlparse(page.url).path.strip("/") == "step_by_step" and "lang=zh" in page.url
