@@ -79,7 +79,7 @@ st.caption(tr("needle_open_help"))
 shown = result.heads[:5]
 start, end = len(prompt.ids), len(prompt.ids) + len(result.answer_ids)
 for col, (layer, head, _) in zip(st.columns(len(shown)), shown, strict=True):
-    if col.button(tr("needle_open", layer=layer, head=head), key=f"needle_open_{layer}_{head}", use_container_width=True):
+    if col.button(tr("needle_open", layer=layer, head=head), key=f"needle_open_{layer}_{head}", icon="🔎", help=tr("needle_open_tip"), use_container_width=True):
         # the Explorer's kept view: this text and head, its window on the answer's queries and the needle's keys
         window = {"window_queries": (start - 1, end - 2), "window_keys": (max(0, prompt.needle.start - 4), min(end - 1, prompt.needle.stop + 3))}
         text = prompt.text + model.tokenizer.decode(list(result.answer_ids))
@@ -94,7 +94,8 @@ col_head, col_step = st.columns(2)
 pick = col_head.selectbox(tr("needle_pick_head"), list(names), format_func=names.get, key="needle_head")
 answer_tokens = model.token_strings([*prompt.ids, *result.answer_ids])[len(prompt.ids) :]
 steps = {i: f"{i + 1}: {token}" for i, token in enumerate(answer_tokens)}
-step = col_step.selectbox(tr("needle_pick_step"), list(steps), format_func=steps.get, key="needle_step")
+first_digit = next((i for i, token in enumerate(answer_tokens) if any(c.isdigit() for c in token)), 0)  # where the number starts
+step = col_step.selectbox(tr("needle_pick_step"), list(steps), index=first_digit, format_func=steps.get, key="needle_step")
 layer, head, _ = result.heads[pick]
 tokens = model.token_strings([*prompt.ids, *result.answer_ids])
 title = tr("needle_context_title", layer=layer, head=head, token=html.escape(answer_tokens[step]), n=len(tokens))
