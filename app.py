@@ -24,6 +24,10 @@ pages = {
         st.Page("pages/rope_gqa.py", title=tr("dec_nav_rope_gqa"), icon="🌀", url_path="rope_gqa"),
         st.Page("pages/needle.py", title=tr("needle_nav"), icon="🪡", url_path="needle"),
     ],
+    tr("instruments_section"): [
+        st.Page("pages/head_finder.py", title=tr("hf_nav"), icon="🧭", url_path="head_finder"),
+        st.Page("pages/logit_lens.py", title=tr("lens_nav"), icon="🔭", url_path="logit_lens"),
+    ],
     tr("lesson_section"): [
         st.Page("pages/lessons/word_vectors.py", title=tr("lesson1_nav"), icon="🔤", url_path="lesson_word_vectors"),
         st.Page("pages/lessons/search.py", title=tr("lesson2_nav"), icon="🛒", url_path="lesson_search"),

@@ -78,3 +78,11 @@ def test_smollm2_reads_paris_at_the_last_layer_and_not_at_the_first(smollm2):
     assert smollm2.token_strings([int(summary.final_ids[0])]) == [" Paris"]
     assert int(summary.final_rank[-1, 0]) == 1 and int(summary.final_rank[0, 0]) > 1
     assert_close(attnviz.logit_lens(cap, positions=[-1])[-1, 0], cap.logits[-1].log_softmax(-1), rtol=0, atol=1e-5)
+
+
+def test_settled_layer_is_where_the_final_prediction_stays_on_top():
+    from attnviz.analysis.logit_lens import LensSummary
+
+    ranks = torch.tensor([[5, 1, 1], [1, 2, 1], [1, 1, 1]])  # [layer, pos]: on top from layer 1, 2 and 0
+    summary = LensSummary([0, 1, 2], torch.zeros(3, 3, 1, dtype=torch.long), torch.zeros(3, 3, 1), torch.zeros(3, dtype=torch.long), ranks, torch.zeros(3, 3))
+    assert summary.settled_layer().tolist() == [1, 2, 0]

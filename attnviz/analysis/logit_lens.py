@@ -75,6 +75,11 @@ class LensSummary:
     final_rank: Int[torch.Tensor, "layer pos"]
     final_logprobs: Float[torch.Tensor, "layer pos"]
 
+    def settled_layer(self) -> Int[torch.Tensor, "pos"]:
+        """int64 ``[pos]``: the first layer from which the final prediction stays the top token (rank 1) up to the last layer."""
+        on_top_from_the_end = (self.final_rank.flip(0) == 1).long().cumprod(0)  # [layer, pos]: 1 while every later layer has it on top
+        return self.final_rank.shape[0] - on_top_from_the_end.sum(0)
+
 
 def lens_summary(cap: Capture, positions: Sequence[int] | range | None = None, k: int = 5) -> LensSummary:
     """The logit lens reduced to top-k tokens and the final prediction's rank, one layer at a time.

@@ -24,7 +24,7 @@ import pandas  # noqa: F401
 import streamlit as st
 
 import attnviz
-from attnviz.analysis import gqa, retrieval, steps
+from attnviz.analysis import gqa, head_metrics, logit_lens, retrieval, steps
 from attnviz.app.cache import CaptureCache, capture_nbytes_bound, process_wide
 from attnviz.errors import AttnvizError
 from attnviz.i18n import LANGS, t
@@ -54,7 +54,7 @@ STATE = {
 }
 KEPT = "_kept"
 # widgets whose option labels change with the language (see ``_relabel_choices``)
-TRANSLATED_CHOICES = ["view", "example", "lesson2_vectors", "lesson9_open_head", *(f"lesson{n}_guess" for n in range(1, 10)), "dec_strategy", "dec_head", "model", "dec_model"]
+TRANSLATED_CHOICES = ["view", "example", "lesson2_vectors", "lesson9_open_head", *(f"lesson{n}_guess" for n in range(1, 10)), "dec_strategy", "dec_head", "model", "dec_model", "hf_model", "hf_metric", "lens_model", "lens_colour"]
 
 
 def _from_query(key: str, raw: str):
@@ -519,3 +519,34 @@ def needle_search(model_name: str, prompt_ids: tuple[int, ...], needle: range, o
     (model, prompt, needle) for the process, the 8 most recent kept; each step's capture goes through the capture cache."""
     stop = {get_model(model_name).tokenizer.eos_token_id}
     return retrieval.search(lambda ids: get_token_capture(model_name, tuple(ids)), prompt_ids, needle, stop, on_step=on_step)
+
+
+# --- instruments: the head finder and the logit lens ----------------------------------
+
+
+@process_wide(key=lambda model_name, progress=None: model_key(model_name), max_entries=4)
+def probe_scores(model_name: str, progress: Callable[[float], None] | None = None) -> head_metrics.ProbeScores:
+    """Every head's metrics on the built-in probe set (``head_metrics.probe_scores``), once per model for
+    the process; ``progress(fraction)`` is called while it runs (by the session that computes it)."""
+    return head_metrics.probe_scores(get_model(model_name), progress=progress)
+
+
+def pick_head_from_map() -> None:
+    """``on_select`` of the head finder's map (chart ``hf_map``): the clicked head's card opens."""
+    points = st.session_state["hf_map"].selection.points
+    if points and "customdata" in points[0]:
+        st.session_state["hf_layer"], st.session_state["hf_head"] = (int(v) for v in points[0]["customdata"][:2])
+
+
+def pick_head_from_table() -> None:
+    """``on_select`` of the head finder's table (``hf_table``, its rows' heads in ``hf_table_heads``): that head's card opens."""
+    rows = st.session_state["hf_table"].selection.rows
+    if rows:
+        st.session_state["hf_layer"], st.session_state["hf_head"] = st.session_state["hf_table_heads"][rows[0]]
+
+
+@process_wide(key=lambda model_name, prompt, positions, k, cap: (model_key(model_name), prompt, positions, k), max_entries=16)
+def lens_summary(model_name: str, prompt: str, positions: tuple[int, ...], k: int, cap: attnviz.Capture) -> logit_lens.LensSummary:
+    """``logit_lens.lens_summary`` of ``cap`` (the capture of ``prompt``) at ``positions``, once per
+    (model, prompt, positions, k) for the process, the 16 most recent kept."""
+    return logit_lens.lens_summary(cap, list(positions), k)
