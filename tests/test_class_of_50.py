@@ -53,13 +53,13 @@ def small_cache(monkeypatch):
 def new_captures(monkeypatch):
     """A weak set of every Capture made from now on (gc.get_objects() misses frozen objects)."""
     made = weakref.WeakSet()
-    post_init = attnviz.Capture.__post_init__
+    init = attnviz.Capture.__init__
 
-    def tracked(self):
-        post_init(self)
+    def tracked(self, *args, **kwargs):
+        init(self, *args, **kwargs)
         made.add(self)
 
-    monkeypatch.setattr(attnviz.Capture, "__post_init__", tracked)
+    monkeypatch.setattr(attnviz.Capture, "__init__", tracked)
     return made
 
 

@@ -315,13 +315,14 @@ def test_the_cache_budget_comes_from_attnviz_cache_mb(monkeypatch):
 
 
 @pytest.mark.slow
-def test_512_token_captures_cost_about_100_mib_and_the_cache_keeps_its_bound(minilm):
+def test_512_token_captures_hold_no_pattern_and_the_cache_keeps_its_bound(minilm):
     texts = [f"{word} " * 600 for word in ("cat", "dog", "owl", "fox")]
     caps = [minilm.run_with_capture(text) for text in texts]
     cfg = minilm.config
-    pattern_bytes = cfg.n_layers * cfg.n_heads * 512 * 512 * 4
+    pattern_bytes = cfg.n_layers * cfg.n_heads * 512 * 512 * 4  # 72 MiB, derived on access, never kept
     assert all(cap.n_tokens == 512 and cap.n_truncated == 90 for cap in caps)
-    assert pattern_bytes <= caps[0].nbytes <= 2 * pattern_bytes  # the pattern dominates: ~100 MiB
+    per_token = cfg.n_layers * (4 * cfg.n_heads * cfg.d_head + 3 * cfg.d_model) + cfg.d_model  # q, k, v, z, attn_out, resid_mid, resid_post, embed
+    assert caps[0].nbytes == 4 * 512 * per_token + 512 * 512 + 2 * 8 * 512 + 8 * cfg.n_heads < pattern_bytes / 2
     cache = CaptureCache(max_bytes=int(2.5 * caps[0].nbytes))
     for text, cap in zip(texts, caps, strict=True):
         cache.get_or_compute(text, lambda cap=cap: cap)

@@ -8,10 +8,11 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Callable, Sequence
 
-import safetensors.torch
 import torch
 import torch.nn.functional as F
 from jaxtyping import Bool, Float, Int
+from safetensors.torch import load as tensors_from_bytes  # safetensors: no pickle
+from safetensors.torch import save as tensors_to_bytes
 
 from attnviz.errors import CaptureFileError
 from attnviz.model.attention import apply_mask, apply_rope, attention_pattern, attention_scores, rope_cos_sin
@@ -363,7 +364,7 @@ class Capture:
             "hooks": {name: HOOK_OF_FIELD[name] for name in tensors if name in HOOK_OF_FIELD},
             "shapes": {name: list(t.shape) for name, t in tensors.items()},
         }  # fmt: skip
-        return safetensors.torch.save({name: t.contiguous() for name, t in tensors.items()}, metadata={"attnviz": json.dumps(manifest, ensure_ascii=False)})
+        return tensors_to_bytes({name: t.contiguous() for name, t in tensors.items()}, metadata={"attnviz": json.dumps(manifest, ensure_ascii=False)})
 
     def save(self, path: str | Path) -> None:
         """Write ``to_bytes()`` to ``path`` (a ``.safetensors`` file)."""
@@ -378,7 +379,7 @@ class Capture:
         """
         data = source if isinstance(source, bytes) else Path(source).read_bytes()
         try:
-            tensors = safetensors.torch.load(data)
+            tensors = tensors_from_bytes(data)
             manifest = json.loads(safe_open_metadata(data)["attnviz"])
             if manifest.get("format") != CAPTURE_FORMAT:
                 raise ValueError(manifest.get("format"))
