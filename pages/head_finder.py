@@ -42,6 +42,11 @@ table = pd.DataFrame(
 ).sort_values(labels[metric], ascending=False, kind="stable")  # NaN last
 order = [(int(l), int(h)) for l, h in zip(table[tr("layer")], table[tr("head")], strict=True)]
 st.session_state["hf_table_heads"] = order  # the table's rows, for its on_select callback
+if st.session_state.get("hf_head_of") != (model_name, metric):  # another model or metric: its top head's card
+    st.session_state["hf_head_of"] = (model_name, metric)
+    for key in ("hf_layer", "hf_head"):
+        st.session_state.pop(key, None)
+        st.session_state[ui.KEPT].pop(key, None)
 layer = ui.kept_widget(col_layer.selectbox, "hf_layer", order[0][0], tr("layer"), choices=range(n_layers))
 head = ui.kept_widget(col_head.selectbox, "hf_head", order[0][1], tr("head"), choices=range(n_heads))
 st.caption(tr(f"hf_about_{metric}") + " " + tr("hf_map_help"))

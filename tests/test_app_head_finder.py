@@ -70,6 +70,8 @@ def test_picking_a_metric_and_a_head_shows_that_heads_numbers(minilm_metrics):
     assert fig["layout"]["title"]["text"] == "[CLS]: every layer and head"
     assert_close(array(fig["data"][0]["z"]).reshape(6, 12), minilm_metrics["cls"].numpy(), rtol=1e-5, atol=1e-6, check_dtype=False)
     assert "The weight on the [CLS] token" in shown_text(at)
+    layer, head = best_head(minilm_metrics["cls"])
+    assert f"Head card: layer {layer}, head {head}" in shown_text(at)  # another metric: its top head's card
     at.selectbox(key="hf_layer").set_value(4).run()
     at.selectbox(key="hf_head").set_value(7).run()
     assert not at.exception
