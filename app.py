@@ -1,14 +1,14 @@
 """attnviz: the Streamlit entry point, the frame every page runs in.
 
 Page config, the session's shared state, the navigation (titles in the session's language),
-then the widgets every page shares (the language switch, drawn once, here), then the page.
+then the widgets every page shares (the language switch and present mode, drawn once, here), then the page.
 Start it with ``python -m attnviz.app.serve`` (``make run``): a plain ``streamlit run app.py``
 serves a page address opened first on a fresh server in Streamlit's legacy ``pages/`` mode.
 """
 
 import streamlit as st
 
-from attnviz.app import ui
+from attnviz.app import present, ui
 
 st.set_page_config(page_title="attnviz", page_icon="🔎", layout="wide")
 ui.init_state()
@@ -43,4 +43,5 @@ pages = {
 }
 page = st.navigation(pages, expanded=True)  # every page listed: no untranslated "View N more" link
 ui.language_switch()  # the widgets every page shares: drawn here once, never by a page
+present.toggle()  # present mode (present=1 in the URL): read by pages through present.is_on()
 page.run()

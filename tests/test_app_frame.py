@@ -89,4 +89,4 @@ def test_a_link_with_lang_opens_a_lesson_in_that_language():
     assert not at.exception
     assert [box.value for box in language_pickers(at)] == ["zh"]
     assert at.title[0].value == t("lesson2_title", "zh")
-    assert at.toggle(key="lesson_classroom").label == t("lesson_classroom", "zh")
+    assert at.toggle(key="present").label == t("present_mode", "zh")

@@ -81,12 +81,12 @@ def test_word_vectors_page(minilm):
 
 
 @pytest.mark.slow
-def test_word_vectors_page_reports_unknown_words_and_classroom_mode():
+def test_word_vectors_page_reports_unknown_words_and_present_mode():
     at = open_lesson("word_vectors")
     at.text_input(key="lesson1_words").set_value("king 笔").run()
     assert not at.exception
     assert "no entry for '笔'" in at.error[0].value
-    at.toggle(key="lesson_classroom").set_value(True).run()
+    at.toggle(key="present").set_value(True).run()
     assert not at.exception
     assert len(at.tabs) == 5 and at.tabs[-1].label == "Predict, then reveal"
     style = at.get("html")[0].value
@@ -325,7 +325,7 @@ def test_it_page_explains_a_missing_word():
 def test_lessons_in_chinese_keep_what_the_student_typed():
     at = open_lesson("soft_hard")
     at.text_input(key="lesson3_sentence").set_value("Dogs chase cats in the garden.").run()
-    at.toggle(key="lesson_classroom").set_value(True).run()
+    at.toggle(key="present").set_value(True).run()
     at.selectbox(key="lang").set_value("zh").run()
     assert not at.exception
     assert at.title[0].value.startswith("第 3 课")
@@ -338,7 +338,7 @@ def test_lessons_in_chinese_keep_what_the_student_typed():
         at.switch_page(f"pages/lessons/{page}.py").run()
         assert not at.exception, page
         assert at.title[0].value.startswith("第 ") and "课" in at.title[0].value
-        assert at.toggle(key="lesson_classroom").value and at.tabs[-1].label == "先预测，再揭晓"
+        assert at.toggle(key="present").value and at.tabs[-1].label == "先预测，再揭晓"
 
 
 HOSTILE = ["<img src=x onerror=alert(1)>", "![x](http://example.com/a.png)", "$\\frac{1}{2}$"]

@@ -1,8 +1,8 @@
-"""The frame every lesson page shares (not a page itself): the classroom mode, the
-sections, the widgets whose values survive page changes, and the predict-then-reveal question.
+"""The frame every lesson page shares (not a page itself): the sections, the widgets whose
+values survive page changes, and the predict-then-reveal question.
 
-Classroom mode makes the type larger (a fixed CSS snippet, no user content in it) and shows
-one idea per screen: each section in its own tab.
+In present mode (the frame's toggle, ``attnviz.app.present``; it replaced the lessons' own
+classroom mode) the type is larger and each section has its own tab: one idea per screen.
 """
 
 from __future__ import annotations
@@ -12,21 +12,12 @@ from typing import Callable
 import streamlit as st
 
 import attnviz
-from attnviz.app import ui
+from attnviz.app import present, ui
 from attnviz.lessons.quiz import Question
 from attnviz.lessons.safe_text import escape_markdown, escape_params
 
 MODEL = "minilm"
 MODEL_LABEL = attnviz.REGISTRY[MODEL].label.split(" (")[0]  # the model's own name, without the description
-CLASSROOM_CSS = """<style>
-[data-testid="stMain"] p, [data-testid="stMain"] li, [data-testid="stMain"] label,
-[data-testid="stMain"] [data-testid="stMarkdownContainer"] {font-size: 1.4rem !important;}
-[data-testid="stMain"] h1 {font-size: 3.2rem !important;}
-[data-testid="stMain"] h2, [data-testid="stMain"] h3 {font-size: 2.3rem !important;}
-[data-testid="stMain"] .katex {font-size: 1.7em !important;}
-[data-testid="stMain"] [data-baseweb="tab"] p {font-size: 1.3rem !important;}
-[data-testid="stMetricValue"] {font-size: 3rem !important;}
-</style>"""
 tr = ui.tr
 
 
@@ -36,17 +27,14 @@ def md(key: str, **params) -> str:
 
 
 def start(number: int) -> bool:
-    """Draw the classroom toggle, the lesson's title and introduction (the language switch is the frame's: app.py).
+    """Draw the lesson's title and introduction (the language switch and present mode are the frame's: app.py).
 
-    Returns whether classroom mode is on.
+    Returns whether present mode is on (then ``sections`` draws one tab per section).
     """
-    classroom = ui.kept_widget(st.sidebar.toggle, "lesson_classroom", False, tr("lesson_classroom"), help=tr("lesson_classroom_help"))
-    if classroom:
-        st.html(CLASSROOM_CSS)
     st.title(tr(f"lesson{number}_title"))
     st.markdown(tr(f"lesson{number}_intro"))
     st.caption(tr(f"lesson{number}_numbers", name=ui.model_label(MODEL)))
-    return classroom
+    return present.is_on()
 
 
 def notes_box(key: str) -> None:
@@ -58,7 +46,7 @@ def notes_box(key: str) -> None:
 
 
 def sections(classroom: bool, parts: list[tuple[str, Callable[[], None]]]) -> None:
-    """Draw each (title, draw) part: stacked under headers, or one tab each in classroom mode."""
+    """Draw each (title, draw) part: stacked under headers, or one tab each when ``classroom`` (present mode) is on."""
     if classroom:
         for tab, (_, draw) in zip(st.tabs([title for title, _ in parts]), parts, strict=True):
             with tab:

@@ -228,6 +228,17 @@ def open_clicked_head() -> None:
         st.session_state["view"] = "head"
 
 
+def focus_clicked_token() -> None:
+    """``on_select`` of the Explorer's head view (chart ``lines_chart``): a clicked token keeps only its lines,
+    as the query or the key its side says; clicking it again shows every token's lines."""
+    points = st.session_state["lines_chart"].selection.points
+    if points and "customdata" in points[0]:
+        position, side = int(points[0]["customdata"][0]), str(points[0]["customdata"][1])
+        again = st.session_state.get("lines_focus") == position and st.session_state.get("lines_focus_as") == side
+        st.session_state["lines_focus"] = None if again else position
+        st.session_state["lines_focus_as"] = side
+
+
 def move_generation(delta: int) -> None:
     """``on_click`` of the generation page's step buttons: ``delta`` steps forward (or back)."""
     state = st.session_state["dec_gen"]

@@ -292,6 +292,9 @@ def model_view(pooled: np.ndarray, block: int, lang: str = "en") -> go.Figure:
     return fig
 
 
+PAIR_FILTERS = ("all", "ab", "ba")  # head_lines' sentence-pair filter: every line, A → B only, B → A only
+
+
 def head_lines(
     pattern: torch.Tensor,
     tokens: list[str],
@@ -301,29 +304,55 @@ def head_lines(
     min_weight: float = 0.02,
     queries: range | None = None,
     keys: range | None = None,
+    focus: int | None = None,
+    focus_as: str = "query",
+    segments: Sequence[int] | None = None,
+    pair_filter: str = "all",
 ) -> go.Figure:
     """The bertviz-style head view: lines from each query token (left) to the keys (right).
 
     Args:
         pattern: float ``[head, query_pos, key_pos]`` of one layer (a tensor, or ``attnviz.analysis.overview.layer_heads``).
-        heads: which heads to draw; each gets its own colour.
+        heads: which heads to draw; each gets its own colour and its own legend entry (clicking
+            the entry's colour square hides or shows the head).
         min_weight: lines for weights below this are left out.
         queries, keys: the query tokens (left) and key tokens (right) drawn; default all.
+        focus: a token position whose lines alone are drawn (default: every token's), as the
+            query (``focus_as="query"``: its lines to the keys) or as the key (``"key"``: the
+            queries attending to it).
+        segments: the sentence of each token, 0 (A) or 1 (B), e.g. ``cap.token_type_ids``.
+        pair_filter: with ``segments``, ``"ab"`` keeps only queries in A attending to keys in B,
+            ``"ba"`` the reverse, ``"all"`` every line.
 
     A line's opacity grows with its weight (weights are bucketed into five levels so that
-    a figure needs at most five traces per head).
+    a figure needs at most five traces per head). The token labels on both sides carry
+    ``customdata = [position, "query" | "key"]``, so a click (Streamlit ``on_select``) names the token.
+
+    Raises:
+        ValueError: for an unknown ``focus_as`` or ``pair_filter``, or ``segments`` not one per token.
     """
     n = len(tokens)
+    if focus_as not in ("query", "key") or pair_filter not in PAIR_FILTERS:
+        raise ValueError(f"focus_as must be 'query' or 'key' and pair_filter one of {PAIR_FILTERS}, not {focus_as!r}, {pair_filter!r}")
+    if segments is not None and len(segments) != n:
+        raise ValueError(f"segments has {len(segments)} entries but there are {n} tokens; pass one per token")
     queries = range(n) if queries is None else queries
     keys = range(n) if keys is None else keys
     labels = token_labels(tokens)
+    keep = np.ones((len(queries), len(keys)), dtype=bool)  # which (query, key) lines the filters allow
+    if focus is not None:
+        keep &= (np.array(queries)[:, None] == focus) if focus_as == "query" else (np.array(keys)[None, :] == focus)
+    if segments is not None and pair_filter != "all":
+        seg = np.asarray(segments)
+        src, dst = (0, 1) if pair_filter == "ab" else (1, 0)
+        keep &= (seg[list(queries)][:, None] == src) & (seg[list(keys)][None, :] == dst)
     fig = go.Figure()
     levels = np.linspace(0, 1, 6)
     for head in heads:
         colour = HEAD_COLOURS[head % len(HEAD_COLOURS)]
         weights = pattern[head, queries.start : queries.stop, keys.start : keys.stop].numpy()  # only the window (a Lazy derives only it)
         for lo, hi in zip(levels[:-1], levels[1:], strict=True):
-            sel = np.argwhere((weights >= max(lo, min_weight)) & (weights < hi if hi < 1 else weights <= hi))
+            sel = np.argwhere(keep & (weights >= max(lo, min_weight)) & (weights < hi if hi < 1 else weights <= hi))
             if len(sel) == 0:
                 continue
             xs, ys = [], []
@@ -344,9 +373,18 @@ def head_lines(
             row = pattern[h, i, keys.start : keys.stop]
             parts.append(f"{t('head', lang)} {h}: {labels[keys.start + int(row.argmax())]} ({float(row.max()):.2f})")
         hover_rows.append("<br>".join(parts))
-    fig.add_trace(go.Scatter(x=[0] * len(queries), y=list(range(len(queries))), mode="text", text=[labels[i] for i in queries], textposition="middle left", hovertext=hover_rows, hoverinfo="text", showlegend=False))
-    fig.add_trace(go.Scatter(x=[1] * len(keys), y=list(range(len(keys))), mode="text", text=[labels[j] for j in keys], textposition="middle right", hoverinfo="skip", showlegend=False))
+    dim = "#bbbbbb"  # the other tokens' labels while one token is in focus
+    for side, positions, x, where in (("query", queries, 0, "middle left"), ("key", keys, 1, "middle right")):
+        colours = ["#000000" if focus is None or p == focus else dim for p in positions]
+        fig.add_trace(
+            go.Scatter(
+                x=[x] * len(positions), y=list(range(len(positions))), mode="markers+text", text=[labels[p] for p in positions],
+                textposition=where, textfont={"color": colours}, marker={"size": 10, "color": "rgba(0,0,0,0.05)", "symbol": "square"},
+                customdata=[[p, side] for p in positions], hovertext=hover_rows if side == "query" else [f"{t('key', lang)}: {labels[p]}" for p in positions],
+                hoverinfo="text", showlegend=False,
+            )
+        )  # fmt: skip
     fig.update_xaxes(visible=False, range=[-0.6, 1.6])
     fig.update_yaxes(visible=False, autorange="reversed")
-    fig.update_layout(title=title, height=120 + 24 * max(len(queries), len(keys)), plot_bgcolor="white", margin={"t": 60})
+    fig.update_layout(title=title, height=120 + 24 * max(len(queries), len(keys)), plot_bgcolor="white", margin={"t": 60}, clickmode="event+select", dragmode=False)
     return fig

@@ -1,0 +1,100 @@
+"""Present mode: the projector layout every page shares (a sidebar toggle kept in the URL as ``present=1``).
+
+When it is on, a page puts its controls in a narrow column beside its main chart, the
+charts' text is at least ``FONT`` px (``fit``), the type is larger (a fixed CSS snippet with
+no user content in it), a lesson shows one section per tab, and the Explorer's layer and
+head step with the arrow keys (``step_buttons``: Streamlit's own button shortcuts).
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from attnviz.app import ui
+
+KEY = "present"  # the toggle's widget key, its name in the kept state and its query parameter
+FONT = 18  # the smallest chart text in present mode, px
+TITLE_FONT = 22
+CHART_HEIGHT = 640  # the main chart's height: at 1280 × 720 it fills the screen below the app's header
+WINDOW_MAX = 20  # tokens each way a heatmap draws at full size: 20 labels of 18 px fit in its height
+CSS = """<style>
+[data-testid="stMainBlockContainer"] {padding-top: 3.2rem !important; padding-bottom: 1rem !important;}
+[data-testid="stMain"] p, [data-testid="stMain"] li, [data-testid="stMain"] label,
+[data-testid="stMain"] [data-testid="stMarkdownContainer"] {font-size: 1.3rem !important;}
+[data-testid="stMain"] h1 {font-size: 2.2rem !important; padding-top: 0 !important;}
+[data-testid="stMain"] h2, [data-testid="stMain"] h3 {font-size: 2rem !important;}
+[data-testid="stMain"] .katex {font-size: 1.6em !important;}
+[data-testid="stMain"] [data-baseweb="tab"] p {font-size: 1.3rem !important;}
+[data-testid="stMain"] [data-testid="stBaseButton-primary"],
+[data-testid="stMain"] [data-testid="stBaseButton-secondary"] {min-height: 3rem !important;}
+[data-testid="stMain"] [data-testid="stBaseButton-primary"] p {font-size: 1.5rem !important;}
+[data-testid="stMain"] [data-baseweb="select"] {font-size: 1.3rem !important;}
+[data-testid="stMetricValue"] {font-size: 3rem !important;}
+</style>"""
+
+
+def toggle() -> bool:
+    """The sidebar's present-mode toggle (key ``present``), drawn once per run by ``app.py`` beside
+    the language switch; kept across pages and mirrored in the URL as ``present=1``.
+
+    Returns whether present mode is on (and then adds its CSS to the page).
+    """
+    store = st.session_state[ui.KEPT]
+    if KEY not in store:  # first run of the session: from the link
+        store[KEY] = st.query_params.get(KEY) == "1"
+    ui.restore(KEY)
+    on = st.sidebar.toggle(ui.tr("present_mode"), key=KEY, help=ui.tr("present_mode_help"))
+    store[KEY] = on
+    if on and st.query_params.get(KEY) != "1":
+        st.query_params[KEY] = "1"
+    elif not on and KEY in st.query_params:
+        del st.query_params[KEY]
+    if on:
+        st.html(CSS)
+    return on
+
+
+def is_on() -> bool:
+    """Whether present mode is on in this session (as the toggle last set it)."""
+    return bool(st.session_state.get(ui.KEPT, {}).get(KEY, False))
+
+
+def fit(fig, height: int | None = None, x_angle: int | None = None):
+    """In present mode, ``fig`` with every text at least ``FONT`` px (ticks, axis titles, legend,
+    hover, text traces; the title ``TITLE_FONT``), margins grown to fit the labels, and ``height``
+    if given; otherwise ``fig`` unchanged. ``x_angle`` turns the x tick labels (−90: upright,
+    so neighbouring labels' boxes do not overlap). Returns the figure."""
+    if not is_on():
+        return fig
+    fig.update_layout(
+        font={"size": FONT}, title_font_size=TITLE_FONT, hoverlabel={"font": {"size": FONT}}, legend={"font": {"size": FONT}},
+    )  # fmt: skip
+    fig.update_xaxes(tickfont_size=FONT, title_font_size=FONT, automargin=True)
+    fig.update_yaxes(tickfont_size=FONT, title_font_size=FONT, automargin=True)
+    fig.update_traces(colorbar={"tickfont": {"size": FONT}, "title": {"font": {"size": FONT}}}, selector={"type": "heatmap"})
+    if x_angle is not None:
+        fig.update_xaxes(tickangle=x_angle)
+    if height is not None:
+        fig.update_layout(height=height)
+    return fig
+
+
+def step(key: str, delta: int, upper: int) -> None:
+    """``on_click`` of a step button: the widget ``key`` (a layer or head picker) moves by ``delta``, wrapping at ``upper``."""
+    value = (int(st.session_state.get(key, st.session_state[ui.KEPT].get(key, 0))) + delta) % upper
+    st.session_state[key] = st.session_state[ui.KEPT][key] = value
+
+
+def step_buttons(n_layers: int, n_heads: int, layer_key: str = "layer", head_key: str = "head") -> None:
+    """Four buttons (keys ``present_prev_head`` … ``present_next_layer``) with the shortcuts ← → (head) and ↑ ↓ (layer).
+
+    Draw them before the layer and head pickers: their callbacks set the pickers' values.
+    """
+    buttons = (
+        ("present_prev_head", "Left", head_key, -1, n_heads),
+        ("present_next_head", "Right", head_key, 1, n_heads),
+        ("present_prev_layer", "Up", layer_key, -1, n_layers),
+        ("present_next_layer", "Down", layer_key, 1, n_layers),
+    )
+    for col, (name, shortcut, key, delta, upper) in zip(st.columns(2) * 2, buttons, strict=True):
+        col.button(ui.tr(name), key=name, shortcut=shortcut, on_click=step, args=(key, delta, upper), width="stretch")
