@@ -2,9 +2,10 @@
 
 import streamlit as st
 
+import attnviz
 from attnviz.analysis import steps
 from attnviz.analysis.metrics import entropy_bits, max_entropy_bits
-from attnviz.app import ui
+from attnviz.app import present, ui
 from attnviz.errors import AttnvizError
 from attnviz.plots import maps
 from attnviz.plots import steps as step_plots
@@ -12,7 +13,7 @@ from attnviz.plots import steps as step_plots
 # This page's widgets have their own keys, seeded from the kept view state (the Explorer's
 # sentence, layer and head) and written back to it: a widget's identity includes its page,
 # so sharing keys with the Explorer would hand each page the other's stale widget.
-SHARED = {"steps_sentence": "sentence", "steps_pair": "sentence_pair", "steps_layer": "layer", "steps_head": "head"}
+SHARED = {"steps_model": "model", "steps_sentence": "sentence", "steps_pair": "sentence_pair", "steps_layer": "layer", "steps_head": "head"}
 # A long text's window: four maps with every cell's hover and a dozen strips share the page,
 # so it is half the Explorer's (the page then sends about 1 MB at any length).
 MOST = maps.WINDOW_MAX // 2
@@ -23,22 +24,23 @@ lang = ui.lang()
 st.title(tr("steps_title"))
 st.caption(tr("steps_intro"))
 
-ui.restore("steps_sentence", "steps_pair", kept_as=SHARED)
-col_text, col_pair = st.columns([2, 1])
+ui.restore("steps_model", "steps_sentence", "steps_pair", kept_as=SHARED)
+col_model, col_text, col_pair = st.columns([1, 2, 1])
+model_name = col_model.selectbox(tr("model"), list(attnviz.REGISTRY), key="steps_model", format_func=ui.model_labels().get)
+decoder = ui.is_decoder(model_name)
 col_text.text_area(tr("sentence"), key="steps_sentence", height=68, max_chars=ui.MAX_TEXT_CHARS)
-col_pair.text_input(tr("sentence_pair"), key="steps_pair", max_chars=ui.MAX_TEXT_CHARS)
-ui.remember("steps_sentence", "steps_pair", kept_as=SHARED)
+if decoder:  # one text, read left to right: no second sentence
+    col_pair.caption(tr("dec_no_pair"))
+else:
+    col_pair.text_input(tr("sentence_pair"), key="steps_pair", max_chars=ui.MAX_TEXT_CHARS)
+ui.remember("steps_model", "steps_sentence", "steps_pair", kept_as=SHARED)
 
 text, pair = ui.clip_text(st.session_state["steps_sentence"]), ui.clip_text(st.session_state["steps_pair"])
-pair = pair if pair.strip() else None
+pair = pair if pair.strip() and not decoder else None
 if not text.strip():
     st.info(tr("empty_prompt"))
     st.stop()
-model_name = ui.kept("model")
 try:
-    if ui.is_decoder(model_name):  # the seven steps follow the BERT encoder's block
-        st.info(tr("steps_encoder_only", name=model_name, encoder=ui.STATE["model"][1]))
-        model_name = ui.STATE["model"][1]
     cap = ui.get_capture(model_name, text, pair)
     model = ui.get_model(model_name)
 except AttnvizError as err:
@@ -82,12 +84,15 @@ show_tables = st.toggle(tr("steps_show_tables"), key="steps_tables")
 hs = steps.head_steps(cap, model, layer, head, query)
 out = steps.output_steps(cap, model, layer)
 d_model, d_head = hs.X.shape[1], hs.d_head
+norm_name = "RMSNorm" if model.config.family == "llama" else "LayerNorm"
+if decoder:
+    st.info(tr("steps_decoder_note", name=ui.model_label(model_name), norm=norm_name, rope=tr("steps_with_rope") if hs.rotary else ""))
 token_rows = [token_names[pos] for pos in win]
 
 
 def show(fig, key: str, table=None) -> None:
     """A figure, and under it its numbers (``table``) when the tables toggle is on."""
-    st.plotly_chart(fig, key=key)
+    st.plotly_chart(present.fit(fig), key=key)
     if show_tables and table is not None:
         st.dataframe(table, key=f"{key}_table")
 
@@ -112,7 +117,14 @@ with tab_steps:
 
     st.subheader(tr("steps_step1"))
     st.latex(rf"x = X_{{{query}}} \in \mathbb{{R}}^{{{d_model}}}, \qquad X \in \mathbb{{R}}^{{{n} \times {d_model}}}")
-    st.caption(tr("steps_step1_text", layer=layer))
+    if decoder:
+        st.caption(tr("steps_step1_text_decoder", layer=layer, norm=norm_name))
+        if norm_name == "RMSNorm":
+            resid = steps.layer_input(cap, layer)[query]
+            st.latex(rf"\mathrm{{RMSNorm}}(r) = \frac{{r}}{{\sqrt{{\tfrac{{1}}{{{d_model}}}\sum_c r_c^2 + \epsilon}}}} \odot \gamma")
+            st.caption(tr("steps_rmsnorm_text", rms=f"{float(resid.pow(2).mean().sqrt()):.4f}"))
+    else:
+        st.caption(tr("steps_step1_text", layer=layer))
     strip(hs.x, "x", "steps_x")
     per_token(hs.X, f"X{shown}", "steps_X")
 
@@ -126,9 +138,40 @@ with tab_steps:
         with col:
             weight = getattr(hs, f"W_{name}")
             show(step_plots.heat_strip(weight, f"W_{name} [{d_model} × {d_head}]", lang), f"steps_W_{name}", step_plots.matrix_table(weight))
+    sharing = steps.heads_sharing(cap, head)
+    if len(sharing) > 1:
+        st.caption(tr("steps_gqa_text", head=head, kv=hs.kv_head, heads=", ".join(map(str, sharing)), n_heads=cap.n_heads, n_kv=cap.n_kv_heads))
     strip(hs.q, f"q [{d_head}]", "steps_q")
     per_token(hs.K, f"K [{n} × {d_head}]{shown}", "steps_K")
     per_token(hs.V, f"V [{n} × {d_head}]{shown}", "steps_V")
+
+    if hs.rotary:
+        st.subheader(tr("steps_rope_head"))
+        rope_key = ui.kept_widget(st.selectbox, "steps_rope_key", 0, tr("steps_rope_text", half=d_head // 2), choices=range(n), format_func=token_names.__getitem__)
+        rv = steps.rope_view(cap, layer, head, query, rope_key)
+        col_vec, col_pairs = st.columns(2)
+        vector_names = [f"{v} {tr(when)}" for v in "qk" for when in ("steps_rope_before", "steps_rope_after")]
+        with col_vec:
+            show(step_plots.heat_strip(rv.stacked, tr("steps_rope_vectors_title"), lang, row_names=vector_names), "steps_rope_vectors", step_plots.matrix_table(rv.stacked, vector_names))
+        with col_pairs:
+            st.plotly_chart(step_plots.rope_pairs_figure(rv.angles_q, rv.angles_k, tr("steps_rope_pairs_title"), lang), key="steps_rope_pairs")
+        st.caption(tr("steps_rope_norms", **{name: f"{float(v.norm()):.4f}" for name, v in (("q_before", rv.q_before), ("q_after", rv.q_after), ("k_before", rv.k_before), ("k_after", rv.k_after))}))
+        series = {tr("steps_rope_before"): rv.scores_before, tr("steps_rope_after"): rv.scores_after}
+        show(step_plots.weights_compare(series, tokens, tr("steps_rope_scores_title") + shown, lang, win), "steps_rope_scores", step_plots.series_table(series, token_rows, win))
+
+    st.subheader(tr("steps_neuron_head"))
+    neuron_key = ui.kept_widget(st.selectbox, "steps_neuron_key", 0, tr("steps_neuron_text", d_head=d_head), choices=range(n), format_func=token_names.__getitem__)
+    nv = steps.neuron_view(hs, neuron_key)
+    show(step_plots.neuron_figure(hs.q, hs.K[neuron_key], nv.products, tr("steps_neuron_title", query=query, key_pos=neuron_key), lang), "steps_neuron", step_plots.vector_table(nv.products, "q_c · k_c"))
+    cols = st.columns(3)
+    cols[0].metric(tr("steps_neuron_sum"), f"{nv.dot:.6f}")
+    cols[1].metric(tr("steps_neuron_scale"), f"{nv.scale:.6f}")
+    cols[2].metric(tr("steps_neuron_score"), f"{nv.score:.6f}")
+    st.latex(rf"s_{{{query},{neuron_key}}} = \frac{{1}}{{\sqrt{{{d_head}}}}} \sum_{{c=1}}^{{{d_head}}} q_c\, k_{{{neuron_key},c}} = {nv.scale:.6f} \times {nv.dot:.6f} = {nv.score:.6f}")
+    captured = float(cap.head_scores_raw(layer, head)[query, neuron_key])
+    st.caption(tr("steps_neuron_captured", captured=f"{captured:.6f}", err=step_plots.small_number(abs(captured - nv.score))))
+    if not hs.allowed[neuron_key]:
+        st.caption(tr("steps_neuron_masked"))
 
     st.subheader(tr("steps_step3"))
     top = int(hs.scaled.argmax())
@@ -142,7 +185,7 @@ with tab_steps:
 
     st.subheader(tr("steps_step4"))
     st.latex(r"\tilde s_j = s_j + M_{ij}, \qquad M_{ij} \in \{0, -\infty\}")
-    st.caption(tr("steps_step4_text"))
+    st.caption(tr("steps_causal_step4", query=query, later=n - 1 - query) if decoder else tr("steps_step4_text"))
     show(step_plots.mask_strip(hs.allowed, tokens, f"M{step_plots.subscript(query)}ⱼ [{n}]{shown}", lang, win), "steps_mask", step_plots.mask_table(hs.allowed[win.start : win.stop], token_rows))
     masked_text = step_plots.masked_cell_text(hs.scaled, hs.allowed)
     strip(hs.scaled.masked_fill(~hs.allowed, float("nan")), f"s̃ⱼ [{n}]{shown}", "steps_masked", by_token=True, cell_text=masked_text)
@@ -167,11 +210,15 @@ with tab_steps:
         rf"\mathrm{{MultiHead}}(X) = \left[z^{{(0)}} \,\|\, \cdots \,\|\, z^{{({n_heads - 1})}}\right] W_O + b_O, \qquad "
         rf"W_O \in \mathbb{{R}}^{{{n_heads * d_head} \times {d_model}}}"
     )
-    st.latex(
-        rf"\mathrm{{LayerNorm}}(r) = \frac{{r - \mu}}{{\sigma}} \odot \gamma + \beta, \qquad r = x + \mathrm{{MultiHead}}(X)_{{{query}}}, \quad "
-        rf"\mu = {float(out.mean[query]):.4f}, \quad \sigma = {float(out.std[query]):.4f}"
-    )
-    st.caption(tr("steps_step7_text", n=n, width=n_heads * d_head, d_model=d_model, err_out=out.attn_out_error, err_mid=out.resid_mid_error))
+    if out.post_norm:
+        st.latex(
+            rf"\mathrm{{LayerNorm}}(r) = \frac{{r - \mu}}{{\sigma}} \odot \gamma + \beta, \qquad r = x + \mathrm{{MultiHead}}(X)_{{{query}}}, \quad "
+            rf"\mu = {float(out.mean[query]):.4f}, \quad \sigma = {float(out.std[query]):.4f}"
+        )
+        st.caption(tr("steps_step7_text", n=n, width=n_heads * d_head, d_model=d_model, err_out=out.attn_out_error, err_mid=out.resid_mid_error))
+    else:
+        st.latex(rf"\mathrm{{resid\_mid}}_{{{query}}} = \mathrm{{resid\_pre}}_{{{query}}} + \mathrm{{MultiHead}}(X)_{{{query}}}")
+        st.caption(tr("steps_step7_text_decoder", n=n, width=n_heads * d_head, d_model=d_model, err_out=out.attn_out_error, err_mid=out.resid_mid_error))
     concat_row = out.by_head(query)  # [head, d_head]
     head_names = [f"{tr('head')} {h}" for h in range(n_heads)]
     show(step_plots.heat_strip(concat_row, tr("steps_concat_title"), lang, row_names=head_names), "steps_concat", step_plots.matrix_table(concat_row, head_names))
@@ -208,66 +255,67 @@ def head_map(pattern, scores_raw, mask, title: str, key: str, map_tokens=None, w
     window = win if window is None else window
     suffix = "" if len(window) == len(map_tokens or tokens) else f" · {window.start}–{window.stop - 1}"
     fig = maps.attention_heatmap(pattern, map_tokens or tokens, scores_raw, mask, title + suffix, lang, window, window)
-    st.plotly_chart(fig, key=key)
+    st.plotly_chart(present.fit(fig, x_angle=-90), key=key)
 
 
 with tab_masks:
-    sub_none, sub_pad, sub_causal, sub_own = st.tabs(
-        [tr("steps_mask_none"), tr("steps_mask_padding"), tr("steps_mask_causal"), tr("steps_mask_own")]
-    )
+    names = ["steps_mask_none", "steps_mask_own"] if decoder else ["steps_mask_none", "steps_mask_padding", "steps_mask_causal", "steps_mask_own"]
+    sub_tabs = dict(zip(names, st.tabs([tr(name) for name in names]), strict=True))  # a decoder is causal already and runs unpadded
+    sub_none, sub_own = sub_tabs["steps_mask_none"], sub_tabs["steps_mask_own"]
     with sub_none:
         st.caption(tr("steps_none_text"))
         head_map(cap.pattern[layer, head], cap.head_scores_raw(layer, head), cap.attn_mask, tr("heatmap_title", layer=layer, head=head), "steps_none_map")
 
-    with sub_pad:
-        st.caption(tr("steps_pad_intro"))
-        st.session_state.setdefault("steps_pad_other", "Attention is all you need.")
-        other = st.text_input(tr("steps_pad_other"), key="steps_pad_other", max_chars=ui.MAX_TEXT_CHARS)
-        if not other.strip():
-            st.info(tr("steps_pad_empty"))
-        else:
-            try:
-                batch = ui.get_batch_captures(model_name, [text, other])
-            except AttnvizError as err:
-                ui.show_error(err)
-                batch = []
-            short = steps.padded_of(batch) if batch else None
-            if batch and short is None:
-                st.info(tr("steps_pad_same", n=batch[0].n_tokens))
-            elif batch:
-                padded = batch[short]
-                alone = ui.get_capture(model_name, [text, other][short])
-                check = steps.padding_check(padded, alone)
-                pad_query = min(query, check.n_real - 1)
-                ps = steps.head_steps(padded, model, layer, head, pad_query)
-                st.caption(tr("steps_pad_text", n_real=check.n_real, n_total=check.n_total, n_pad=len(check.pad_positions), query=pad_query))
-                pad_win = maps.clamp_range(*step_plots.window_around(check.n_real, check.n_total, MOST), check.n_total, MOST)  # a long batch: around the first [PAD]
-                real_win = range(pad_win.start, min(pad_win.stop, check.n_real))
-                pad_rows = step_plots.position_labels(padded.tokens)[pad_win.start : pad_win.stop]
-                pad_title = f"M{step_plots.subscript(pad_query)}ⱼ" + ("" if len(pad_win) == check.n_total else f" · {pad_win.start}–{pad_win.stop - 1}")
-                show(step_plots.mask_strip(ps.allowed, padded.tokens, pad_title, lang, pad_win), "steps_pad_mask", step_plots.mask_table(ps.allowed[pad_win.start : pad_win.stop], pad_rows))
-                pad_fig = step_plots.heat_strip(ps.weights, f"wⱼ [{check.n_total}]", lang, col_tokens=padded.tokens, weights=True, window=pad_win)
-                show(pad_fig, "steps_pad_weights", step_plots.vector_table(ps.weights[pad_win.start : pad_win.stop], "w", pad_rows))
-                cols = st.columns(3)
-                cols[0].metric(tr("steps_pad_max_weight"), step_plots.small_number(check.max_pad_weight))
-                cols[1].metric(tr("steps_pad_pattern_diff"), step_plots.small_number(check.max_pattern_diff))
-                cols[2].metric(tr("steps_pad_resid_diff"), step_plots.small_number(check.max_resid_diff))
-                series = {tr("steps_pad_padded"): ps.weights[: check.n_real], tr("steps_pad_alone"): alone.pattern[layer, head, pad_query]}
-                st.plotly_chart(step_plots.weights_compare(series, alone.tokens, tr("steps_pad_compare_title"), lang, real_win), key="steps_pad_compare")
-                title = tr("heatmap_title", layer=layer, head=head)
-                head_map(padded.pattern[layer, head], padded.head_scores_raw(layer, head), padded.attn_mask, title, "steps_pad_map", padded.tokens, pad_win)
+    if not decoder:
+        with sub_tabs["steps_mask_padding"]:
+            st.caption(tr("steps_pad_intro"))
+            st.session_state.setdefault("steps_pad_other", "Attention is all you need.")
+            other = st.text_input(tr("steps_pad_other"), key="steps_pad_other", max_chars=ui.MAX_TEXT_CHARS)
+            if not other.strip():
+                st.info(tr("steps_pad_empty"))
+            else:
+                try:
+                    batch = ui.get_batch_captures(model_name, [text, other])
+                except AttnvizError as err:
+                    ui.show_error(err)
+                    batch = []
+                short = steps.padded_of(batch) if batch else None
+                if batch and short is None:
+                    st.info(tr("steps_pad_same", n=batch[0].n_tokens))
+                elif batch:
+                    padded = batch[short]
+                    alone = ui.get_capture(model_name, [text, other][short])
+                    check = steps.padding_check(padded, alone)
+                    pad_query = min(query, check.n_real - 1)
+                    ps = steps.head_steps(padded, model, layer, head, pad_query)
+                    st.caption(tr("steps_pad_text", n_real=check.n_real, n_total=check.n_total, n_pad=len(check.pad_positions), query=pad_query))
+                    pad_win = maps.clamp_range(*step_plots.window_around(check.n_real, check.n_total, MOST), check.n_total, MOST)  # a long batch: around the first [PAD]
+                    real_win = range(pad_win.start, min(pad_win.stop, check.n_real))
+                    pad_rows = step_plots.position_labels(padded.tokens)[pad_win.start : pad_win.stop]
+                    pad_title = f"M{step_plots.subscript(pad_query)}ⱼ" + ("" if len(pad_win) == check.n_total else f" · {pad_win.start}–{pad_win.stop - 1}")
+                    show(step_plots.mask_strip(ps.allowed, padded.tokens, pad_title, lang, pad_win), "steps_pad_mask", step_plots.mask_table(ps.allowed[pad_win.start : pad_win.stop], pad_rows))
+                    pad_fig = step_plots.heat_strip(ps.weights, f"wⱼ [{check.n_total}]", lang, col_tokens=padded.tokens, weights=True, window=pad_win)
+                    show(pad_fig, "steps_pad_weights", step_plots.vector_table(ps.weights[pad_win.start : pad_win.stop], "w", pad_rows))
+                    cols = st.columns(3)
+                    cols[0].metric(tr("steps_pad_max_weight"), step_plots.small_number(check.max_pad_weight))
+                    cols[1].metric(tr("steps_pad_pattern_diff"), step_plots.small_number(check.max_pattern_diff))
+                    cols[2].metric(tr("steps_pad_resid_diff"), step_plots.small_number(check.max_resid_diff))
+                    series = {tr("steps_pad_padded"): ps.weights[: check.n_real], tr("steps_pad_alone"): alone.pattern[layer, head, pad_query]}
+                    st.plotly_chart(step_plots.weights_compare(series, alone.tokens, tr("steps_pad_compare_title"), lang, real_win), key="steps_pad_compare")
+                    title = tr("heatmap_title", layer=layer, head=head)
+                    head_map(padded.pattern[layer, head], padded.head_scores_raw(layer, head), padded.attn_mask, title, "steps_pad_map", padded.tokens, pad_win)
 
-    with sub_causal:
-        st.caption(tr("steps_causal_text"))
-        st.latex(r"M_{ij} = 0 \;\; (j \le i), \qquad M_{ij} = -\infty \;\; (j > i)")
-        dec_mask = steps.decoder_mask(cap.attn_mask)
-        causal = steps.causal_pattern(cap.head_scores_raw(layer, head), cap.attn_mask)
-        future = float(steps.masked_out_weight(cap.pattern[layer, head, query], dec_mask[query]))
-        st.metric(tr("steps_causal_future", query=query), f"{future:.4f}")
-        show(step_plots.mask_strip(dec_mask[query], tokens, f"M{step_plots.subscript(query)}ⱼ{shown}", lang, win), "steps_causal_mask", step_plots.mask_table(dec_mask[query, win.start : win.stop], token_rows))
-        series = {tr("steps_encoder_weights"): cap.pattern[layer, head, query], tr("steps_decoder_weights"): causal[query]}
-        st.plotly_chart(step_plots.weights_compare(series, tokens, tr("steps_causal_compare_title", query=query) + shown, lang, win), key="steps_causal_compare")
-        head_map(causal, cap.head_scores_raw(layer, head), dec_mask, tr("steps_causal_map_title", layer=layer, head=head), "steps_causal_map")
+        with sub_tabs["steps_mask_causal"]:
+            st.caption(tr("steps_causal_text"))
+            st.latex(r"M_{ij} = 0 \;\; (j \le i), \qquad M_{ij} = -\infty \;\; (j > i)")
+            dec_mask = steps.decoder_mask(cap.attn_mask)
+            causal = steps.causal_pattern(cap.head_scores_raw(layer, head), cap.attn_mask)
+            future = float(steps.masked_out_weight(cap.pattern[layer, head, query], dec_mask[query]))
+            st.metric(tr("steps_causal_future", query=query), f"{future:.4f}")
+            show(step_plots.mask_strip(dec_mask[query], tokens, f"M{step_plots.subscript(query)}ⱼ{shown}", lang, win), "steps_causal_mask", step_plots.mask_table(dec_mask[query, win.start : win.stop], token_rows))
+            series = {tr("steps_encoder_weights"): cap.pattern[layer, head, query], tr("steps_decoder_weights"): causal[query]}
+            st.plotly_chart(step_plots.weights_compare(series, tokens, tr("steps_causal_compare_title", query=query) + shown, lang, win), key="steps_causal_compare")
+            head_map(causal, cap.head_scores_raw(layer, head), dec_mask, tr("steps_causal_map_title", layer=layer, head=head), "steps_causal_map")
 
     with sub_own:
         st.caption(tr("steps_own_text"))

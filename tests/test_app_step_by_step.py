@@ -9,7 +9,7 @@ import math
 import numpy as np
 import pytest
 import torch
-from apptest_helpers import array, figures, new_app, shown_text
+from apptest_helpers import array, new_app, shown_text
 from torch.testing import assert_close
 
 PAGE = "pages/step_by_step.py"
@@ -243,13 +243,84 @@ def test_blank_text_prompts_and_hostile_tokens_are_escaped(at):
     assert "<" in at.selectbox(key="steps_query").options[1]  # widget labels are plain text
 
 
+DECODER_TEXT = "The capital of France is"
+
+
+@pytest.fixture(scope="module")
+def smol_cap(smollm2):
+    return smollm2.run_with_capture(DECODER_TEXT)
+
+
+def decoder_app(lang: str = "en"):
+    """Step by step with SmolLM2 picked on the page itself and a short prompt typed in."""
+    at = new_app(lang=lang).run().switch_page(PAGE).run()
+    at.selectbox(key="steps_model").set_value("smollm2").run()
+    return at.text_area(key="steps_sentence").set_value(DECODER_TEXT).run()
+
+
 @pytest.mark.slow
-def test_a_decoder_chosen_in_the_explorer_gets_a_message_not_a_traceback():
-    at = new_app(model="smollm2").run()
-    at.switch_page("pages/step_by_step.py").run()
+def test_smollm2_steps_neuron_view_and_rope_recompute_the_model(smollm2, smol_cap):
+    cap, layer, head, query, key = smol_cap, 20, 7, 4, 2
+    at = decoder_app()
+    pick(at, layer, head, query)
+    at.selectbox(key="steps_neuron_key").set_value(key).run()
+    at.selectbox(key="steps_rope_key").set_value(key).run()
+    assert not at.exception and not at.error
+    kv = head // 3  # 9 query heads share 3 key/value heads
+    text = shown_text(at)
+    assert "RMSNorm" in text and f"reads key/value head {kv}, which query heads 6, 7, 8 share" in text
+    # step 1: X = RMSNorm(resid_pre) with the block's weight, from its formula
+    ln1 = smollm2.network.blocks[layer].ln1
+    resid = cap.resid_post[layer - 1, query].double().numpy()
+    x = resid / np.sqrt((resid**2).mean() + ln1.eps) * ln1.w.detach().double().cpu().numpy()
+    assert_close(z_of(at, "steps_x")[0], x, rtol=0, atol=1e-5, check_dtype=False)
+    # steps 2-6: the shown q, K, V and the causal mask recompute the captured pattern and z
+    q, K, V = z_of(at, "steps_q")[0], z_of(at, "steps_K"), z_of(at, "steps_V")
+    assert_close(K, cap.k[layer, :, kv].numpy(), rtol=0, atol=0, check_dtype=False)
+    mask_text = fig(at, "steps_mask")["data"][0]["text"][0]
+    assert mask_text == ["0"] * (query + 1) + ["−∞"] * (cap.n_tokens - query - 1)
+    mask = np.array([0.0 if cell == "0" else -np.inf for cell in mask_text])
+    pattern = np_softmax(K @ q / 8.0 + mask)
+    assert_close(pattern, cap.pattern[layer, head, query].numpy(), rtol=0, atol=1e-5, check_dtype=False)
+    assert_close(z_of(at, "steps_weights")[0] @ V, cap.z[layer, query, head].numpy(), rtol=0, atol=1e-5, check_dtype=False)
+    assert_close(z_of(at, "steps_resid_mid")[0], (cap.resid_post[layer - 1, query] + cap.attn_out[layer, query]).numpy(), rtol=0, atol=1e-5, check_dtype=False)
+    # the neuron view: the bars are q_c * k_c, their sum times the scale is the shown score, the captured raw score
+    shown = metrics(at)
+    products = array(fig(at, "steps_neuron")["data"][1]["y"]).astype(np.float64)  # under the q, k heat rows
+    q64, k64 = cap.q[layer, query, head].double().numpy(), cap.k[layer, key, kv].double().numpy()
+    assert_close(products, q64 * k64, rtol=0, atol=1e-6, check_dtype=False)
+    assert shown["sum q·k"] == pytest.approx(products.sum(), abs=1e-5)
+    assert shown["scale 1/√d_head"] == pytest.approx(1 / 8, abs=1e-6)
+    assert shown["score s"] == pytest.approx(shown["sum q·k"] * shown["scale 1/√d_head"], abs=2e-6)
+    assert shown["score s"] == pytest.approx(float(q64 @ k64) / 8, abs=1e-5)
+    assert shown["score s"] == pytest.approx(float(cap.head_scores_raw(layer, head)[query, key]), abs=1e-5)
+    # RoPE: the scores before the rotation come from q and k rotated back by their positions' angles
+    before, after = bars(at, "steps_rope_scores")
+    angles = lambda pos: pos * cap.rope_theta ** (-np.arange(0, 64, 2) / 64)  # noqa: E731
+    def unrotate(v, pos):
+        a, b, c = v[:32], v[32:], angles(pos)
+        return np.concatenate([a * np.cos(c) + b * np.sin(c), b * np.cos(c) - a * np.sin(c)])
+    K_before = np.stack([unrotate(cap.k[layer, j, kv].double().numpy(), j) for j in range(cap.n_tokens)])
+    assert_close(before, K_before @ unrotate(q64, query) / 8, rtol=0, atol=1e-4, check_dtype=False)
+    assert_close(after, cap.head_scores_raw(layer, head)[query].numpy(), rtol=0, atol=1e-5, check_dtype=False)
+
+
+@pytest.mark.slow
+def test_smollm2_in_chinese_and_the_explorer_link_keeps_model_text_layer_head():
+    at = new_app(model="smollm2", text=DECODER_TEXT).run()
+    at.selectbox(key="layer").set_value(20).run()
+    at.selectbox(key="head").set_value(7).run()
+    at.switch_page(PAGE).run()
     assert not at.exception
-    assert "decoder" in " ".join(i.value for i in at.info)
-    assert figures(at)
+    assert at.selectbox(key="steps_model").value == "smollm2"
+    assert at.selectbox(key="steps_layer").value == 20 and at.selectbox(key="steps_head").value == 7
+    assert at.text_area(key="steps_sentence").value == DECODER_TEXT
+    at.switch_page("pages/explorer.py").run()  # going back resets nothing
+    assert at.selectbox(key="model").value == "smollm2" and at.selectbox(key="layer").value == 20 and at.selectbox(key="head").value == 7
+    zh = decoder_app("zh")
+    assert not zh.exception
+    text = shown_text(zh)
+    assert "神经元视图" in text and "因果掩码" in text and "分组查询注意力" in text
 
 
 @pytest.mark.slow

@@ -274,3 +274,84 @@ def test_smollm2_steps_recompute_its_pattern(smollm2):
         assert_close(pattern, cap.pattern[layer, head, query].double().numpy(), rtol=0, atol=1e-5, check_dtype=False)
         assert hs.weights_error < 1e-5 and hs.z_error < 1e-5 and hs.projection_error < 1e-3
         assert not hs.allowed[query + 1 :].any()
+
+
+# --- the neuron view, RoPE before and after, the heads sharing a key/value head ----------------
+
+
+def test_neuron_view_products_sum_to_the_captured_raw_score(decoder):
+    model, cap, _ = decoder
+    for layer, head, query, key in ((0, 0, 5, 2), (1, 3, cap.n_tokens - 1, 0), (1, 5 % cap.n_heads, 2, 7)):
+        hs = steps.head_steps(cap, model, layer, head, query)
+        nv = steps.neuron_view(hs, key)
+        q = cap.q[layer, query, head].double().numpy()
+        k = cap.k[layer, key, int(cap.kv_heads[head])].double().numpy()
+        assert_close(nv.products.double().numpy(), q * k, rtol=0, atol=1e-6, check_dtype=False)
+        assert nv.scale == pytest.approx(1 / math.sqrt(q.shape[0]))
+        assert nv.dot == pytest.approx(float(q @ k), abs=1e-5)
+        assert nv.score == pytest.approx(float(cap.head_scores_raw(layer, head)[query, key]), abs=1e-5)
+        assert nv.score == pytest.approx(float(q @ k) / math.sqrt(q.shape[0]), abs=1e-5)
+    with pytest.raises(PositionError):
+        steps.neuron_view(hs, cap.n_tokens)
+
+
+def rotate_pairs(x: np.ndarray, angles: np.ndarray) -> np.ndarray:
+    """Turn each pair (x_i, x_{i + d/2}) by its angle (Su et al. 2021, Eq. 34), in float64."""
+    half = x.shape[0] // 2
+    a, b = x[:half], x[half:]
+    return np.concatenate([a * np.cos(angles) - b * np.sin(angles), b * np.cos(angles) + a * np.sin(angles)])
+
+
+def test_rope_view_rotates_the_projection_into_the_captured_q_and_k(tiny_llama):
+    _, model = tiny_llama
+    cap = model.run_with_capture("the cat sat on the mat and it was warm")
+    layer, head, query, key = 1, 3, cap.n_tokens - 1, 2
+    rv = steps.rope_view(cap, layer, head, query, key)
+    hs = steps.head_steps(cap, model, layer, head, query)
+    X = hs.X.double().numpy()
+    q_before = X[query] @ hs.W_Q.double().numpy() + hs.b_Q.double().numpy()  # the projection, before any rotation
+    k_before = X[key] @ hs.W_K.double().numpy() + hs.b_K.double().numpy()
+    assert_close(rv.q_before.double().numpy(), q_before, rtol=0, atol=1e-5, check_dtype=False)
+    assert_close(rv.k_before.double().numpy(), k_before, rtol=0, atol=1e-5, check_dtype=False)
+    d = q_before.shape[0]
+    freqs = cap.rope_theta ** (-np.arange(0, d, 2) / d)
+    assert_close(rv.angles_q.double().numpy(), query * freqs, rtol=1e-6, atol=1e-6, check_dtype=False)
+    assert_close(rv.q_after.double().numpy(), rotate_pairs(q_before, query * freqs), rtol=0, atol=1e-5, check_dtype=False)
+    assert_close(rv.k_after.double().numpy(), rotate_pairs(k_before, key * freqs), rtol=0, atol=1e-5, check_dtype=False)
+    assert_close(rv.scores_after, cap.head_scores_raw(layer, head)[query], rtol=0, atol=1e-5)
+    K_before = X @ hs.W_K.double().numpy() + hs.b_K.double().numpy()
+    assert_close(rv.scores_before.double().numpy(), K_before @ q_before / math.sqrt(d), rtol=0, atol=1e-5, check_dtype=False)
+    assert not torch.allclose(rv.scores_before, rv.scores_after)  # RoPE changes the scores
+    assert rv.stacked.shape == (4, d)
+
+
+def test_rope_view_of_a_model_without_rotary_positions_is_refused(cap):
+    with pytest.raises(ValueError, match="rotary"):
+        steps.rope_view(cap, 0, 0, 1, 0)
+
+
+def test_heads_sharing_a_key_value_head(decoder):
+    model, cap, _ = decoder
+    if cap.n_kv_heads == cap.n_heads:  # GPT-2: every head its own
+        assert [steps.heads_sharing(cap, h) for h in range(cap.n_heads)] == [[h] for h in range(cap.n_heads)]
+    else:  # 6 query heads, 2 key/value heads: 0-2 share one, 3-5 the other
+        assert steps.heads_sharing(cap, 1) == [0, 1, 2] and steps.heads_sharing(cap, 5) == [3, 4, 5]
+    with pytest.raises(PositionError):
+        steps.heads_sharing(cap, cap.n_heads)
+
+
+@pytest.mark.slow
+def test_smollm2_neuron_view_rope_and_input_norm_recompute_the_capture(smollm2):
+    cap = smollm2.run_with_capture("The capital of France is Paris")
+    for layer, head, query, key in ((0, 0, 5, 1), (20, 7, 4, 3)):
+        hs = steps.head_steps(cap, smollm2, layer, head, query)
+        ln1 = smollm2.network.blocks[layer].ln1
+        resid = steps.layer_input(cap, layer).double()
+        rms = resid.pow(2).mean(-1, keepdim=True).add(ln1.eps).sqrt()
+        assert_close(hs.X.double(), resid / rms * ln1.w.detach().double().cpu(), rtol=0, atol=1e-5)  # RMSNorm from its formula
+        assert hs.projection_error < 1e-4
+        nv = steps.neuron_view(hs, key)
+        assert nv.score == pytest.approx(float(cap.head_scores_raw(layer, head)[query, key]), abs=1e-5)
+        rv = steps.rope_view(cap, layer, head, query, key)
+        assert_close(rv.scores_after, cap.head_scores_raw(layer, head)[query], rtol=0, atol=1e-5)
+        assert steps.heads_sharing(cap, head) == [3 * (head // 3) + i for i in range(3)]

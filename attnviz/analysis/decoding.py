@@ -42,6 +42,36 @@ def top_k(probs: Float[torch.Tensor, "d_vocab"], k: int) -> tuple[Int[torch.Tens
     return ids, values
 
 
+def top_p(probs: Float[torch.Tensor, "d_vocab"], p: float) -> tuple[Int[torch.Tensor, "kept"], Float[torch.Tensor, "kept"]]:
+    """Nucleus sampling's set: the smallest set of most probable tokens whose probabilities sum to ≥ ``p``.
+
+    Holtzman et al. 2020 (The Curious Case of Neural Text Degeneration), section 3.1, Eq. 2–3:
+    the set V⁽ᵖ⁾ is the smallest with Σ P(x) ≥ p; its probabilities are divided by their
+    sum. ``p = 1`` keeps every token (also when the float32 sum of all falls short of 1).
+
+    Args:
+        probs: float ``[d_vocab]``, a distribution (e.g. ``next_token_probs``).
+        p: the mass to keep, in (0, 1].
+
+    Returns:
+        ``(ids, renormalised)``: the kept token ids, most probable first, and their
+        probabilities divided by their sum (they sum to 1).
+
+    Raises:
+        ValueError: for ``p`` outside (0, 1].
+    """
+    if not 0 < p <= 1:
+        raise ValueError(f"top-p must lie in (0, 1], got {p}; p = 1 keeps every token")
+    values, ids = torch.sort(probs.float(), descending=True)
+    if p >= 1:
+        n_keep = len(values)
+    else:
+        cumulative = torch.cumsum(values, dim=0)
+        n_keep = min(int(torch.searchsorted(cumulative, torch.tensor([p]))[0]) + 1, len(values))  # first prefix with sum ≥ p
+    kept = values[:n_keep]
+    return ids[:n_keep], kept / kept.sum()
+
+
 def choose_next(
     logits: Float[torch.Tensor, "d_vocab"],
     strategy: Strategy = "greedy",
@@ -49,12 +79,15 @@ def choose_next(
     k: int | None = None,
     seed: int = 0,
     step: int = 0,
+    p: float = 1.0,
 ) -> int:
     """The next token id: the most probable one (greedy), or a draw from softmax(logits / T).
 
-    Sampling draws among the ``k`` most probable tokens (all when ``k`` is None), their
-    probabilities renormalised, with a generator seeded by ``seed`` and ``step``: the same
-    seed and step always give the same token, so stepping back and forward is reproducible.
+    Sampling draws among the ``k`` most probable tokens (all when ``k`` is None), then among
+    the nucleus of mass ``p`` of those (``top_p``; 1 keeps them all), their probabilities
+    renormalised (the order of Hugging Face's warpers: temperature, top-k, top-p), with a
+    generator seeded by ``seed`` and ``step``: the same seed and step always give the same
+    token, so stepping back and forward is reproducible.
 
     Raises:
         ValueError: for an unknown strategy, a bad temperature or k.
@@ -63,10 +96,24 @@ def choose_next(
         return int(logits.argmax())
     if strategy != "sample":
         raise ValueError(f"strategy must be 'greedy' or 'sample', got {strategy!r}")
+    ids, kept = sampling_set(logits, temperature, k, p)
+    generator = torch.Generator().manual_seed(seed * 1_000_003 + step)
+    return int(ids[torch.multinomial(kept, 1, generator=generator)])
+
+
+def sampling_set(
+    logits: Float[torch.Tensor, "d_vocab"], temperature: float = 1.0, k: int | None = None, p: float = 1.0
+) -> tuple[Int[torch.Tensor, "kept"], Float[torch.Tensor, "kept"]]:
+    """The tokens a draw chooses among and their renormalised probabilities, most probable first:
+    softmax(logits / T), its ``k`` most probable (all when None), then their nucleus of mass ``p``.
+
+    Raises:
+        ValueError: for a bad temperature, k or p.
+    """
     probs = next_token_probs(logits, temperature)
     ids, kept = top_k(probs, k or probs.shape[-1])
-    generator = torch.Generator().manual_seed(seed * 1_000_003 + step)
-    return int(ids[torch.multinomial(kept / kept.sum(), 1, generator=generator)])
+    nucleus, renormalised = top_p(kept / kept.sum(), p)
+    return ids[nucleus], renormalised
 
 
 def generate(
@@ -117,5 +164,31 @@ def newest_token_rows(cap: Capture, head: int | None = None) -> Float[torch.Tens
     Args:
         head: one head, or None for the mean over the layer's heads.
     """
-    rows = cap.pattern[:, :, -1, :]  # [layer, head, key_pos]
+    return position_rows(cap, cap.n_tokens - 1, head)
+
+
+def position_rows(cap: Capture, position: int, head: int | None = None) -> Float[torch.Tensor, "layer key_pos"]:
+    """What the token at ``position`` attends to in every layer, keys 0 … position (a decoder's query sees no later key):
+    ``pattern[:, head, position, :position + 1]``, or the mean over the layer's heads (head None).
+
+    Raises:
+        IndexError: for a position outside the capture.
+    """
+    if not 0 <= position < cap.n_tokens:
+        raise IndexError(f"position {position} is outside the {cap.n_tokens} tokens; pick one from 0 to {cap.n_tokens - 1}")
+    rows = cap.pattern[:, :, position, : position + 1]  # [layer, head, key_pos]
     return rows.mean(dim=1) if head is None else rows[:, head]
+
+
+def candidates(logits: Float[torch.Tensor, "d_vocab"], chosen: int, k: int = 10, temperature: float = 1.0) -> tuple[Int[torch.Tensor, "k"], Float[torch.Tensor, "k"], int]:
+    """The ``k`` most probable next tokens under softmax(logits / T), and the chosen token's rank (1 = most probable).
+
+    Returns:
+        ``(ids, probs, rank)``; a token tied with others gets the best rank of the tie.
+
+    Raises:
+        ValueError: for a bad temperature or k.
+    """
+    probs = next_token_probs(logits, temperature)
+    ids, values = top_k(probs, min(k, probs.shape[-1]))
+    return ids, values, int((probs > probs[chosen]).sum()) + 1

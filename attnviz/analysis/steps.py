@@ -34,7 +34,7 @@ from jaxtyping import Bool, Float
 
 from attnviz.analysis.heads import check_index, copy_weight, head_weights, output_projection, project
 from attnviz.errors import CaptureMismatchError, TemperatureError
-from attnviz.model.attention import apply_mask, causal_attn_mask, check_attn_mask, softmax_pattern
+from attnviz.model.attention import apply_mask, causal_attn_mask, check_attn_mask, rope_angles, softmax_pattern
 from attnviz.model.capture import Capture
 from attnviz.model.runner import HookedTransformer
 
@@ -515,3 +515,104 @@ def padding_check(padded: Capture, alone: Capture) -> PaddingCheck:
         max_pattern_diff=float((padded.pattern[:, :, real, real] - alone.pattern).abs().max()),
         max_resid_diff=float((padded.resid_post[:, real] - alone.resid_post).abs().max()),
     )
+
+
+@dataclass(frozen=True)
+class NeuronView:
+    """One query and one key inside the dot product: q·k as the sum of its d_head products.
+
+    Attributes:
+        query_pos, key_pos: the two tokens.
+        products: ``[d_head]``, q_c · k_c for every dimension c (after RoPE, if any).
+        dot: Σ_c products_c = q·k.
+        scale: 1/√d_head.
+        score: dot · scale, the raw score s_ij before the mask (``cap.head_scores_raw(l, h)[i, j]``).
+    """
+
+    query_pos: int
+    key_pos: int
+    products: Float[torch.Tensor, "d_head"]
+    dot: float
+    scale: float
+    score: float
+
+
+def neuron_view(hs: HeadSteps, key_pos: int) -> NeuronView:
+    """The element-wise products q_c·k_c of ``hs``'s query and key ``key_pos``, their sum, the scale and the score.
+
+    bertviz's neuron view (Vig 2019, section 3.3) draws q ⊙ k; the score is their sum over
+    the head's width divided by √d_head (Vaswani et al. 2017, Eq. 1).
+
+    Raises:
+        PositionError: for a key outside the capture.
+    """
+    check_index("key_pos", key_pos, hs.K.shape[0])
+    products = hs.q * hs.K[key_pos]  # [d_head]
+    scale = hs.d_head**-0.5
+    dot = float(products.sum())
+    return NeuronView(query_pos=hs.query_pos, key_pos=key_pos, products=products, dot=dot, scale=scale, score=dot * scale)
+
+
+@dataclass(frozen=True)
+class RopeView:
+    """What RoPE does to one query head's q and k (Su et al. 2021): before and after the rotation.
+
+    Attributes:
+        q_before, q_after: ``[d_head]``, the query of ``query_pos`` before and after its rotation.
+        k_before, k_after: ``[d_head]``, the key of ``key_pos`` (of the head's key/value head).
+        angles_q, angles_k: ``[d_head/2]``, the rotation m·θ_i of each dimension pair (i, i + d_head/2), radians.
+        scores_before, scores_after: ``[key_pos]``, q·k_j/√d_head of the query with every key, before and after.
+    """
+
+    query_pos: int
+    key_pos: int
+    q_before: Float[torch.Tensor, "d_head"]
+    q_after: Float[torch.Tensor, "d_head"]
+    k_before: Float[torch.Tensor, "d_head"]
+    k_after: Float[torch.Tensor, "d_head"]
+    angles_q: Float[torch.Tensor, "pair"]
+    angles_k: Float[torch.Tensor, "pair"]
+    scores_before: Float[torch.Tensor, "key_pos"]
+    scores_after: Float[torch.Tensor, "key_pos"]
+
+    @property
+    def stacked(self) -> Float[torch.Tensor, "4 d_head"]:
+        """q before, q after, k before, k after, as the rows of one ``[4, d_head]`` matrix."""
+        return torch.stack([self.q_before, self.q_after, self.k_before, self.k_after])
+
+
+def rope_view(cap: Capture, layer: int, head: int, query_pos: int, key_pos: int) -> RopeView:
+    """q and k of one head before and after the rotary rotation, and the scores either way.
+
+    Raises:
+        ValueError: for a capture of a model without rotary positions (BERT, GPT-2).
+        PositionError: for a layer, head or position outside the capture.
+    """
+    if cap.rope_theta is None:
+        raise ValueError("this capture has no rotary positions: RoPE is shown for rotary models (Llama) only")
+    check_index("layer", layer, cap.n_layers)
+    check_index("head", head, cap.n_heads)
+    check_index("query_pos", query_pos, cap.n_tokens)
+    check_index("key_pos", key_pos, cap.n_tokens)
+    kv = int(cap.kv_heads[head])
+    q_before, k_before = cap.q_pre_rope[layer, query_pos, head], cap.k_pre_rope[layer, key_pos, kv]
+    angles = rope_angles(cap.n_tokens, cap.q.shape[-1], cap.rope_theta)  # [pos, pair]
+    return RopeView(
+        query_pos=query_pos, key_pos=key_pos, q_before=q_before, q_after=cap.q[layer, query_pos, head],
+        k_before=k_before, k_after=cap.k[layer, key_pos, kv], angles_q=angles[query_pos], angles_k=angles[key_pos],
+        scores_before=cap.head_scores_pre_rope(layer, head)[query_pos], scores_after=cap.head_scores_raw(layer, head)[query_pos],
+    )  # fmt: skip
+
+
+def heads_sharing(cap: Capture, head: int) -> list[int]:
+    """The query heads that read the same key/value head as ``head`` (itself included), in order.
+
+    Under grouped-query attention (Ainslie et al. 2023) n_heads / n_kv_heads query heads share
+    one key and value; without it the list is ``[head]``.
+
+    Raises:
+        PositionError: for a head outside the capture.
+    """
+    check_index("head", head, cap.n_heads)
+    kv = cap.kv_heads
+    return [h for h in range(cap.n_heads) if int(kv[h]) == int(kv[head])]

@@ -113,4 +113,20 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "第 {layer} 层：同组头的平均相似度为 {within}，不同组的头为 {across}。",
     },
     "dec_no_gqa": {"en": "This model gives every query head its own key/value head.", "zh": "该模型的每个查询头都有自己的键/值头。"},
+    "dec_candidates_title": {
+        "en": "Step {step}: the top {k} candidates for the token after “{token}”",
+        "zh": "第 {step} 步：“{token}”之后的 token 的前 {k} 个候选",
+    },
+    "dec_chosen_rank": {
+        "en": "The chosen token “{token}” ranked {rank} of {vocab} with probability {p} (orange).",
+        "zh": "选中的 token“{token}”在 {vocab} 个中排第 {rank}，概率为 {p}（橙色）。",
+    },
+    "dec_next_attention_title": {
+        "en": "What “{token}” (position {pos}) attends to, layer by layer",
+        "zh": "“{token}”（位置 {pos}）在每一层关注什么",
+    },
+    "dec_next_attention_text": {
+        "en": "The predicting position's row of the attention pattern in every layer ({which}): where the information for the prediction is read from.",
+        "zh": "预测位置在每一层的注意力模式那一行（{which}）：预测所需的信息从哪里读取。",
+    },
 }

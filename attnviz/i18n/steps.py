@@ -1,10 +1,6 @@
 """Strings of the Step-by-step page (attnviz.analysis.steps, attnviz.plots.steps, pages/step_by_step.py)."""
 
 STRINGS: dict[str, dict[str, str]] = {
-    "steps_encoder_only": {
-        "en": "The step-by-step walk-through follows the BERT encoder's block; '{name}' is a decoder, so this page shows '{encoder}'. The decoder pages cover the causal mask, RoPE and grouped-query attention.",
-        "zh": "逐步演示按照 BERT 编码器的结构进行；“{name}”是解码器，因此本页显示“{encoder}”。因果掩码、RoPE 和分组查询注意力见解码器页面。",
-    },
     # errors (attnviz.errors, raised by attnviz.analysis)
     "steps_err_position": {
         "en": "The {name} {value} does not exist here: pick one from 0 to {n} − 1.",
@@ -197,4 +193,63 @@ STRINGS: dict[str, dict[str, str]] = {
     "steps_this_model": {"en": "this model: d_k = {d_head}", "zh": "本模型：d_k = {d_head}"},
     "steps_js_distance": {"en": "Jensen–Shannon distance", "zh": "Jensen–Shannon 距离"},
     "steps_cosine": {"en": "cosine similarity", "zh": "余弦相似度"},
+    # decoders on this page: pre-norm input, RoPE, grouped-query attention, the causal mask
+    "steps_decoder_note": {
+        "en": "{name} is a decoder (pre-norm, {norm}{rope}): the same seven steps, with the causal mask in step 4.",
+        "zh": "{name} 是解码器（前置归一化，{norm}{rope}）：同样的七步，第 4 步使用因果掩码。",
+    },
+    "steps_with_rope": {"en": ", RoPE", "zh": "，RoPE"},
+    "steps_step1_text_decoder": {
+        "en": "In a pre-norm decoder the attention of layer {layer} reads the residual stream through the block's first {norm}: X = {norm}(resid_pre), computed here with the block's own weights.",
+        "zh": "在前置归一化的解码器中，第 {layer} 层的注意力通过该块的第一个 {norm} 读取残差流：X = {norm}（resid_pre），这里用该块自己的权重计算。",
+    },
+    "steps_rmsnorm_text": {
+        "en": "RMSNorm (Zhang & Sennrich 2019) divides by the root mean square only: no mean subtracted, no bias. Here RMS(resid_pre) = {rms}.",
+        "zh": "RMSNorm（Zhang 和 Sennrich，2019）只除以均方根：不减均值，没有偏置。此处 RMS（resid_pre）= {rms}。",
+    },
+    "steps_gqa_text": {
+        "en": "Grouped-query attention: query head {head} reads key/value head {kv}, which query heads {heads} share ({n_heads} query heads, {n_kv} key/value heads). K and V below are that shared head's.",
+        "zh": "分组查询注意力：第 {head} 个查询头读取第 {kv} 个键/值头，查询头 {heads} 共享它（{n_heads} 个查询头，{n_kv} 个键/值头）。下面的 K 和 V 属于这个共享的头。",
+    },
+    "steps_rope_head": {"en": "q and k before and after RoPE", "zh": "RoPE 前后的 q 和 k"},
+    "steps_rope_text": {
+        "en": "RoPE (Su et al. 2021) turns each dimension pair (i, i + {half}) of q and k by an angle proportional to the position, so q·k depends on the two positions only through their distance. The projection above gives q and k before the rotation; steps 3–6 use them after it. Key for the comparison:",
+        "zh": "RoPE（Su 等，2021）把 q 和 k 的每对维度 i 与 i + {half} 按与位置成正比的角度旋转，于是 q·k 只通过两个位置之间的距离依赖于位置。上面的投影给出旋转前的 q 和 k；第 3–6 步用的是旋转后的。用于比较的键：",
+    },
+    "steps_rope_at_query": {"en": "at the query's position", "zh": "查询所在位置"},
+    "steps_rope_at_key": {"en": "at the key's position", "zh": "键所在位置"},
+    "steps_rope_pairs_title": {"en": "Rotation of each dimension pair", "zh": "每对维度的旋转角度"},
+    "steps_rope_vectors_title": {"en": "q and k before and after the rotation", "zh": "旋转前后的 q 和 k"},
+    "steps_rope_scores_title": {"en": "Scores q·kⱼ/√d_head before and after RoPE", "zh": "RoPE 前后的分数 q·kⱼ/√d_head"},
+    "steps_rope_before": {"en": "before RoPE", "zh": "RoPE 之前"},
+    "steps_rope_after": {"en": "after RoPE (used)", "zh": "RoPE 之后（实际使用）"},
+    "steps_rope_norms": {
+        "en": "A rotation keeps lengths: |q| = {q_before} before, {q_after} after; |k| = {k_before} before, {k_after} after.",
+        "zh": "旋转不改变长度：|q| 旋转前为 {q_before}，旋转后为 {q_after}；|k| 旋转前为 {k_before}，旋转后为 {k_after}。",
+    },
+    "steps_causal_step4": {
+        "en": "A decoder's causal mask: query {query} may attend to keys 0…{query} only; the {later} later keys get −∞ and weight 0.",
+        "zh": "解码器的因果掩码：查询 {query} 只能关注键 0…{query}；之后的 {later} 个键被设为 −∞，权重为 0。",
+    },
+    "steps_step7_text_decoder": {
+        "en": "The {n} rows of concat have width {width}; W_O maps them back to d_model = {d_model} (max difference from the capture {err_out}). A pre-norm block adds without normalising: resid_mid = resid_pre + attn_out (max difference {err_mid}); its next norm comes before the MLP.",
+        "zh": "concat 的 {n} 行宽度为 {width}；W_O 把它们映射回 d_model = {d_model}（与捕获值最大相差 {err_out}）。前置归一化的块相加而不归一化：resid_mid = resid_pre + attn_out（最大相差 {err_mid}）；下一次归一化在 MLP 之前。",
+    },
+    # the neuron view
+    "steps_neuron_head": {"en": "Neuron view: q·k element by element", "zh": "神经元视图：逐元素计算 q·k"},
+    "steps_neuron_text": {
+        "en": "For one query and one key: the {d_head} products q_c·k_c (red positive, blue negative), their sum q·k, the scale 1/√{d_head}, and the score. Pick the key:",
+        "zh": "对一个查询和一个键：{d_head} 个乘积 q_c·k_c（红色为正，蓝色为负）、它们的和 q·k、缩放因子 1/√{d_head}，以及分数。选择键：",
+    },
+    "steps_neuron_key": {"en": "Key token", "zh": "键 token"},
+    "steps_neuron_title": {"en": "q_c · k_c for query {query} and key {key_pos}", "zh": "查询 {query} 与键 {key_pos} 的 q_c · k_c"},
+    "steps_neuron_sum": {"en": "sum q·k", "zh": "和 q·k"},
+    "steps_neuron_scale": {"en": "scale 1/√d_head", "zh": "缩放 1/√d_head"},
+    "steps_neuron_score": {"en": "score s", "zh": "分数 s"},
+    "steps_neuron_captured": {
+        "en": "The captured raw score of this query and key is {captured} (difference {err}).",
+        "zh": "捕获的该查询与键的原始分数为 {captured}（相差 {err}）。",
+    },
+    "steps_neuron_masked": {"en": "This key comes after the query: the causal mask will hide it in step 4.", "zh": "这个键在查询之后：第 4 步的因果掩码会把它遮住。"},
+    "steps_open_journey": {"en": "Follow this token's whole journey →", "zh": "查看这个 token 的完整旅程 →"},
 }

@@ -16,18 +16,19 @@ from attnviz.i18n import t
 from attnviz.plots.maps import HEAD_COLOURS, token_labels
 
 
-def next_token_bars(tokens: list[str], probs: torch.Tensor, title: str = "", lang: str = "en") -> go.Figure:
+def next_token_bars(tokens: list[str], probs: torch.Tensor, title: str = "", lang: str = "en", highlight: int | None = None) -> go.Figure:
     """The top-k next tokens as horizontal bars, most probable at the top.
 
     Args:
         tokens: the k candidate tokens (raw; escaped and quoted here).
         probs: float ``[k]``, their probabilities.
+        highlight: the index of a bar to draw in orange (the chosen token), or None.
     """
     labels = [f"“{label}”" for label in token_labels(tokens)]  # quoted: a leading space is part of the token
     values = probs.detach().float().numpy()
     fig = go.Figure(
         go.Bar(
-            x=values, y=labels, orientation="h", marker_color="#1f77b4",
+            x=values, y=labels, orientation="h", marker_color=["#ff7f0e" if i == highlight else "#1f77b4" for i in range(len(labels))],
             text=[f"{v:.1%}" for v in values], textposition="outside",
             hovertemplate=f"%{{y}}<br>{t('dec_probability', lang)}: %{{x:.4f}}<extra></extra>",
         )

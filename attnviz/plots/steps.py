@@ -266,3 +266,59 @@ def cosine_figure(cosine: torch.Tensor, tokens: list[str], title: str, lang: str
     fig.update_yaxes(title=t("steps_cosine", lang), range=[min(0.0, float(values.min())), 1.0])
     fig.update_layout(title=title, height=320, margin={"t": 50})
     return fig
+
+
+def neuron_figure(q: torch.Tensor, k: torch.Tensor, products: torch.Tensor, title: str, lang: str = "en") -> go.Figure:
+    """The neuron view (after bertviz, Vig 2019): q and k component by component, and their products as bars.
+
+    Args:
+        q, k: float ``[d_head]``, one query and one key.
+        products: float ``[d_head]``, q_c · k_c (their sum is q·k).
+    """
+    qk = torch.stack([q, k]).detach().float().numpy()  # [2, d_head]
+    prod = products.detach().float().numpy()
+    dims = list(range(len(prod)))
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.35, 0.65], vertical_spacing=0.06)
+    fig.add_trace(
+        go.Heatmap(
+            z=qk, x=dims, y=["q", "k"], colorscale="RdBu_r", zmid=0.0, showscale=False,
+            hovertemplate=f"%{{y}}<br>{t('steps_component', lang)}: %{{x}}<br>{t('steps_value', lang)}: %{{z:.6g}}<extra></extra>",
+        ),
+        row=1, col=1,
+    )  # fmt: skip
+    fig.add_trace(
+        go.Bar(
+            x=dims, y=prod, marker_color=np.where(prod >= 0, "#d62728", "#1f77b4").tolist(), name="q_c · k_c",
+            hovertemplate=f"{t('steps_component', lang)}: %{{x}}<br>q_c · k_c: %{{y:.6g}}<extra></extra>",
+        ),
+        row=2, col=1,
+    )  # fmt: skip
+    fig.update_yaxes(autorange="reversed", row=1, col=1)
+    fig.update_yaxes(title="q_c · k_c", row=2, col=1, zeroline=True)
+    fig.update_xaxes(title=t("steps_component", lang), row=2, col=1)
+    fig.update_layout(title={"text": title, "font": {"size": 13}}, height=320, margin={"t": 40, "b": 10, "l": 10, "r": 10}, showlegend=False)
+    return fig
+
+
+def rope_pairs_figure(angles_q: torch.Tensor, angles_k: torch.Tensor, title: str, lang: str = "en") -> go.Figure:
+    """The angle RoPE turns each dimension pair by, at the query's and at the key's position (degrees, wrapped to [0, 360)).
+
+    The score after RoPE depends on the difference of the two angles (Su et al. 2021, Eq. 16).
+
+    Args:
+        angles_q, angles_k: float ``[d_head/2]`` in radians (``attention.rope_angles`` rows).
+    """
+    pairs = list(range(len(angles_q)))
+    fig = go.Figure()
+    for name, angles, colour in ((t("steps_rope_at_query", lang), angles_q, "#d62728"), (t("steps_rope_at_key", lang), angles_k, "#1f77b4")):
+        wrapped = np.degrees(np.mod(angles.detach().double().numpy(), 2 * math.pi))
+        fig.add_trace(
+            go.Scatter(
+                x=pairs, y=wrapped, mode="markers+lines", name=name, line={"color": colour, "width": 1},
+                hovertemplate=f"{name}<br>{t('dec_pair', lang)}: %{{x}}<br>{t('dec_angle', lang)}: %{{y:.1f}}°<extra></extra>",
+            )
+        )  # fmt: skip
+    fig.update_xaxes(title=t("dec_pair", lang))
+    fig.update_yaxes(title=f"{t('dec_angle', lang)} (°)", range=[0, 360])
+    fig.update_layout(title={"text": title, "font": {"size": 13}}, height=280, margin={"t": 40, "b": 10, "l": 10, "r": 10}, legend={"orientation": "h", "y": 1.15})
+    return fig
