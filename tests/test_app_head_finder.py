@@ -123,7 +123,7 @@ def test_in_chinese():
     assert at.title[0].value == "注意力头查找器"
     assert at.selectbox(key="hf_metric").label == "指标"
     assert chart(at, "hf_map")["layout"]["title"]["text"] == "前一个 token：每一层、每一个头"
-    assert "头卡片：第 " in shown_text(at) and "在 72 个头中排第 1" in shown_text(at)
+    assert "头卡片：第 " in shown_text(at) and "按“前一个 token”，在 72 个头中排第 1。" in shown_text(at)
     assert at.button(key="hf_open_0").label == "在注意力探查器中打开这个头"
     assert list(at.dataframe[0].value.columns[:4]) == ["层", "头", "自身", "前一个 token"]
 
@@ -143,3 +143,4 @@ def test_smollm2_induction_heads_with_random_repeated_examples(smollm2):
     assert "Random tokens repeated twice" in shown_text(at)
     example = chart(at, "hf_example_0")
     assert len(example["layout"]["xaxis"]["ticktext"]) == 50  # 2 × 25 random tokens, no BOS for SmolLM2
+    assert example["layout"]["xaxis"]["showticklabels"] is False  # 50 labels would overprint: the hover names them

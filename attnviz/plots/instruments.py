@@ -18,6 +18,7 @@ from attnviz.i18n import t
 from attnviz.plots.maps import token_labels
 
 CELL_CHARS = 8  # a lens cell shows at most this many characters of its token
+LABELLED_MAX = 30  # a head card's example names its tokens on the axes up to this many
 
 
 def metric_map_height(n_layers: int) -> int:
@@ -67,6 +68,8 @@ def example_map(pattern: torch.Tensor, tokens: list[str], attn_mask: torch.Tenso
         tokens: the n tokens (raw; escaped here).
         attn_mask: optional bool ``[query_pos, key_pos]``; masked cells are drawn grey.
 
+    Up to ``LABELLED_MAX`` tokens the axes name them; above, only the hover does.
+
     Raises:
         ValueError: if the pattern is not n × n for the n tokens.
     """
@@ -78,9 +81,10 @@ def example_map(pattern: torch.Tensor, tokens: list[str], attn_mask: torch.Tenso
     labels = token_labels(tokens)
     hover = [[f"{t('query', lang)}: {labels[i]}<br>{t('key', lang)}: {labels[j]}<br>{t('weight', lang)}: {weights[i, j]:.3f}" for j in range(n)] for i in range(n)]
     fig = go.Figure(go.Heatmap(z=shown, zmin=0, zmax=1, colorscale="Blues", text=hover, hovertemplate="%{text}<extra></extra>", showscale=False))
-    axis = {"tickmode": "array", "tickvals": list(range(n)), "ticktext": labels, "tickfont": {"size": 8 if n > 24 else 10}, "showgrid": False}
-    fig.update_xaxes(**axis, side="top", tickangle=-90, constrain="domain")
-    fig.update_yaxes(**axis, autorange="reversed", scaleanchor="x", constrain="domain")  # square cells, no margin of background
+    named = n <= LABELLED_MAX  # a longer input's labels would overprint each other: its tokens show on hover
+    axis = {"tickmode": "array", "tickvals": list(range(n)), "ticktext": labels, "tickfont": {"size": 8 if n > 24 else 10}, "showgrid": False, "showticklabels": named}
+    fig.update_xaxes(**axis, side="top", tickangle=-90, constrain="domain", title=None if named else t("key_token", lang))
+    fig.update_yaxes(**axis, autorange="reversed", scaleanchor="x", constrain="domain", title=None if named else t("query_token", lang))  # square cells, no background margin
     fig.update_layout(title={"text": title, "font": {"size": 13}}, height=420, margin={"t": 110, "l": 10, "r": 10, "b": 10}, plot_bgcolor="#d9d9d9")
     return fig
 
