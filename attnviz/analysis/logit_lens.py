@@ -52,7 +52,8 @@ def logit_lens(cap: Capture, positions: Sequence[int] | range | None = None) -> 
     """
     unembed = _unembed(cap)
     rows = _positions(cap, positions)
-    return unembed(cap.resid_post[:, rows]).log_softmax(-1)
+    # one layer at a time, each read exactly as ``cap.logits`` reads the last: [pos, d_model] -> [pos, d_vocab]
+    return torch.stack([unembed(cap.resid_post[layer, rows]).log_softmax(-1) for layer in range(cap.n_layers)])
 
 
 @dataclass(frozen=True)
