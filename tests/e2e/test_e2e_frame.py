@@ -17,7 +17,7 @@ from harness import REPO, AppServer, choose, screenshot, wait_idle
 
 from attnviz.i18n import t
 
-SECTIONS = ("section_explore", "dec_section", "lesson_section")
+SECTIONS = ("section_explore", "dec_section", "instruments_section", "lesson_section")
 
 
 def frame_url_paths() -> set[str]:
