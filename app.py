@@ -21,6 +21,7 @@ pages = {
     tr("dec_section"): [
         st.Page("pages/next_token.py", title=tr("dec_nav_next"), icon="🔮", url_path="next_token"),
         st.Page("pages/generation.py", title=tr("dec_nav_generation"), icon="⏭️", url_path="generation"),
+        st.Page("pages/journey.py", title=tr("journey_nav"), icon="🛤️", url_path="journey"),
         st.Page("pages/rope_gqa.py", title=tr("dec_nav_rope_gqa"), icon="🌀", url_path="rope_gqa"),
         st.Page("pages/needle.py", title=tr("needle_nav"), icon="🪡", url_path="needle"),
     ],

@@ -13,6 +13,7 @@ from attnviz.model import token_labels
 from attnviz.plots import decoder as decoder_plots
 
 tr = ui.tr
+N_CANDIDATES = 10  # the candidates shown at each step
 st.title(tr("dec_gen_title"))
 st.markdown(tr("dec_gen_intro"))
 
@@ -68,8 +69,16 @@ if step == 0:
     st.info(tr("dec_gen_step0", n=len(prompt_ids)))
 else:
     before = capture_of(prompt_ids + tuple(state["chosen"][: step - 1]))  # the capture the newest token was chosen from
-    p = decoding.choice_probability(before.logits[-1], state["chosen"][step - 1], strategy, temperature)
+    chosen = state["chosen"][step - 1]
+    p = decoding.choice_probability(before.logits[-1], chosen, strategy, temperature)
     st.success(tr("dec_gen_step", step=step, token=escape_markdown(cap.tokens[-1]), p=f"{p:.4f}"))
+    # the candidates it was chosen among: the distribution drawn from (softmax(logits / T) when sampling)
+    ids, probs, rank = decoding.candidates(before.logits[-1], chosen, N_CANDIDATES, temperature if sampling else 1.0)
+    names = model.next_token_strings(list(before.token_ids.tolist()), ids.tolist())  # a candidate may finish a character
+    where = ids.tolist().index(chosen) if chosen in ids.tolist() else None
+    title = tr("dec_candidates_title", step=step, k=len(names), token=html.escape(before.tokens[-1]))
+    st.plotly_chart(decoder_plots.next_token_bars(names, probs, title, ui.lang(), highlight=where), key="dec_candidates_chart")
+    st.caption(tr("dec_chosen_rank", token=escape_markdown(cap.tokens[-1]), rank=rank, vocab=f"{len(before.logits[-1]):,}", p=f"{p:.4f}"))
 if at_limit:
     st.warning(tr("dec_gen_limit", max=ui.app_max_tokens(model)))
 st.caption(tr("dec_gen_text"))

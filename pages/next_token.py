@@ -43,7 +43,17 @@ probs = decoding.next_token_probs(cap.logits[position], temperature)
 ids, top = decoding.top_k(probs, k)
 title = tr("dec_bars_title", token=html.escape(cap.tokens[position]), pos=position, k=k, vocab=f"{len(probs):,}", temperature=f"{temperature:g}")
 candidates = model.next_token_strings(cap.token_ids[: position + 1].tolist(), ids.tolist())  # a candidate may finish a character
-st.plotly_chart(decoder_plots.next_token_bars(candidates, top, title, ui.lang()), key="dec_next_chart")
+col_bars, col_attention = st.columns(2)
+col_bars.plotly_chart(decoder_plots.next_token_bars(candidates, top, title, ui.lang()), key="dec_next_chart")
+with col_attention:  # where the predicting position reads from
+    mean_label = tr("dec_heads_mean")  # "mean", not None: a selectbox shows None as "no choice"
+    head_labels = {"mean": mean_label, **{h: str(h) for h in range(cap.n_heads)}}
+    head = ui.kept_widget(st.selectbox, "dec_head", "mean", tr("head"), choices=list(head_labels), format_func=head_labels.get)
+    rows = decoding.position_rows(cap, position, None if head == "mean" else head)
+    which = mean_label if head == "mean" else f"{tr('head')} {head}"
+    attention_title = tr("dec_next_attention_title", token=html.escape(cap.tokens[position]), pos=position)
+    st.plotly_chart(decoder_plots.newest_token_rows(rows, cap.tokens[: position + 1], attention_title, ui.lang()), key="dec_next_attention")
+    st.caption(tr("dec_next_attention_text", which=which))
 if token_labels.has_split_characters([*cap.tokens, *candidates]):
     st.caption(tr("dec_token_legend"))
 st.latex(r"p(w) = \frac{e^{z_w / T}}{\sum_{v} e^{z_v / T}}")

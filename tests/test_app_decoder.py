@@ -250,3 +250,45 @@ def test_one_gguf_conversion_path_through_the_registry(monkeypatch):
     assert registry.model_folder("smollm2", lambda fraction, stage: reports.append((fraction, stage))) == Path("/converted")
     assert reports == [(0.5, "weights")] and converted == [registry.gguf_source("smollm2")]
     assert not registry.conversion_needed("smollm2")
+
+
+@pytest.mark.slow
+def test_generation_shows_each_steps_candidates_and_the_chosen_ones_rank(smollm2):
+    at = open_page("pages/generation.py")
+    at.radio(key="dec_strategy").set_value("sample").run()
+    at.slider(key="dec_gen_temperature").set_value(1.5).run()
+    at.number_input(key="dec_seed").set_value(3).run()
+    prompt_ids = smollm2.run_with_capture(PROMPT).token_ids.tolist()
+    chosen = []
+    for step in (1, 2):
+        at.button(key="dec_forward").click().run()
+        assert not at.exception
+        logits = smollm2.run_tokens_with_capture(prompt_ids + chosen).logits[-1]  # the distribution this step drew from
+        expected = softmax(logits, 1.5)
+        bars = chart(at, "dec_candidates_chart")["data"][0]
+        top = np.argsort(-expected)[:10]
+        assert_close(array(bars["x"]), expected[top], rtol=1e-5, atol=1e-6, check_dtype=False)
+        chosen = list(at.session_state["dec_gen"]["chosen"][:step])
+        rank = int((expected > expected[chosen[-1]]).sum()) + 1
+        assert f"ranked {rank} of 49,152" in shown_text(at)
+        colours = bars["marker"]["color"]
+        if rank <= 10:  # the chosen bar is the orange one
+            assert colours.index("#ff7f0e") == rank - 1 and colours.count("#ff7f0e") == 1
+    # the newest token's attention: the last row of every layer's pattern, mean over heads
+    full = smollm2.run_tokens_with_capture(prompt_ids + chosen)
+    rows = array(chart(at, "dec_rows_chart")["data"][0]["z"])
+    assert_close(rows, full.pattern[:, :, -1, :].mean(1).numpy(), rtol=0, atol=1e-6, check_dtype=False)
+
+
+@pytest.mark.slow
+def test_next_token_shows_the_predicting_positions_attention_beside_the_bars(smollm2):
+    at = open_page("pages/next_token.py")
+    cap = smollm2.run_with_capture(PROMPT)
+    at.selectbox(key="dec_position").set_value(2).run()
+    at.selectbox(key="dec_head").set_value(4).run()
+    assert not at.exception
+    spec = chart(at, "dec_next_attention")
+    assert_close(array(spec["data"][0]["z"]), cap.pattern[:, 4, 2, :3].numpy(), rtol=0, atol=1e-6, check_dtype=False)
+    assert len(spec["layout"]["xaxis"]["ticktext"]) == 3  # keys 0..2: the later ones are masked
+    at.selectbox(key="dec_head").set_value("mean").run()
+    assert_close(array(chart(at, "dec_next_attention")["data"][0]["z"]), cap.pattern[:, :, 2, :3].mean(1).numpy(), rtol=0, atol=1e-6, check_dtype=False)
