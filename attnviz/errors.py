@@ -186,3 +186,24 @@ class HaystackError(AttnvizError):
     """A needle-in-a-haystack input that cannot be used (``attnviz.analysis.retrieval``). Params: ``problem`` (a ``Text``)."""
 
     key = "needle_err"
+
+
+# --- instruments: attribution, ablation, minimal pairs (attnviz.analysis) ---------------
+
+
+class TokenChoiceError(AttnvizError):
+    """A target or distractor that is not exactly one token of the model. Params: ``text``, ``n``."""
+
+    key = "attr_err_token"
+
+
+class FlowLengthError(AttnvizError):
+    """An input too long for attention flow's max-flow computation. Params: ``n``, ``most``."""
+
+    key = "attr_err_flow_length"
+
+
+class PairLengthError(AttnvizError):
+    """Two sentences of a minimal pair (or a patching pair) with different token counts. Params: ``n_a``, ``n_b``."""
+
+    key = "pairs_err_length"
