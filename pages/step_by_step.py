@@ -157,7 +157,7 @@ with tab_steps:
             st.plotly_chart(step_plots.rope_pairs_figure(rv.angles_q, rv.angles_k, tr("steps_rope_pairs_title"), lang), key="steps_rope_pairs")
         st.caption(tr("steps_rope_norms", **{name: f"{float(v.norm()):.4f}" for name, v in (("q_before", rv.q_before), ("q_after", rv.q_after), ("k_before", rv.k_before), ("k_after", rv.k_after))}))
         series = {tr("steps_rope_before"): rv.scores_before, tr("steps_rope_after"): rv.scores_after}
-        show(step_plots.weights_compare(series, tokens, tr("steps_rope_scores_title") + shown, lang, win), "steps_rope_scores", step_plots.series_table(series, token_rows, win))
+        show(step_plots.weights_compare(series, tokens, tr("steps_rope_scores_title") + shown, lang, win, y_title=tr("steps_score")), "steps_rope_scores", step_plots.series_table(series, token_rows, win))
 
     st.subheader(tr("steps_neuron_head"))
     neuron_key = ui.kept_widget(st.selectbox, "steps_neuron_key", 0, tr("steps_neuron_text", d_head=d_head), choices=range(n), format_func=token_names.__getitem__)
@@ -245,9 +245,9 @@ with tab_scale:
     show(step_plots.weights_compare(series, tokens, tr("steps_variant_title") + shown, lang, win), "steps_variant", step_plots.series_table(series, token_rows, win))
     growth, saturation = ui.softmax_scale_curves()
     st.caption(tr("steps_growth_text"))
-    st.plotly_chart(step_plots.growth_figure(growth, lang, d_head), key="steps_growth")
+    st.plotly_chart(present.fit(step_plots.growth_figure(growth, lang, d_head)), key="steps_growth")
     st.caption(tr("steps_saturation_text"))
-    st.plotly_chart(step_plots.saturation_figure(saturation, lang, d_head), key="steps_saturation")
+    st.plotly_chart(present.fit(step_plots.saturation_figure(saturation, lang, d_head)), key="steps_saturation")
 
 
 def head_map(pattern, scores_raw, mask, title: str, key: str, map_tokens=None, window: range | None = None) -> None:

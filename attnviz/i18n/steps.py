@@ -221,6 +221,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "steps_rope_pairs_title": {"en": "Rotation of each dimension pair", "zh": "每对维度的旋转角度"},
     "steps_rope_vectors_title": {"en": "q and k before and after the rotation", "zh": "旋转前后的 q 和 k"},
     "steps_rope_scores_title": {"en": "Scores q·kⱼ/√d_head before and after RoPE", "zh": "RoPE 前后的分数 q·kⱼ/√d_head"},
+    "steps_score": {"en": "score", "zh": "分数"},
     "steps_rope_before": {"en": "before RoPE", "zh": "RoPE 之前"},
     "steps_rope_after": {"en": "after RoPE (used)", "zh": "RoPE 之后（实际使用）"},
     "steps_rope_norms": {

@@ -32,7 +32,7 @@ def stream_rows(rows: dict[str, torch.Tensor], title: str, lang: str = "en") -> 
         )
     )  # fmt: skip
     fig.update_yaxes(type="category", autorange="reversed", automargin=True)
-    fig.update_layout(title={"text": title, "font": {"size": 13}}, height=60 + 26 * len(names), margin=SMALL)
+    fig.update_layout(title={"text": title, "font": {"size": 13}}, height=90 + 24 * len(names), margin=SMALL)
     return fig
 
 

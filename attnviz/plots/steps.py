@@ -166,26 +166,28 @@ def mask_strip(allowed: torch.Tensor, tokens: list[str], title: str, lang: str =
     return fig
 
 
-def weights_compare(series: dict[str, torch.Tensor], tokens: list[str], title: str, lang: str = "en", window: range | None = None) -> go.Figure:
+def weights_compare(series: dict[str, torch.Tensor], tokens: list[str], title: str, lang: str = "en", window: range | None = None, y_title: str | None = None) -> go.Figure:
     """Grouped bars: several rows of weights over the same keys (e.g. the model's and a variant's).
 
     Args:
         series: name (translated) -> float ``[key_pos]``.
         window: the key positions drawn (default all).
+        y_title: what the bars are (translated); default "weight".
     """
+    y_title = y_title or t("weight", lang)
     window = range(len(tokens)) if window is None else window
     labels = _axis_labels(tokens, None, 0, window)
     fig = go.Figure(
         [
             go.Bar(
                 x=labels, y=values.detach().float().numpy()[window.start : window.stop], name=name, marker_color=HEAD_COLOURS[i % len(HEAD_COLOURS)],
-                hovertemplate=f"{name}<br>{t('key', lang)}: %{{x}}<br>{t('weight', lang)}: %{{y:.6f}}<extra></extra>",
+                hovertemplate=f"{name}<br>{t('key', lang)}: %{{x}}<br>{y_title}: %{{y:.6f}}<extra></extra>",
             )
             for i, (name, values) in enumerate(series.items())
         ]
     )  # fmt: skip
     fig.update_xaxes(type="category", automargin=True)
-    fig.update_yaxes(title=t("weight", lang), rangemode="tozero")
+    fig.update_yaxes(title=y_title, rangemode="tozero")
     fig.update_layout(title=title, barmode="group", height=340, margin={"t": 50, "b": 10}, legend={"orientation": "h", "y": 1.12})
     return fig
 
