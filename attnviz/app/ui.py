@@ -54,7 +54,7 @@ STATE = {
 }
 KEPT = "_kept"
 # widgets whose option labels change with the language (see ``_relabel_choices``)
-TRANSLATED_CHOICES = ["view", "example", "lesson2_vectors", "lesson9_open_head", *(f"lesson{n}_guess" for n in range(1, 10)), "dec_strategy", "dec_head", "model", "dec_model", "hf_model", "hf_metric", "lens_model", "lens_colour"]
+TRANSLATED_CHOICES = ["view", "example", "lesson2_vectors", "lesson9_open_head", *(f"lesson{n}_guess" for n in range(1, 10)), "dec_strategy", "dec_head", "model", "dec_model", "hf_model", "hf_metric", "lens_model", "lens_colour", "steps_model"]
 
 
 def _from_query(key: str, raw: str):
