@@ -86,7 +86,7 @@ out = steps.output_steps(cap, model, layer)
 d_model, d_head = hs.X.shape[1], hs.d_head
 norm_name = "RMSNorm" if model.config.family == "llama" else "LayerNorm"
 if decoder:
-    st.info(tr("steps_decoder_note", name=ui.model_label(model_name), norm=norm_name, rope=tr("steps_with_rope") if hs.rotary else ""))
+    st.info(tr("steps_decoder_note", name=model_name, norm=norm_name, rope=tr("steps_with_rope") if hs.rotary else ""))
 token_rows = [token_names[pos] for pos in win]
 
 

@@ -195,10 +195,10 @@ STRINGS: dict[str, dict[str, str]] = {
     "steps_cosine": {"en": "cosine similarity", "zh": "余弦相似度"},
     # decoders on this page: pre-norm input, RoPE, grouped-query attention, the causal mask
     "steps_decoder_note": {
-        "en": "{name} is a decoder (pre-norm, {norm}{rope}): the same seven steps, with the causal mask in step 4.",
-        "zh": "{name} 是解码器（前置归一化，{norm}{rope}）：同样的七步，第 4 步使用因果掩码。",
+        "en": "{name}: a pre-norm decoder with {norm}{rope}. The same seven steps, with the causal mask in step 4.",
+        "zh": "{name}：前置归一化的解码器，使用 {norm}{rope}。同样的七步，第 4 步使用因果掩码。",
     },
-    "steps_with_rope": {"en": ", RoPE", "zh": "，RoPE"},
+    "steps_with_rope": {"en": " and RoPE", "zh": " 和 RoPE"},
     "steps_step1_text_decoder": {
         "en": "In a pre-norm decoder the attention of layer {layer} reads the residual stream through the block's first {norm}: X = {norm}(resid_pre), computed here with the block's own weights.",
         "zh": "在前置归一化的解码器中，第 {layer} 层的注意力通过该块的第一个 {norm} 读取残差流：X = {norm}（resid_pre），这里用该块自己的权重计算。",
