@@ -27,7 +27,13 @@ st.caption(tr("steps_intro"))
 ui.restore("steps_model", "steps_sentence", "steps_pair", kept_as=SHARED)
 col_model, col_text, col_pair = st.columns([1, 2, 1])
 model_name = col_model.selectbox(tr("model"), list(attnviz.REGISTRY), key="steps_model", format_func=ui.model_labels().get)
-decoder = ui.is_decoder(model_name)
+with col_model:
+    model_name = ui.local_model_folder() or model_name  # any BERT, GPT-2 or Llama folder, where the operator allows it
+try:
+    decoder = ui.is_decoder(model_name)
+except AttnvizError as err:
+    ui.show_error(err)
+    st.stop()
 col_text.text_area(tr("sentence"), key="steps_sentence", height=68, max_chars=ui.MAX_TEXT_CHARS)
 if decoder:  # one text, read left to right: no second sentence
     col_pair.caption(tr("dec_no_pair"))

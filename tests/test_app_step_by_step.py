@@ -363,3 +363,26 @@ def test_a_long_text_shows_a_window_of_the_models_own_numbers(minilm):
     assert fig(at, "steps_weights")["data"][0]["x"] == token_labels(cap.tokens)[win]  # labels keep their positions
     assert fig(at, "steps_mask")["layout"]["title"]["text"] == "M₃₁₀ⱼ [512] · 300–331"
     assert_close(z_of(at, "steps_z")[0], cap.z[layer, query, head].numpy(), rtol=0, atol=1e-6, check_dtype=False)  # z sums over all 512 keys
+
+
+@pytest.mark.slow
+def test_a_local_llama_folder_walks_the_decoder_steps(monkeypatch, tmp_path):
+    from decoder_helpers import tiny_llama_pair, tiny_tokenizer
+
+    monkeypatch.setenv("ATTNVIZ_ALLOW_LOCAL_MODELS", "1")
+    hf, ours = tiny_llama_pair(4, n_heads=4, n_kv_heads=2)
+    folder = tmp_path / "tiny-llama"
+    hf.save_pretrained(folder)  # safetensors
+    tiny_tokenizer().save_pretrained(folder)
+    at = new_app().run().switch_page(PAGE).run()
+    at.text_input(key="local_model").set_value(str(folder)).run()
+    at.text_area(key="steps_sentence").set_value("the cat sat on the mat").run()
+    assert not at.exception and not at.error
+    assert len(at.selectbox(key="steps_head").options) == 4  # the folder's heads
+    at.selectbox(key="steps_head").set_value(3).run()
+    at.selectbox(key="steps_query").set_value(3).run()
+    at.selectbox(key="steps_neuron_key").set_value(1).run()
+    cap = ours.run_with_capture("the cat sat on the mat")
+    assert "query heads 2, 3 share" in shown_text(at)
+    score = {m.label: float(m.value) for m in at.metric}["score s"]
+    assert score == pytest.approx(float(cap.head_scores_raw(0, 3)[3, 1]), abs=1e-5)
