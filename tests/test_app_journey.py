@@ -80,6 +80,11 @@ def test_a_stage_link_opens_step_by_step_on_the_same_model_text_layer_head_and_p
     assert at.selectbox(key="steps_query").value == 2
     at.switch_page(PAGE).run()  # coming back keeps the journey's own view
     assert at.selectbox(key="journey_position").value == 2 and at.selectbox(key="journey_layer").value == 12
+    at.button(key="journey_link_weights").click().run()  # the softmax stage opens the Explorer on the same head
+    assert not at.exception and at.selectbox(key="model").value == "smollm2"
+    assert at.selectbox(key="layer").value == 12 and at.selectbox(key="head").value == 4 and at.text_area(key="sentence").value == PROMPT
+    at.switch_page(PAGE).run().button(key="journey_link_logits").click().run()  # the logits stage opens Next token at the position
+    assert not at.exception and at.selectbox(key="dec_position").value == 2
 
 
 @pytest.mark.slow
