@@ -14,6 +14,7 @@ from attnviz.plots import steps as step_plots
 tr = ui.tr
 lang = ui.lang()
 N_TOP = 12  # candidates drawn in the logits and sampling stages
+KEYS_DRAWN = 20  # a small figure draws the query's nearest keys; the step-by-step page draws them all
 if "journey_go" in st.session_state:  # a stage's link was clicked: its callback has set the page's state
     st.switch_page(st.session_state.pop("journey_go"))
 st.title(tr("journey_title"))
@@ -34,6 +35,10 @@ except AttnvizError as err:
 if cap.n_truncated:
     st.warning(ui.truncation_note(cap, model_name))
 
+if st.session_state.get("journey_position_of") != (model_name, prompt):  # a new prompt: the journey of its last token
+    st.session_state["journey_position_of"] = (model_name, prompt)
+    st.session_state.pop("journey_position", None)
+    st.session_state[ui.KEPT].pop("journey_position", None)
 labels = step_plots.position_labels(cap.tokens)
 col_pos, col_layer, col_head = st.columns([2, 1, 1])
 position = ui.kept_widget(col_pos.selectbox, "journey_position", cap.n_tokens - 1, tr("journey_position"), choices=range(cap.n_tokens), format_func=labels.__getitem__)
@@ -54,7 +59,8 @@ except AttnvizError as err:
 hs = j.steps
 tokens = cap.tokens
 norm = "RMSNorm" if model.config.family == "llama" else "LayerNorm"
-keys = range(position + 1)  # the keys the query may see (the later ones are drawn only in the mask stage)
+keys = range(max(0, position + 1 - KEYS_DRAWN), position + 1)  # the nearest keys the query may see (later ones only in the mask stage)
+mask_keys = range(keys.start, min(cap.n_tokens, keys.stop + 4))  # and a few later keys, masked
 st.caption(tr("journey_where", pos=position, token=escape_markdown(j.token), layer=layer, head=head, n_layers=cap.n_layers))
 
 
@@ -75,6 +81,11 @@ def open_page(page: str) -> None:
 
 def link(label_key: str, page: str, key: str) -> None:
     st.button(tr(label_key), key=key, on_click=open_page, args=(page,), type="tertiary")
+
+
+def span(drawn: range) -> str:
+    """A title's note of which keys a strip draws, when not all of them."""
+    return "" if drawn.start == 0 and drawn.stop >= cap.n_tokens else f" · {drawn.start}–{drawn.stop - 1}"
 
 
 def show(fig, key: str) -> None:
@@ -102,19 +113,19 @@ with stages[1]:
     link("journey_open_steps", "pages/step_by_step.py", "journey_link_qkv")
 with stages[2]:
     st.markdown(f"**{tr('journey_s_scores')}**")
-    show(step_plots.heat_strip(hs.scaled, f"sⱼ [{position + 1}]", lang, col_tokens=tokens, window=keys), "journey_scores")
+    show(step_plots.heat_strip(hs.scaled, f"sⱼ [{position + 1}]{span(keys)}", lang, col_tokens=tokens, window=keys), "journey_scores")
     st.caption(tr("journey_c_scores", top=int(hs.scaled[: position + 1].argmax())))
     link("journey_open_steps", "pages/step_by_step.py", "journey_link_scores")
 
 stages = st.columns(3)
 with stages[0]:
     st.markdown(f"**{tr('journey_s_mask')}**")
-    show(step_plots.mask_strip(hs.allowed, tokens, f"M{step_plots.subscript(position)}ⱼ [{cap.n_tokens}]", lang), "journey_mask")
+    show(step_plots.mask_strip(hs.allowed, tokens, f"M{step_plots.subscript(position)}ⱼ [{cap.n_tokens}]{span(mask_keys)}", lang, mask_keys), "journey_mask")
     st.caption(tr("journey_c_mask", pos=position, later=cap.n_tokens - 1 - position))
     link("journey_open_steps", "pages/step_by_step.py", "journey_link_mask")
 with stages[1]:
     st.markdown(f"**{tr('journey_s_softmax')}**")
-    show(step_plots.heat_strip(hs.weights, f"wⱼ [{position + 1}]", lang, col_tokens=tokens, weights=True, window=keys), "journey_weights")
+    show(step_plots.heat_strip(hs.weights, f"wⱼ [{position + 1}]{span(keys)}", lang, col_tokens=tokens, weights=True, window=keys), "journey_weights")
     top = int(hs.weights.argmax())
     st.caption(tr("journey_c_softmax", w=f"{float(hs.weights[top]):.4f}", top=top, err=step_plots.small_number(hs.weights_error)))
     link("journey_open_explorer", "pages/explorer.py", "journey_link_weights")

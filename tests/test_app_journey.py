@@ -99,3 +99,20 @@ def test_the_journey_in_chinese_and_with_a_hostile_prompt():
     assert "<img" not in specs
     at.text_area(key="dec_prompt").set_value("   ").run()
     assert not at.exception and at.info
+
+
+@pytest.mark.slow
+def test_a_long_prompt_draws_the_querys_nearest_keys(smollm2):
+    long_prompt = "The quick brown fox jumps over the lazy dog. " * 6
+    at = open_journey()
+    at.text_area(key="dec_prompt").set_value(long_prompt).run()
+    assert not at.exception
+    cap = smollm2.run_with_capture(long_prompt)
+    n = cap.n_tokens
+    assert at.selectbox(key="journey_position").value == n - 1  # the last token predicts the next
+    weights = chart(at, "journey_weights")
+    assert len(weights["data"][0]["x"]) == 20 and weights["layout"]["title"]["text"].endswith(f" · {n - 20}–{n - 1}")
+    assert_close(array(weights["data"][0]["z"])[0], cap.pattern[0, 0, n - 1, n - 20 :].numpy(), rtol=0, atol=1e-6, check_dtype=False)
+    at.selectbox(key="journey_position").set_value(30).run()
+    mask = chart(at, "journey_mask")["data"][0]["text"][0]
+    assert mask == ["0"] * 20 + ["−∞"] * 4  # keys 11..30 visible, 31..34 masked
