@@ -28,6 +28,9 @@ pages = {
     tr("instruments_section"): [
         st.Page("pages/head_finder.py", title=tr("hf_nav"), icon="🧭", url_path="head_finder"),
         st.Page("pages/logit_lens.py", title=tr("lens_nav"), icon="🔭", url_path="logit_lens"),
+        st.Page("pages/attribution.py", title=tr("attr_nav"), icon="⚖️", url_path="attribution"),
+        st.Page("pages/ablation.py", title=tr("abl_nav"), icon="✂️", url_path="ablation"),
+        st.Page("pages/minimal_pairs.py", title=tr("pairs_nav"), icon="👯", url_path="minimal_pairs"),
     ],
     tr("lesson_section"): [
         st.Page("pages/lessons/word_vectors.py", title=tr("lesson1_nav"), icon="🔤", url_path="lesson_word_vectors"),

@@ -24,7 +24,7 @@ import pandas  # noqa: F401
 import streamlit as st
 
 import attnviz
-from attnviz.analysis import gqa, head_metrics, logit_lens, retrieval, steps
+from attnviz.analysis import ablation, attribution, gqa, head_metrics, logit_lens, pairs, retrieval, steps
 from attnviz.app.cache import CaptureCache, capture_nbytes_bound, process_wide
 from attnviz.errors import AttnvizError
 from attnviz.i18n import LANGS, t
@@ -561,3 +561,49 @@ def lens_summary(model_name: str, prompt: str, positions: tuple[int, ...], k: in
     """``logit_lens.lens_summary`` of ``cap`` (the capture of ``prompt``) at ``positions``, once per
     (model, prompt, positions, k) for the process, the 16 most recent kept."""
     return logit_lens.lens_summary(cap, list(positions), k)
+
+
+# --- attribution, ablation and minimal pairs ------------------------------------------
+
+
+@process_wide(key=lambda model_name, first, second, steps: (model_key(model_name), first, second, steps), max_entries=8)
+def explanation(model_name: str, first: str, second: tuple[str, ...], steps: int) -> attribution.Explanation:
+    """``attribution.explain`` once per (model, input, output, steps) for the process, the 8 most recent kept.
+
+    ``second``: for a decoder (target, distractor), for an encoder (the second sentence,).
+
+    Raises:
+        AttnvizError: for a target that is not one token, an input too long for attention flow.
+    """
+    model = get_model(model_name)
+    out = attribution.logit_difference(model, first, *second) if model.config.is_decoder else attribution.sentence_similarity(model, first, second[0])
+    return attribution.explain(model, get_capture(model_name, first), out, steps)
+
+
+@process_wide(key=lambda model_name, prompt, target, distractor, how, metric, progress=None: (model_key(model_name), prompt, target, distractor, how, metric), max_entries=8)
+def head_ablation(model_name: str, prompt: str, target: str, distractor: str, how: str, metric: str, progress=None) -> ablation.HeadMap:
+    """``ablation.ablation_map`` once per (model, prompt, tokens, how, metric) for the process, the 8 most recent kept."""
+    return ablation.ablation_map(get_model(model_name), prompt, target, distractor, how, metric, progress)
+
+
+@process_wide(key=lambda model_name, prompt, donor, target, distractor, metric, progress=None: (model_key(model_name), prompt, donor, target, distractor, metric), max_entries=8)
+def head_patching(model_name: str, prompt: str, donor: str, target: str, distractor: str, metric: str, progress=None) -> ablation.HeadMap:
+    """``ablation.patching_map`` once per (model, prompts, tokens, metric) for the process, the 8 most recent kept."""
+    return ablation.patching_map(get_model(model_name), prompt, donor, target, distractor, metric, progress)
+
+
+def pair_difference(model_name: str, text_a: str, text_b: str) -> pairs.PairDifference:
+    """``pairs.pattern_difference`` of the two texts' cached captures.
+
+    Raises:
+        AttnvizError: for an empty text, or texts of different token counts (``PairLengthError``).
+    """
+    return pairs.pattern_difference(get_capture(model_name, text_a), get_capture(model_name, text_b))
+
+
+def open_in_explorer(model_name: str, text: str, layer: int, head: int) -> None:
+    """Open ``text`` in the Explorer's head view at (layer, head) with ``model_name``."""
+    st.session_state[KEPT].update(model=model_name, sentence=text, sentence_pair="", layer=layer, head=head, view="head")
+    for key in ("model", "sentence", "sentence_pair", "layer", "head", "view"):
+        st.session_state.pop(key, None)
+    st.switch_page("pages/explorer.py")
