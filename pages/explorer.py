@@ -14,15 +14,16 @@ tr = ui.tr
 MODEL_VIEW_MAX = 2048  # above this, every head's pooled map takes minutes on a CPU: pick a head instead
 presenting = present.is_on()
 # present mode: the controls in a narrow column beside the chart, which fills the rest of the screen
-controls, main = st.columns([1, 3], gap="medium") if presenting else (st.container(), st.container())
+controls, main = st.columns([1, 3], gap="small") if presenting else (st.container(), st.container())
 
 
-def columns(spec: list[int]) -> list:
+def columns(spec: list[int], parent=controls) -> list:
     """Side by side normally; stacked in present mode's narrow controls column."""
-    return [controls] * len(spec) if presenting else controls.columns(spec)
+    return [parent] * len(spec) if presenting else parent.columns(spec)
 
 
 controls.title(tr("page_explorer"))
+pickers = controls.container()  # present mode: view, layer and head first, above the text (filled once the text is read)
 if not presenting:
     st.caption(tr("explorer_intro"))
 
@@ -75,10 +76,10 @@ for key, upper in (("layer", cap.n_layers), ("head", cap.n_heads)):
         st.session_state[ui.KEPT][key] = 0
 ui.restore("layer", "head")
 
-with controls:
+with pickers if presenting else controls:
     if presenting:  # ← → head, ↑ ↓ layer: Streamlit's button shortcuts; their callbacks set the pickers below
         present.step_buttons(cap.n_layers, cap.n_heads)
-col_view, col_layer, col_head = columns([2, 1, 1])
+col_view, col_layer, col_head = columns([2, 1, 1], pickers if presenting else controls)
 view_labels = {v: tr(f"view_{v}") for v in ui.VIEWS}
 col_view.radio(tr("view"), ui.VIEWS, key="view", format_func=view_labels.get, horizontal=True)
 layer = col_layer.selectbox(tr("layer"), range(cap.n_layers), key="layer")
@@ -124,9 +125,10 @@ def draw_map(heads: slice, title: str, key: str) -> None:
         st.plotly_chart(fig, key=key)
         return
     overview_title = tr("overview_title", n=n, b=block) if block > 1 else tr("overview_title_whole", n=n)
-    col_overview, col_window = st.columns([2, 3])
-    overview_fig = maps.attention_overview(pooled, block, cap.tokens, overview_title, lang, queries, keys)
-    col_overview.plotly_chart(present.fit(overview_fig, height=present.CHART_HEIGHT), key=f"{key}_overview")
+    # present mode: the window fills the chart column, the overview (few labels) goes under the controls
+    col_overview, col_window = (controls, st.container()) if presenting else st.columns([2, 3])
+    overview_fig = maps.attention_overview(pooled, block, cap.tokens, overview_title, lang, queries, keys, labels_shown=6 if presenting else 16)
+    col_overview.plotly_chart(present.fit(overview_fig, height=420), key=f"{key}_overview")
     col_window.plotly_chart(fig, key=key)
 
 

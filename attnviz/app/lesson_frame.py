@@ -37,6 +37,11 @@ def start(number: int) -> bool:
     return present.is_on()
 
 
+def columns(n: int) -> list:
+    """``n`` columns side by side; stacked full-width containers in present mode (a chart keeps its labels readable at 18 px)."""
+    return [st.container() for _ in range(n)] if present.is_on() else st.columns(n)
+
+
 def notes_box(key: str) -> None:
     """Where a study note in shared/notes/ is wrong: "the notes say" beside "in fact".
 

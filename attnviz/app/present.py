@@ -16,9 +16,9 @@ KEY = "present"  # the toggle's widget key, its name in the kept state and its q
 FONT = 18  # the smallest chart text in present mode, px
 TITLE_FONT = 22
 CHART_HEIGHT = 640  # the main chart's height: at 1280 × 720 it fills the screen below the app's header
-WINDOW_MAX = 20  # tokens each way a heatmap draws at full size: 20 labels of 18 px fit in its height
+WINDOW_MAX = 16  # tokens each way a heatmap draws at full size: 16 rows of 18 px labels fit in its height
 CSS = """<style>
-[data-testid="stMainBlockContainer"] {padding-top: 3.2rem !important; padding-bottom: 1rem !important;}
+[data-testid="stMainBlockContainer"] {padding: 3.2rem 1.5rem 1rem 1.5rem !important;}
 [data-testid="stMain"] p, [data-testid="stMain"] li, [data-testid="stMain"] label,
 [data-testid="stMain"] [data-testid="stMarkdownContainer"] {font-size: 1.3rem !important;}
 [data-testid="stMain"] h1 {font-size: 2.2rem !important; padding-top: 0 !important;}
@@ -28,6 +28,8 @@ CSS = """<style>
 [data-testid="stMain"] [data-testid="stBaseButton-primary"],
 [data-testid="stMain"] [data-testid="stBaseButton-secondary"] {min-height: 3rem !important;}
 [data-testid="stMain"] [data-testid="stBaseButton-primary"] p {font-size: 1.5rem !important;}
+[data-testid="stMain"] [data-testid="stBaseButton-secondary"] p {font-size: 1rem !important;}
+[data-testid="stMain"] [data-testid="stWidgetLabel"] p {font-size: 1.1rem !important;}
 [data-testid="stMain"] [data-baseweb="select"] {font-size: 1.3rem !important;}
 [data-testid="stMetricValue"] {font-size: 3rem !important;}
 </style>"""
@@ -71,6 +73,10 @@ def fit(fig, height: int | None = None, x_angle: int | None = None):
     )  # fmt: skip
     fig.update_xaxes(tickfont_size=FONT, title_font_size=FONT, automargin=True)
     fig.update_yaxes(tickfont_size=FONT, title_font_size=FONT, automargin=True)
+    rows = max(2, int((height or fig.layout.height or 450) / (3 * FONT)))  # automatic ticks: at most one per 54 px of figure
+    fig.update_yaxes(nticks=rows, selector=lambda axis: axis.tickmode != "array")
+    for update in (fig.update_xaxes, fig.update_yaxes):  # a log axis: labels at powers of ten only (its 2 and 5 labels are drawn small)
+        update(dtick=1, selector={"type": "log"})
     fig.update_traces(colorbar={"tickfont": {"size": FONT}, "title": {"font": {"size": FONT}}}, selector={"type": "heatmap"})
     if x_angle is not None:
         fig.update_xaxes(tickangle=x_angle)

@@ -185,13 +185,14 @@ def attention_overview(
     lang: str = "en",
     queries: range | None = None,
     keys: range | None = None,
+    labels_shown: int = 16,
 ) -> go.Figure:
     """The whole map of a long input, max-pooled to ``[⌈n/block⌉, ⌈n/block⌉]`` cells, the window outlined.
 
     Each cell is the largest weight in a block of b × b (query, key) pairs (max-pooling
     keeps a single strong weight visible, where a mean would wash it out); NaN cells (no
-    allowed pair, or hidden keys) are grey. Labels are thinned to about 16 per axis; the
-    hover names the block's positions.
+    allowed pair, or hidden keys) are grey. Labels are thinned to about ``labels_shown`` per
+    axis; the hover names the block's positions.
 
     Args:
         pooled: float ``[cell, cell]``, from ``attnviz.analysis.overview.pooled_map``.
@@ -207,7 +208,7 @@ def attention_overview(
         raise ValueError(f"the pooled map has shape {pooled.shape}, but {n} tokens in blocks of {block} give {math.ceil(n / block)} cells per side")
     labels = token_labels(tokens)
     names = _block_names(n, block, labels)
-    every = max(1, math.ceil(len(names) / 16))
+    every = max(1, math.ceil(len(names) / labels_shown))
     ticks = {"tickmode": "array", "tickvals": names[::every], "ticktext": [labels[s * block] for s in range(0, len(names), every)], "showgrid": False, "tickfont": {"size": 10}}
     pooled_word = t("overview_pooled", lang, b=block) if block > 1 else t("weight", lang)
     fig = go.Figure(
