@@ -32,9 +32,11 @@ def start(number: int) -> bool:
     Returns whether present mode is on (then ``sections`` draws one tab per section).
     """
     st.title(tr(f"lesson{number}_title"))
-    st.markdown(tr(f"lesson{number}_intro"))
-    st.caption(tr(f"lesson{number}_numbers", name=ui.model_label(MODEL)))
-    return present.is_on()
+    presenting = present.is_on()
+    with st.expander(tr("present_lesson_about")) if presenting else st.container():  # present mode: the sections come first
+        st.markdown(tr(f"lesson{number}_intro"))
+        st.caption(tr(f"lesson{number}_numbers", name=ui.model_label(MODEL)))
+    return presenting
 
 
 def columns(n: int) -> list:
