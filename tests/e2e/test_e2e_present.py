@@ -43,10 +43,10 @@ def projector(browser):
     context.close()
 
 
-def open_present(page, url: str, name: str) -> list[dict]:
+def open_present(page, url: str, name: str, drawn: str = ".xtick text") -> list[dict]:
     page.goto(url)
     wait_idle(page)
-    page.wait_for_selector('[data-testid="stPlotlyChart"] .xtick text', state="attached")
+    page.wait_for_selector(f'[data-testid="stPlotlyChart"] {drawn}', state="attached")
     page.wait_for_timeout(800)  # plotly's last layout pass
     ARTIFACTS.joinpath("present").mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "present" / f"{name}.png"))
@@ -117,3 +117,21 @@ def test_a_300_token_text_shows_a_readable_window(app_server, projector, tokens_
     assert len(window["x"]) == present.WINDOW_MAX and len(window["y"]) == present.WINDOW_MAX
     assert window["height"] >= 600
     assert_readable(window)
+
+
+def test_head_view_click_on_a_token_keeps_only_its_lines(app_server, projector):
+    """bertviz's head view, and better: a click on a query token's label leaves only that token's lines."""
+    open_present(projector, f"{app_server.url}/?present=1&view=lines", "lines_before", drawn=".scatterlayer .trace")
+    lines = "() => document.querySelectorAll('[data-testid=\"stPlotlyChart\"] .scatterlayer .trace path.js-line').length"
+    before = projector.evaluate(lines)
+    label = """() => { const traces = document.querySelectorAll('[data-testid="stPlotlyChart"] .scatterlayer .trace');
+      const r = traces[traces.length - 2].querySelectorAll('.point')[2].getBoundingClientRect();
+      return [r.left + r.width / 2, r.top + r.height / 2]; }"""
+    projector.mouse.click(*projector.evaluate(label))  # the left (query) label of "animal", position 2
+    projector.wait_for_function(f"() => {{ const n = ({lines})(); return n > 0 && n < {before}; }}")
+    wait_idle(projector)
+    projector.wait_for_timeout(500)
+    projector.screenshot(path=str(ARTIFACTS / "present" / "lines_clicked.png"))
+    dark = """() => { const traces = document.querySelectorAll('[data-testid="stPlotlyChart"] .scatterlayer .trace');
+      return Array.from(traces[traces.length - 2].querySelectorAll('text')).filter(t => t.style.fill === 'rgb(0, 0, 0)').map(t => t.textContent); }"""
+    assert projector.evaluate(dark) == ["animal"]  # the other query labels are dimmed
