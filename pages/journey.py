@@ -64,23 +64,8 @@ mask_keys = range(keys.start, min(cap.n_tokens, keys.stop + 4))  # and a few lat
 st.caption(tr("journey_where", pos=position, token=escape_markdown(j.token), layer=layer, head=head, n_layers=cap.n_layers))
 
 
-def open_page(page: str) -> None:
-    """Callback of a stage's link: the detailed page opens on this model, text, layer, head and position."""
-    kept = st.session_state[ui.KEPT]
-    if page == "pages/step_by_step.py" or page == "pages/explorer.py":  # the Explorer's view state, shared with Step by step
-        kept.update(model=model_name, sentence=prompt, sentence_pair="", layer=layer, head=head)
-        for key in ("model", "sentence", "layer", "head", "steps_model", "steps_sentence", "steps_layer", "steps_head"):
-            st.session_state.pop(key, None)  # a widget left from an earlier visit would keep its old value
-        st.session_state["steps_query"] = position
-    else:  # Next token, Generation: the decoder pages' own state (model and prompt are shared already)
-        kept["dec_position"] = position
-        st.session_state["dec_position_of"] = (model_name, prompt)
-        st.session_state["dec_position"] = position
-    st.session_state["journey_go"] = page
-
-
 def link(label_key: str, page: str, key: str) -> None:
-    st.button(tr(label_key), key=key, on_click=open_page, args=(page,), type="tertiary")
+    st.button(tr(label_key), key=key, on_click=ui.open_journey_stage, args=(page, model_name, prompt, layer, head, position), type="tertiary")
 
 
 def span(drawn: range) -> str:

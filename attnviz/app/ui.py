@@ -607,3 +607,18 @@ def open_in_explorer(model_name: str, text: str, layer: int, head: int) -> None:
     for key in ("model", "sentence", "sentence_pair", "layer", "head", "view"):
         st.session_state.pop(key, None)
     st.switch_page("pages/explorer.py")
+
+
+def open_journey_stage(page: str, model_name: str, prompt: str, layer: int, head: int, position: int) -> None:
+    """Callback of a journey stage's link: the detailed page opens on this model, text, layer, head and position."""
+    kept = st.session_state[KEPT]
+    if page in ("pages/step_by_step.py", "pages/explorer.py"):  # the Explorer's view state, shared with Step by step
+        kept.update(model=model_name, sentence=prompt, sentence_pair="", layer=layer, head=head)
+        for key in ("model", "sentence", "layer", "head", "steps_model", "steps_sentence", "steps_layer", "steps_head"):
+            st.session_state.pop(key, None)  # a widget left from an earlier visit would keep its old value
+        st.session_state["steps_query"] = position
+    else:  # Next token, Generation: the decoder pages' own state (model and prompt are shared already)
+        kept["dec_position"] = position
+        st.session_state["dec_position_of"] = (model_name, prompt)
+        st.session_state["dec_position"] = position
+    st.session_state["journey_go"] = page
