@@ -25,7 +25,7 @@ def columns(spec: list[int], parent=controls) -> list:
 controls.title(tr("page_explorer"))
 pickers = controls.container()  # present mode: view, layer and head first, above the text (filled once the text is read)
 if not presenting:
-    st.caption(tr("explorer_intro"))
+    controls.caption(tr("explorer_intro"))
 
 ui.restore("model", "sentence", "sentence_pair", "view")
 

@@ -49,8 +49,11 @@ def test_a_link_with_present_opens_the_big_explorer():
     assert layout["xaxis"]["tickfont"]["size"] >= 18 and layout["yaxis"]["tickfont"]["size"] >= 18
     assert layout["font"]["size"] >= 18 and layout["hoverlabel"]["font"]["size"] >= 18
     assert layout["xaxis"]["tickangle"] == -90
-    normal = heatmap(new_app().run())["layout"]
+    normal_at = new_app().run()
+    normal = heatmap(normal_at)["layout"]
     assert "font" not in normal and normal["xaxis"]["tickangle"] != -90
+    assert t("explorer_intro", "en") in shown_text(normal_at)
+    assert layout["title"]["yanchor"] == "bottom" and layout["title"]["y"] < 0.1  # under the chart: the key labels take its top
 
 
 @pytest.mark.slow

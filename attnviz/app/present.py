@@ -78,6 +78,10 @@ def fit(fig, height: int | None = None, x_angle: int | None = None):
     for update in (fig.update_xaxes, fig.update_yaxes):  # a log axis: labels at powers of ten only (its 2 and 5 labels are drawn small)
         update(dtick=1, selector={"type": "log"})
     fig.update_traces(colorbar={"tickfont": {"size": FONT}, "title": {"font": {"size": FONT}}}, selector={"type": "heatmap"})
+    if fig.layout.xaxis.side == "top":  # the key labels take the top, where a title would cover them: it goes under the chart
+        fig.update_layout(title={"yref": "container", "y": 0.01, "yanchor": "bottom"}, margin_b=3 * TITLE_FONT)
+    else:  # above the plot area, clear of the first y label (the margin grows to hold it)
+        fig.update_layout(title={"automargin": True, "yref": "paper", "y": 1, "yanchor": "bottom", "pad": {"b": FONT}})
     if x_angle is not None:
         fig.update_xaxes(tickangle=x_angle)
     if height is not None:

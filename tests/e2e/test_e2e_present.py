@@ -21,7 +21,9 @@ CHARTS_JS = """() => Array.from(document.querySelectorAll('[data-testid="stPlotl
     .filter(t => t.textContent.trim() !== '')
     .map(t => { const r = t.getBoundingClientRect();
       return {text: t.textContent, size: parseFloat(getComputedStyle(t).fontSize), left: r.left, right: r.right, top: r.top, bottom: r.bottom}; }));
-  return {top: box.top, height: box.height, width: box.width, title: title ? title.textContent : '', x: labels[0], y: labels[1]};
+  const titleBox = title ? title.getBoundingClientRect() : null;
+  return {top: box.top, height: box.height, width: box.width, title: title ? title.textContent : '', x: labels[0], y: labels[1],
+          titleBox: titleBox && {text: title.textContent, left: titleBox.left, right: titleBox.right, top: titleBox.top, bottom: titleBox.bottom}};
 })"""
 
 
@@ -58,6 +60,9 @@ def assert_readable(chart: dict) -> None:
         assert chart[axis], f"no {axis} tick labels"
         assert min(label["size"] for label in chart[axis]) >= 18, (chart["title"], axis, [label["size"] for label in chart[axis]])
         assert not overlapping(chart[axis]), (chart["title"], axis, overlapping(chart[axis])[:3])
+        if chart["titleBox"]:  # the chart's title covers no label
+            covered = [label["text"] for label in chart[axis] if overlapping([chart["titleBox"], label])]
+            assert not covered, (chart["title"], axis, covered)
 
 
 def test_explorer_heatmap_fills_the_projector_screen(app_server, projector):
