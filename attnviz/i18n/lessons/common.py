@@ -2,11 +2,6 @@
 
 STRINGS = {
     "lesson_section": {"en": "Lessons", "zh": "课程"},
-    "lesson_classroom": {"en": "Classroom mode", "zh": "课堂模式"},
-    "lesson_classroom_help": {
-        "en": "Larger type and one idea per screen (each section in its own tab), for a projector.",
-        "zh": "更大的字号，每屏只讲一个要点（每节一个标签页），适合投影。",
-    },
     "lesson_notes_say": {"en": "The notes say:", "zh": "笔记中说："},
     "lesson_in_fact": {"en": "In fact:", "zh": "实际上："},
     "lesson_predict": {"en": "Predict, then reveal", "zh": "先预测，再揭晓"},
