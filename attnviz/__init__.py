@@ -6,8 +6,11 @@
     cap.pattern[3, 7]  # float32 [query_pos, key_pos]: one head, derived from q and k on access
 """
 
+from attnviz.analysis.ablation import ablation_map, patching_map
+from attnviz.analysis.attribution import attention_flow, integrated_gradients, rollout
 from attnviz.analysis.head_metrics import head_metrics
 from attnviz.analysis.logit_lens import logit_lens
+from attnviz.analysis.pairs import pattern_difference
 from attnviz.errors import (
     AblationError,
     AttnvizError,
@@ -45,7 +48,13 @@ __all__ = [
     "UnknownModelError",
     "UnsafeWeightsError",
     "WeightsMismatchError",
+    "ablation_map",
+    "attention_flow",
     "head_metrics",
+    "integrated_gradients",
     "load_model",
     "logit_lens",
+    "patching_map",
+    "pattern_difference",
+    "rollout",
 ]
