@@ -58,3 +58,17 @@ def test_a_target_of_two_tokens_is_a_clear_error_and_typed_text_stays_text():
     assert not at.exception
     errors = [e.value for e in at.error]
     assert errors and "exactly one token" in errors[0] and "\\*Mary\\*" in errors[0]
+
+
+@pytest.mark.slow
+def test_smollm2_ioi_explains_the_logit_difference_of_mary_over_john(smollm2):
+    at = open_page()
+    at.selectbox(key="attr_model").set_value("smollm2").run()
+    assert not at.exception
+    prompt = "When Mary and John went to the store, John gave a drink to"
+    logits = smollm2.run_with_capture(prompt).logits[-1]
+    mary, john = (smollm2.tokenizer(w, add_special_tokens=False)["input_ids"][0] for w in (" Mary", " John"))
+    assert f"= {float(logits[mary] - logits[john]):.4f}" in shown_text(at)  # the output explained, by a fresh capture
+    heat = chart(at, "attr_map")["data"][0]
+    assert len(heat["x"]) == 14 and heat["x"][-1] == " to ·13"  # a repeated token is labelled by its position
+    assert "vocabulary’s mean embedding" in shown_text(at)
