@@ -266,6 +266,15 @@ def test_search_without_an_answer_is_an_error():
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("n_tokens", [300, 832, 1024, 1644])
+def test_smollm2_prompt_leaves_room_for_the_answer(smollm2, n_tokens):
+    """832 tokens: the sentences counted one by one came to 822 prompt tokens together, 2 over (seen in the app)."""
+    prompt = retrieval.needle_prompt(smollm2.tokenizer, n_tokens, retrieval.DEFAULT_NEEDLE, retrieval.DEFAULT_QUESTION, depth=0.5)
+    assert n_tokens - 40 < len(prompt.ids) <= n_tokens - retrieval.MAX_ANSWER_TOKENS
+
+
+
+@pytest.mark.slow
 def test_smollm2_finds_the_needle_and_a_head_retrieves_it(smollm2):
     prompt = retrieval.needle_prompt(smollm2.tokenizer, 300, retrieval.DEFAULT_NEEDLE, retrieval.DEFAULT_QUESTION, depth=0.5)
     assert len(prompt.ids) <= 300 - retrieval.MAX_ANSWER_TOKENS

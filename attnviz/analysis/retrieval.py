@@ -204,14 +204,16 @@ def needle_prompt(tokenizer, n_tokens: int, needle: str, question: str, depth: f
     The haystack's own target is ``n_tokens`` less the template's tokens and ``reserve``
     tokens for the answer, so prompt and answer fit in ``n_tokens``. The template is applied
     as text (``apply_chat_template(..., add_generation_prompt=True, tokenize=False)``) and
-    tokenized with character offsets, which give the needle's token positions.
+    tokenized with character offsets, which give the needle's token positions. Where the
+    filler, counted sentence by sentence, tokenizes longer as a whole, the haystack is built
+    again that much shorter.
 
     Args:
         tokenizer: a Hugging Face fast tokenizer (only tokenizes; nothing runs a model).
 
     Raises:
-        HaystackError: as ``make_haystack``; also when the prompt comes out longer than
-            ``n_tokens − reserve`` (``needle_err_too_long``).
+        HaystackError: as ``make_haystack``; also when the prompt still comes out longer
+            than ``n_tokens − reserve`` after four tries (``needle_err_too_long``).
     """
 
     def wrap(content: str) -> str:
@@ -222,13 +224,19 @@ def needle_prompt(tokenizer, n_tokens: int, needle: str, question: str, depth: f
     def count(text: str) -> int:
         return len(tokenizer(text, add_special_tokens=False)["input_ids"])
 
-    overhead = count(wrap("")) + (1 if tokenizer("x")["input_ids"][0] == tokenizer.bos_token_id else 0)
-    haystack = make_haystack(n_tokens - reserve - overhead, needle, question, depth, seed, count)
-    text = wrap(haystack.text)
+    most = n_tokens - reserve
+    target = most - count(wrap("")) - (1 if tokenizer("x")["input_ids"][0] == tokenizer.bos_token_id else 0)
+    for _ in range(4):  # sentences counted one by one may tokenize a little longer together: shrink by the excess
+        haystack = make_haystack(target, needle, question, depth, seed, count)
+        text = wrap(haystack.text)
+        enc = tokenizer(text, return_offsets_mapping=True)
+        excess = len(enc["input_ids"]) - most
+        if excess <= 0:
+            break
+        target -= excess
+    else:
+        raise HaystackError(problem=Text("needle_err_too_long", n=len(enc["input_ids"]), most=most))
     at = text.index(haystack.text)
-    enc = tokenizer(text, return_offsets_mapping=True)
-    if len(enc["input_ids"]) > n_tokens - reserve:
-        raise HaystackError(problem=Text("needle_err_too_long", n=len(enc["input_ids"]), most=n_tokens - reserve))
     start, end = haystack.needle_span
     return NeedlePrompt(text, tuple(enc["input_ids"]), token_span(enc["offset_mapping"], (at + start, at + end)), haystack)
 
