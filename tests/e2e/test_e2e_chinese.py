@@ -58,7 +58,10 @@ def test_chinese_on_the_explorer_and_next_token_reads_as_characters(app_server, 
         "(t) => Array.from(document.querySelectorAll('[data-testid=stPlotlyChart] .gtitle')).some(e => e.textContent.includes(t))", arg="“。”"
     )
     wait_idle(page)
-    bars = page.evaluate("() => Array.from(document.querySelectorAll('[data-testid=stPlotlyChart] .ytick text')).map(t => t.textContent)")
+    bars = page.evaluate(  # the candidates' bar chart (its title names the position's token); the attention chart beside it has its own ticks
+        "(t) => Array.from(Array.from(document.querySelectorAll('[data-testid=stPlotlyChart]')).find(c => Array.from(c.querySelectorAll('.gtitle')).some(e => e.textContent.includes(t))).querySelectorAll('.ytick text')).map(e => e.textContent)",
+        "“。”",
+    )
     assert len(bars) == 10 and "\ufffd" not in "".join(bars)
     assert "\ufffd" not in page.locator("body").inner_text()
     screenshot(page, f"chinese/e2e-next-token-{lang}")
