@@ -17,6 +17,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts"
 CHROMIUM = "/usr/bin/chromium"
@@ -166,7 +168,13 @@ def choose(page, label: str, option: str, scope: str = "") -> None:
     """Pick ``option`` in the selectbox whose label is ``label`` (``scope`` e.g. '[data-testid="stSidebar"] ')."""
     box = page.locator(f'{scope}[data-testid="stSelectbox"]').filter(has=page.get_by_text(label, exact=True))
     box.locator('[role="combobox"]').first.click()
-    page.get_by_role("option", name=option, exact=True).click()
+    try:
+        page.get_by_role("option", name=option, exact=True).click(timeout=10_000)
+    except PlaywrightTimeout:  # the list did not open (seen at the sidebar's bottom edge): type the option and take it with Enter
+        box.locator('[role="combobox"]').first.click()
+        page.keyboard.type(option)
+        page.get_by_role("option", name=option, exact=True).wait_for(timeout=10_000)
+        page.keyboard.press("Enter")
 
 
 def screenshot(page, name: str) -> Path:
