@@ -3,11 +3,10 @@
 Both run on the same device, interleaved (one of ours, one of theirs, repeated), and the
 median of each is reported with the ratio ours / theirs, for n = 16, 128 and 512 tokens
 (decoders: 64 and 256). Both sides include tokenization. Peak memory is the process's
-maximum resident set (CPU) or torch's peak allocation (CUDA). Run as `make bench` does,
-with THP_MEM_ALLOC_ENABLE=1 (torch backs large CPU tensors with transparent huge pages)
-and MALLOC_MMAP_THRESHOLD_=MALLOC_TRIM_THRESHOLD_=1073741824 (glibc reuses freed memory
-instead of returning it to the kernel, which zero-fills it again on the next first write):
-both sides run in this one process, under the same settings. Each row records them.
+maximum resident set (CPU) or torch's peak allocation (CUDA). Both sides run in this one
+process, under the same allocator settings (``make bench`` sets none: glibc's defaults);
+each row records the allocator variables that were set, if any. The engine's own targets
+are measured by ``benchmarks.bench_engine``.
 
 For a decoder (``--model smollm2``) Hugging Face runs ``AutoModelForCausalLM`` (eager,
 logits included, ``use_cache=False``: no key/value cache is built, its fastest setting),

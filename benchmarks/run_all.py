@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import platform
 import statistics
@@ -75,7 +76,7 @@ def capture_bytes(sizes: list[int], cache_mb: float) -> list[dict]:
             {
                 "n_tokens": cap.n_tokens,
                 "capture_bytes": cap.nbytes,
-                "pattern_bytes": cap.pattern.element_size() * cap.pattern.nelement(),
+                "pattern_bytes": 4 * math.prod(cap.pattern.shape),  # float32, were it kept: the capture derives it on access
                 "captures_in_default_cache": int(cache_mb * MIB // cap.nbytes),
             }
         )
@@ -186,10 +187,10 @@ def markdown(results: dict) -> str:
         "",
         "## Capture size",
         "",
-        f"What one cached capture holds (all layers' q, k, v, z, pattern, residuals); the cache keeps captures up to "
+        f"What one cached capture holds (all layers' q, k, v, z and residuals; the pattern, derived on access, is shown for comparison); the cache keeps captures up to "
         f"`ATTNVIZ_CACHE_MB` (default {results['cache_mb']:.0f} MiB), least recently used first out.",
         "",
-        "| tokens | capture | of which pattern | captures in the default cache |",
+        "| tokens | capture | the pattern, if it were kept | captures in the default cache |",
         "|---:|---:|---:|---:|",
     ]
     for row in results["capture_bytes"]:

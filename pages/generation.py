@@ -26,15 +26,7 @@ sampling = strategy == "sample"
 temperature = ui.kept_widget(col_t.slider, "dec_gen_temperature", 1.0, tr("dec_temperature"), min_value=0.1, max_value=3.0, step=0.05, disabled=not sampling)
 k = ui.kept_widget(col_k.slider, "dec_gen_top_k", 50, tr("dec_top_k"), min_value=1, max_value=200, disabled=not sampling)
 seed = int(ui.kept_widget(col_seed.number_input, "dec_seed", 0, tr("dec_seed"), min_value=0, max_value=2**31 - 1, step=1, disabled=not sampling))
-if not prompt.strip():
-    st.info(tr("dec_empty_prompt"))
-    st.stop()
-try:
-    prompt_cap = ui.get_capture(model_name, prompt)
-    model = ui.get_model(model_name)
-except AttnvizError as err:
-    ui.show_error(err)
-    st.stop()
+prompt_cap, model = ui.prompt_capture(model_name, prompt)
 
 # The generated tokens live in the session; new settings start over. Stepping back keeps
 # them, so stepping forward again shows the same tokens without choosing again.

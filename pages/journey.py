@@ -23,17 +23,7 @@ st.caption(tr("journey_intro"))
 col_model, col_prompt = st.columns([1, 2])
 model_name = ui.kept_widget(col_model.selectbox, "dec_model", ui.DECODERS[0], tr("dec_model_label"), choices=ui.DECODERS, format_func=ui.model_labels().get)
 prompt = ui.kept_widget(col_prompt.text_area, "dec_prompt", ui.DEFAULT_PROMPT, tr("dec_prompt"), height=68)
-if not prompt.strip():
-    st.info(tr("dec_empty_prompt"))
-    st.stop()
-try:
-    cap = ui.get_capture(model_name, prompt)
-    model = ui.get_model(model_name)
-except AttnvizError as err:
-    ui.show_error(err)
-    st.stop()
-if cap.n_truncated:
-    st.warning(ui.truncation_note(cap, model_name))
+cap, model = ui.prompt_capture(model_name, prompt)
 
 if st.session_state.get("journey_position_of") != (model_name, prompt):  # a new prompt: the journey of its last token
     st.session_state["journey_position_of"] = (model_name, prompt)

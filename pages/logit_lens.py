@@ -20,17 +20,7 @@ colours = {"probability": tr("lens_colour_probability"), "rank": tr("lens_colour
 colour = ui.kept_widget(col_colour.radio, "lens_colour", "probability", tr("lens_colour"), choices=list(colours), format_func=colours.get, horizontal=True)
 k = ui.kept_widget(col_k.slider, "lens_top_k", 5, tr("lens_top_k"), min_value=1, max_value=10)
 prompt = ui.kept_widget(st.text_area, "lens_prompt", ui.DEFAULT_PROMPT, tr("lens_prompt"), height=80)
-if not prompt.strip():
-    st.info(tr("lens_empty"))
-    st.stop()
-try:
-    cap = ui.get_capture(model_name, prompt)
-    model = ui.get_model(model_name)
-except AttnvizError as err:
-    ui.show_error(err)
-    st.stop()
-if cap.n_truncated:
-    st.warning(tr("truncated_warning", max=cap.n_tokens, dropped=cap.n_truncated))
+cap, model = ui.prompt_capture(model_name, prompt, "lens_empty")
 
 n = cap.n_tokens
 shown = range(max(0, n - MOST), n)

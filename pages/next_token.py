@@ -6,7 +6,6 @@ import streamlit as st
 
 from attnviz.analysis import decoding
 from attnviz.app import ui
-from attnviz.errors import AttnvizError
 from attnviz.lessons.safe_text import escape_markdown
 from attnviz.model import token_labels
 from attnviz.plots import decoder as decoder_plots
@@ -16,18 +15,8 @@ st.title(tr("dec_next_title"))
 
 model_name = ui.kept_widget(st.selectbox, "dec_model", ui.DECODERS[0], tr("dec_model_label"), choices=ui.DECODERS, format_func=ui.model_labels().get)
 prompt = ui.kept_widget(st.text_area, "dec_prompt", ui.DEFAULT_PROMPT, tr("dec_prompt"), height=80)
-if not prompt.strip():
-    st.info(tr("dec_empty_prompt"))
-    st.stop()
-try:
-    cap = ui.get_capture(model_name, prompt)
-    model = ui.get_model(model_name)
-except AttnvizError as err:
-    ui.show_error(err)
-    st.stop()
+cap, model = ui.prompt_capture(model_name, prompt)
 st.markdown(tr("dec_next_intro", vocab=f"{model.config.d_vocab:,}"))
-if cap.n_truncated:
-    st.warning(ui.truncation_note(cap, model_name))
 
 if st.session_state.get("dec_position_of") != (model_name, prompt):  # a new prompt: predict after its last token
     st.session_state["dec_position_of"] = (model_name, prompt)

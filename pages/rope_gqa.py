@@ -4,7 +4,6 @@ import streamlit as st
 
 from attnviz.analysis import gqa
 from attnviz.app import ui
-from attnviz.errors import AttnvizError
 from attnviz.model import token_labels
 from attnviz.model.attention import rope_angles
 from attnviz.plots import decoder as decoder_plots
@@ -16,17 +15,8 @@ st.title(tr("dec_rope_title"))
 
 model_name = ui.kept_widget(st.selectbox, "dec_model", ui.DECODERS[0], tr("dec_model_label"), choices=ui.DECODERS, format_func=ui.model_labels().get)
 prompt = ui.kept_widget(st.text_area, "dec_prompt", ui.DEFAULT_PROMPT, tr("dec_prompt"), height=80)
-if not prompt.strip():
-    st.info(tr("dec_empty_prompt"))
-    st.stop()
-try:
-    cap = ui.get_capture(model_name, prompt)
-    cfg = ui.get_model(model_name).config
-except AttnvizError as err:
-    ui.show_error(err)
-    st.stop()
-if cap.n_truncated:
-    st.warning(ui.truncation_note(cap, model_name))
+cap, model = ui.prompt_capture(model_name, prompt)
+cfg = model.config
 if token_labels.has_split_characters(cap.tokens):
     st.caption(tr("dec_token_legend"))
 col_layer, col_head = st.columns(2)

@@ -341,6 +341,25 @@ def get_capture(model_name: str, text: str, text_pair: str | None = None) -> att
 
 
 
+def prompt_capture(model_name: str, prompt: str, empty_key: str = "dec_empty_prompt") -> tuple[attnviz.Capture, attnviz.HookedTransformer]:
+    """The capture of a prompt and its model, for a page that reads one prompt; otherwise the run stops.
+
+    A blank prompt shows ``empty_key``'s hint, an ``AttnvizError`` its message (``show_error``);
+    a prompt cut to fit shows why (``truncation_note``).
+    """
+    if not prompt.strip():
+        st.info(tr(empty_key))
+        st.stop()
+    try:
+        cap, model = get_capture(model_name, prompt), get_model(model_name)
+    except AttnvizError as err:
+        show_error(err)
+        st.stop()
+    if cap.n_truncated:
+        st.warning(truncation_note(cap, model_name))
+    return cap, model
+
+
 def get_batch_captures(model_name: str, texts: list[str]) -> list[attnviz.Capture]:
     """The captures of ``texts`` run as one padded batch (``run_batch_with_capture``), each kept in the shared cache.
 
