@@ -27,6 +27,7 @@ from attnviz.errors import InvalidMaskError
 def attention_scores(
     q: Float[torch.Tensor, "batch query_pos head d_head"],
     k: Float[torch.Tensor, "batch key_pos kv_head d_head"],
+    scale: float | None = None,
 ) -> Float[torch.Tensor, "batch head query_pos key_pos"]:
     """Q·Kᵀ/√d_head for every head: the attention scores before the mask.
 
@@ -38,12 +39,16 @@ def attention_scores(
     Grouped-query attention (Ainslie et al. 2023): ``k`` may have fewer heads than ``q``;
     query head h then uses key head ``h // (head / kv_head)`` (see ``kv_head_of``).
 
+    ``scale``: the factor instead of ``d_head ** -0.5`` (T5 uses 1.0: Raffel et al. 2020
+    fold the scaling into the initialisation of W_Q).
+
     Raises:
         ValueError: if the number of query heads is not a multiple of the key heads.
     """
     queries = rearrange(q, "b q h d -> b h q d").contiguous()
     keys = rearrange(repeat_kv(k, q.shape[2]), "b k h d -> b h d k").contiguous()  # each query head's key head
-    return torch.matmul(queries, keys).mul_(q.shape[-1] ** -0.5)  # [batch, head, query_pos, key_pos]
+    factor = q.shape[-1] ** -0.5 if scale is None else scale
+    return torch.matmul(queries, keys).mul_(factor)  # [batch, head, query_pos, key_pos]
 
 
 def repeat_kv(
