@@ -54,7 +54,7 @@ STATE = {
 }
 KEPT = "_kept"
 # widgets whose option labels change with the language (see ``_relabel_choices``)
-TRANSLATED_CHOICES = ["view", "example", "lesson2_vectors", "lesson9_open_head", *(f"lesson{n}_guess" for n in range(1, 10)), "dec_strategy", "dec_head", "model", "dec_model", "hf_model", "hf_metric", "lens_model", "lens_colour", "steps_model"]
+TRANSLATED_CHOICES = ["view", "example", "lesson2_vectors", "lesson9_open_head", *(f"lesson{n}_guess" for n in range(1, 10)), "dec_strategy", "dec_head", "model", "dec_model", "hf_model", "hf_metric", "lens_model", "lens_colour", "steps_model", "qk_model", "qk_method", "qk_colour"]
 
 
 def _from_query(key: str, raw: str):
@@ -442,7 +442,7 @@ def prepare_model(name: str) -> None:
         if not conversion_needed(name):
             return
         bar = st.progress(0.0, text=tr("dec_converting", name=name))
-        model_folder(name, progress=lambda fraction, stage: bar.progress(min(1.0, fraction), text=tr(f"dec_stage_{stage}")))
+        model_folder(name, progress=lambda fraction, stage: bar.progress(min(1.0, fraction), text=f"{tr(f'dec_stage_{stage}')} {min(1.0, fraction):.0%}"))
         bar.empty()
 
 
