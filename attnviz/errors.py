@@ -207,3 +207,39 @@ class PairLengthError(AttnvizError):
     """Two sentences of a minimal pair (or a patching pair) with different token counts. Params: ``n_a``, ``n_b``."""
 
     key = "pairs_err_length"
+
+
+# --- corpus capture (attnviz.corpus, the attnviz command) ---------------------------------
+
+
+class CorpusError(AttnvizError):
+    """A corpus that cannot be read as a whole (no such file, empty, no ``text`` column). Params: ``problem`` (a ``Text``)."""
+
+    key = "corpus_err"
+
+
+class BadRowError(CorpusError):
+    """A bad row of the corpus met with ``--strict``. Params: ``where`` (line or row, a ``Text``), ``problem`` (a ``Text``)."""
+
+    key = "corpus_err_bad_row"
+
+
+class CorpusOutputError(AttnvizError):
+    """An output folder that holds another run's output, or one that is not a corpus output folder. Params: ``path``, ``problem`` (a ``Text``)."""
+
+    key = "corpus_err_output"
+
+
+# --- encoder–decoder pages (attnviz.app.seq2seq_ui) ----------------------------------------
+
+
+class SourceCharactersError(AttnvizError):
+    """A translator's source with characters its vocabulary lacks. Params: ``chars`` (those characters, quoted)."""
+
+    key = "err_s2s_unknown_characters"
+
+
+class SourceLengthError(AttnvizError):
+    """A translator's source longer than the model reads. Params: ``n`` (its tokens), ``max``."""
+
+    key = "err_s2s_too_long"

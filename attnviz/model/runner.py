@@ -180,7 +180,7 @@ class HookedTransformer:
         return self._capture(kept[None], torch.zeros_like(kept)[None], mask, [len(ids) - len(kept)], [(text, None)])[0]
 
     @torch.inference_mode()
-    def run_batch_with_capture(self, texts: list[str]) -> list[Capture]:
+    def run_batch_with_capture(self, texts: list[str], max_tokens: int | None = None) -> list[Capture]:
         """Run several texts as one batch, padded at the end to the longest, and capture each.
 
         Every capture has the batch's length n: a shorter text's capture ends in padding
@@ -188,12 +188,16 @@ class HookedTransformer:
         mask, as in Devlin et al. 2019; for decoders combined with the causal mask). Its
         real tokens' numbers equal a run of that text alone.
 
+        Each text is cut to ``max_tokens`` (default and upper limit: the model's), the cut
+        counted in its capture's ``n_truncated``.
+
         Raises:
             EmptyTextError: if ``texts`` is empty or any text is blank.
+            ConfigError: for ``max_tokens`` < 1.
         """
         if not texts:
             raise EmptyTextError()
-        encodings = [self.tokenize(text) for text in texts]
+        encodings = [self.tokenize(text, max_tokens=max_tokens) for text in texts]
         n = max(enc["input_ids"].shape[1] for enc, _ in encodings)
         pad_id = self.tokenizer.pad_token_id
         pad_id = self.tokenizer.eos_token_id if pad_id is None else pad_id
