@@ -119,3 +119,23 @@ def test_head_view_threshold_token_focus_and_pair_filter(minilm):
     assert drawn and all(seg[i] == 1 and seg[j] == 0 for i, j in drawn)
     labels = [tr for tr in figures(at)[0]["data"] if tr.get("mode") == "markers+text"]
     assert [tr["customdata"][0][1] for tr in labels] == ["query", "key"] and len(labels[1]["customdata"]) == cap.n_tokens
+
+
+@pytest.mark.slow
+def test_section_buttons_step_a_lessons_tabs_with_the_arrow_keys():
+    at = new_app(present="1").run().switch_page("pages/lessons/it_reference.py").run()
+    assert not at.exception
+    titles = [tab.label for tab in at.tabs]
+    assert len(titles) >= 3
+    prev, following = at.button(key="present_section_prev"), at.button(key="present_section_next")
+    assert (prev.proto.shortcut.lower(), following.proto.shortcut.lower()) == ("left", "right")
+    assert prev.disabled and not following.disabled  # on the first section
+    following.click().run()
+    assert at.session_state[present.SECTION_KEY] == titles[1]
+    for _ in titles[2:]:  # to the last section, where "next" is disabled
+        at.button(key="present_section_next").click().run()
+    assert at.session_state[present.SECTION_KEY] == titles[-1] and at.button(key="present_section_next").disabled
+    at.button(key="present_section_prev").click().run()
+    assert at.session_state[present.SECTION_KEY] == titles[-2] and not at.exception
+    at.toggle(key="present").set_value(False).run()  # outside present mode: plain sections, no buttons
+    assert not [button for button in at.button if button.key and button.key.startswith("present_section")]

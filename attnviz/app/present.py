@@ -2,8 +2,9 @@
 
 When it is on, a page puts its controls in a narrow column beside its main chart, the
 charts' text is at least ``FONT`` px (``fit``), the type is larger (a fixed CSS snippet with
-no user content in it), a lesson shows one section per tab, and the Explorer's layer and
-head step with the arrow keys (``step_buttons``: Streamlit's own button shortcuts).
+no user content in it), a lesson shows one section per tab, the Explorer's layer and
+head step with the arrow keys (``step_buttons``: Streamlit's own button shortcuts), and so do a
+lesson's sections (``section_tabs``). On every page the sidebar's widgets sit above the navigation.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ FONT = 18  # the smallest chart text in present mode, px
 TITLE_FONT = 22
 CHART_HEIGHT = 640  # the main chart's height: at 1280 × 720 it fills the screen below the app's header
 WINDOW_MAX = 16  # tokens each way a heatmap draws at full size: 16 rows of 18 px labels fit in its height
+SECTION_KEY = "present_section"  # the open tab of a page's sections (a lesson's), stepped with ← →
 CSS = """<style>
 [data-testid="stMainBlockContainer"] {padding: 3.2rem 1.5rem 1rem 1.5rem !important;}
 [data-testid="stMain"] p, [data-testid="stMain"] li, [data-testid="stMain"] label,
@@ -32,6 +34,15 @@ CSS = """<style>
 [data-testid="stMain"] [data-testid="stWidgetLabel"] p {font-size: 1.1rem !important;}
 [data-testid="stMain"] [data-baseweb="select"] {font-size: 1.3rem !important;}
 [data-testid="stMetricValue"] {font-size: 3rem !important;}
+</style>"""
+# On every page, in and out of present mode: the sidebar's own widgets (the language switch and this toggle)
+# above the navigation, whose 23 links would push them below a 720 px screen. Streamlit draws its
+# navigation first (st.navigation has no slot above it); the flex order moves the widgets up.
+SIDEBAR_CSS = """<style>
+[data-testid="stSidebarContent"] {display: flex; flex-direction: column;}
+[data-testid="stSidebarHeader"] {order: 0;}
+[data-testid="stSidebarUserContent"] {order: 1; padding-top: 0 !important; padding-bottom: 0.5rem !important;}
+[data-testid="stSidebarNav"] {order: 2;}
 </style>"""
 
 
@@ -51,6 +62,7 @@ def toggle() -> bool:
         st.query_params[KEY] = "1"
     elif not on and KEY in st.query_params:
         del st.query_params[KEY]
+    st.html(SIDEBAR_CSS)
     if on:
         st.html(CSS)
     return on
@@ -119,3 +131,35 @@ def step_buttons(n_layers: int, n_heads: int, layer_key: str = "layer", head_key
     )
     for col, (name, shortcut, key, delta, upper) in zip(st.columns(2) * 2, buttons, strict=True):
         col.button(ui.tr(name), key=name, shortcut=shortcut, on_click=step, args=(key, delta, upper), width="stretch")
+
+
+def step_section(key: str, titles: list[str], delta: int) -> None:
+    """``on_click`` of a section button: the tabs ``key`` open the section ``delta`` away (clamped to the first and last)."""
+    current = st.session_state.get(key)
+    index = titles.index(current) if current in titles else 0
+    st.session_state[key] = titles[min(len(titles) - 1, max(0, index + delta))]
+
+
+def section_tabs(titles: list[str], key: str = SECTION_KEY) -> list:
+    """One tab per section (``st.tabs``), and in present mode two buttons above them, "Previous section" (←)
+    and "Next section" (→), that open the neighbouring tab: a class steps through a lesson with the arrow keys.
+
+    The open tab is the widget state ``key`` (its title; reset to the first when the titles change,
+    e.g. with the language). Outside present mode the tabs are Streamlit's plain ones. Returns the
+    tab containers, in the order of ``titles``.
+    """
+    if not is_on():
+        return st.tabs(titles)
+    if st.session_state.get(key) not in titles:
+        st.session_state.pop(key, None)
+    index = titles.index(st.session_state[key]) if key in st.session_state else 0
+    previous, following = st.columns(2)
+    previous.button(
+        ui.tr("present_prev_section"), key=f"{key}_prev", shortcut="Left", on_click=step_section, args=(key, titles, -1),
+        disabled=index == 0, width="stretch",
+    )  # fmt: skip
+    following.button(
+        ui.tr("present_next_section"), key=f"{key}_next", shortcut="Right", on_click=step_section, args=(key, titles, 1),
+        disabled=index == len(titles) - 1, width="stretch",
+    )  # fmt: skip
+    return st.tabs(titles, key=key, on_change="rerun")

@@ -3,13 +3,15 @@
 STRINGS: dict[str, dict[str, str]] = {
     "present_mode": {"en": "Present mode", "zh": "演示模式"},
     "present_mode_help": {
-        "en": "For a projector: the main chart fills the screen beside compact controls, larger type, one lesson section per tab. Keys: ← → previous/next head, ↑ ↓ previous/next layer. Kept in the link as present=1.",
-        "zh": "适合投影：主图占满屏幕，控件紧凑地放在旁边，字号更大，课程每节一个标签页。按键：← → 上一个/下一个头，↑ ↓ 上一层/下一层。链接中以 present=1 保留。",
+        "en": "For a projector: the main chart fills the screen beside compact controls, larger type, one lesson section per tab. Keys: ← → previous/next head, ↑ ↓ previous/next layer (Explorer); ← → previous/next section (lessons). Kept in the link as present=1.",
+        "zh": "适合投影：主图占满屏幕，控件紧凑地放在旁边，字号更大，课程每节一个标签页。按键：← → 上一个/下一个头，↑ ↓ 上一层/下一层（注意力探查器）；← → 上一节/下一节（课程）。链接中以 present=1 保留。",
     },
     "present_lesson_about": {"en": "About this lesson: what it shows and where its numbers come from", "zh": "关于本课：展示什么，数字从何而来"},
     "present_prev_head": {"en": "Head −1", "zh": "头 −1"},
     "present_next_head": {"en": "Head +1", "zh": "头 +1"},
     "present_prev_layer": {"en": "Layer −1", "zh": "层 −1"},
+    "present_prev_section": {"en": "Previous section", "zh": "上一节"},
+    "present_next_section": {"en": "Next section", "zh": "下一节"},
     "present_next_layer": {"en": "Layer +1", "zh": "层 +1"},
     "present_window_note": {
         "en": "Present mode draws at most {most} tokens each way at full size; choose the window with the sliders.",
