@@ -63,6 +63,18 @@ class InvalidTextError(AttnvizError):
     key = "err_invalid_text"
 
 
+class SourceTooLongError(AttnvizError):
+    """A source longer than an encoder–decoder model reads. Params: ``n`` (its tokens), ``most``."""
+
+    key = "err_source_too_long"
+
+
+class TargetTooLongError(AttnvizError):
+    """A target longer than an encoder–decoder model's decoder takes. Params: ``n`` (its tokens), ``most``."""
+
+    key = "err_target_too_long"
+
+
 class ModelLoadError(AttnvizError):
     """A model that cannot be loaded; every failure of ``attnviz.load_model`` is one.
 

@@ -11,6 +11,14 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "The text is not valid Unicode at character {position} (a lone surrogate). Retype or paste it again as plain text.",
         "zh": "文本在第 {position} 个字符处不是有效的 Unicode（孤立的代理码位）。请重新输入或以纯文本重新粘贴。",
     },
+    "err_source_too_long": {
+        "en": "The source is {n} tokens long; this model reads at most {most}. Shorten it.",
+        "zh": "源文本有 {n} 个 token，此模型最多读取 {most} 个。请缩短它。",
+    },
+    "err_target_too_long": {
+        "en": "The target is {n} tokens long; this model's decoder takes at most {most}. Shorten it.",
+        "zh": "目标文本有 {n} 个 token，此模型的解码器最多接受 {most} 个。请缩短它。",
+    },
     "err_unknown_model": {
         "en": "Unknown model '{name}'. Choose one of: {choices}, or give a folder that holds a Hugging Face model (config.json, model.safetensors, tokenizer).",
         "zh": "未知模型“{name}”。请从以下选择：{choices}，或提供包含 Hugging Face 模型（config.json、model.safetensors、分词器）的文件夹。",

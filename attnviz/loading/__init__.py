@@ -24,12 +24,14 @@ from attnviz.errors import ConfigError, ModelLoadError, Text, UnknownModelError,
 from attnviz.loading import bert, gpt2, llama
 from attnviz.loading.device import resolve_device
 from attnviz.loading.native import NATIVE_CONFIG, check_layer_count, read_native_config
-from attnviz.loading.registry import REGISTRY, model_folder
+from attnviz.loading.registry import REGISTRY, SEQ2SEQ_REGISTRY, model_folder
+from attnviz.loading.seq2seq import is_seq2seq_folder, load_seq2seq
 from attnviz.loading.weights import check_dtypes, read_header, read_tensors, reading, weight_files
 from attnviz.model.config import ModelConfig
 from attnviz.model.decoder import Decoder
 from attnviz.model.encoder import BertEncoder
 from attnviz.model.runner import HookedTransformer
+from attnviz.model.seq2seq_runner import HookedSeq2Seq
 
 
 class Family(NamedTuple):
@@ -81,17 +83,19 @@ def model_key(name_or_path: str | Path) -> str:
     same key, so a cache keyed by it holds one model per folder.
     """
     name = str(name_or_path)
-    return name if name in REGISTRY else str(Path(name).expanduser().resolve())
+    return name if name in REGISTRY or name in SEQ2SEQ_REGISTRY else str(Path(name).expanduser().resolve())
 
 
-def load_model(name_or_path: str | Path, device: str | torch.device = "auto", progress=None) -> HookedTransformer:
-    """Load a model by registry name (e.g. ``"minilm"``, ``"smollm2"``) or from a local folder.
+def load_model(name_or_path: str | Path, device: str | torch.device = "auto", progress=None) -> HookedTransformer | HookedSeq2Seq:
+    """Load a model by registry name (e.g. ``"minilm"``, ``"smollm2"``, ``"toy-seq2seq"``) or from a local folder.
 
     Args:
-        name_or_path: a name in ``attnviz.loading.registry.REGISTRY``, a Hugging Face folder holding
-            ``config.json``, ``model.safetensors`` (or shards with their index) and tokenizer
-            files (BERT, GPT-2 or Llama), or a folder in attnviz's own format
-            (``attnviz.loading.native``). Spellings of one folder load the same model.
+        name_or_path: a name in ``attnviz.loading.registry.REGISTRY`` or ``SEQ2SEQ_REGISTRY``, a
+            Hugging Face folder holding ``config.json``, ``model.safetensors`` (or shards with
+            their index) and tokenizer files (BERT, GPT-2 or Llama; BART, Marian or T5 give an
+            encoder–decoder ``HookedSeq2Seq``, ``attnviz.loading.seq2seq``), or a folder in
+            attnviz's own format (``attnviz.loading.native``, ``attnviz.loading.seq2seq``).
+            Spellings of one folder load the same model.
         device: ``"auto"`` (``$ATTNVIZ_DEVICE``, else cuda, mps, cpu) or a torch device.
         progress: for a bundled GGUF model not yet converted, ``progress(fraction, stage)``
             is called during the one-time conversion (default: a terminal progress bar).
@@ -108,12 +112,16 @@ def load_model(name_or_path: str | Path, device: str | torch.device = "auto", pr
     """
     target = resolve_device(device)
     key = model_key(name_or_path)
+    if key in SEQ2SEQ_REGISTRY:
+        return load_seq2seq(SEQ2SEQ_REGISTRY[key].folder, key, target)
     if key in REGISTRY:
         folder, name = model_folder(key, progress), key
     else:
         folder = Path(key)
+        if is_seq2seq_folder(folder):
+            return load_seq2seq(folder, folder.name, target)
         if not (folder / "config.json").is_file() and not (folder / NATIVE_CONFIG).is_file():
-            raise UnknownModelError(name=str(name_or_path), choices=", ".join(REGISTRY))
+            raise UnknownModelError(name=str(name_or_path), choices=", ".join([*REGISTRY, *SEQ2SEQ_REGISTRY]))
         name = folder.name
     verified_cache = key in REGISTRY and bool(REGISTRY[key].gguf)  # its content hash was checked
     cfg = read_config(folder, name)

@@ -63,6 +63,37 @@ REGISTRY: dict[str, BundledModel] = {
 }
 
 
+@dataclass(frozen=True)
+class BundledFolder:
+    """An encoder–decoder model shipped inside this repository (not a PyPI package).
+
+    Kept apart from ``REGISTRY``, whose models the encoder and decoder pages offer.
+
+    Attributes:
+        name: the registry name, e.g. "toy-seq2seq".
+        label: what a model picker shows.
+        subdir: the model folder, relative to the repository root.
+    """
+
+    name: str
+    label: str
+    subdir: str
+
+    @property
+    def folder(self) -> Path:
+        return REPO_ROOT / self.subdir
+
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SEQ2SEQ_REGISTRY: dict[str, BundledFolder] = {
+    "toy-seq2seq": BundledFolder(
+        name="toy-seq2seq",
+        label="toy-seq2seq (our encoder–decoder date translator, trained by scripts/train_seq2seq.py)",
+        subdir="assets/toy-seq2seq",
+    ),
+}
+
+
 def package_folder(name: str) -> Path:
     """Where registry model ``name``'s package lies in site-packages (found, not imported).
 

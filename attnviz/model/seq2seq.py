@@ -129,16 +129,17 @@ class Embed(nn.Module):
     ``pos + offset``, as BART); sinusoids are computed, not stored; relative positions add nothing here.
     """
 
-    def __init__(self, cfg: Seq2SeqConfig, shared: nn.Parameter):
+    def __init__(self, cfg: Seq2SeqConfig):
         super().__init__()
-        self.cfg, self.shared = cfg, [shared]  # a list: the shared table is a parameter of EncoderDecoder alone
+        self.cfg = cfg
         self.W_pos = nn.Parameter(torch.zeros(cfg.max_positions + cfg.position_offset, cfg.d_model)) if cfg.positions == "learned" else None
         self.ln = make_norm(cfg) if cfg.layernorm_embedding else None
         self.hook_embed = HookPoint()
 
-    def forward(self, token_ids: Int[torch.Tensor, "batch pos"]) -> Float[torch.Tensor, "batch pos d_model"]:
+    def forward(self, token_ids: Int[torch.Tensor, "batch pos"], W_E: Float[torch.Tensor, "d_vocab d_model"]) -> Float[torch.Tensor, "batch pos d_model"]:
+        """``W_E``: the shared token embedding (a parameter of ``EncoderDecoder``, passed in so that one tensor serves both stacks)."""
         cfg, n = self.cfg, token_ids.shape[1]
-        x = F.embedding(token_ids, self.shared[0])  # [batch, pos, d_model]
+        x = F.embedding(token_ids, W_E)  # [batch, pos, d_model]
         if cfg.scale_embedding:
             x = x * math.sqrt(cfg.d_model)
         if self.W_pos is not None:
@@ -183,9 +184,9 @@ class DecoderBlock(nn.Module):
 class Stack(nn.Module):
     """Embeddings, blocks, an optional final norm and (relative positions) the stack's shared position bias."""
 
-    def __init__(self, cfg: Seq2SeqConfig, shared: nn.Parameter, block: type[nn.Module], n_layers: int, bidirectional: bool):
+    def __init__(self, cfg: Seq2SeqConfig, block: type[nn.Module], n_layers: int, bidirectional: bool):
         super().__init__()
-        self.embed = Embed(cfg, shared)
+        self.embed = Embed(cfg)
         relative = cfg.positions == "relative"
         self.position_bias = RelativePositionBias(cfg.relative_buckets, cfg.n_heads, cfg.relative_max_distance, bidirectional) if relative else None
         self.blocks = nn.ModuleList(block(cfg) for _ in range(n_layers))
@@ -212,8 +213,8 @@ class EncoderDecoder(nn.Module):
         super().__init__()
         self.cfg = cfg
         self.W_E = nn.Parameter(torch.randn(cfg.d_vocab, cfg.d_model) * cfg.d_model**-0.5)
-        self.encoder = Stack(cfg, self.W_E, EncoderBlock, cfg.n_encoder_layers, bidirectional=True)
-        self.decoder = Stack(cfg, self.W_E, DecoderBlock, cfg.n_decoder_layers, bidirectional=False)
+        self.encoder = Stack(cfg, EncoderBlock, cfg.n_encoder_layers, bidirectional=True)
+        self.decoder = Stack(cfg, DecoderBlock, cfg.n_decoder_layers, bidirectional=False)
         self.lm_head = None if cfg.tie_embeddings else nn.Linear(cfg.d_model, cfg.d_vocab, bias=False)
         self.final_logits_bias = nn.Parameter(torch.zeros(cfg.d_vocab)) if cfg.final_logits_bias else None
         for stack in (self.encoder, self.decoder):
@@ -225,7 +226,7 @@ class EncoderDecoder(nn.Module):
     ) -> Float[torch.Tensor, "batch src_pos d_model"]:
         """The encoder's output (the memory the decoder attends over). ``src_mask``: True = real token, None = all real."""
         mask = None if src_mask is None else padding_attn_mask(src_mask)  # [batch, query_pos, key_pos]
-        x = self.encoder.embed(src_ids)
+        x = self.encoder.embed(src_ids, self.W_E)
         bias = self.encoder.bias(src_ids.shape[1])
         for block in self.encoder.blocks:
             x = block(x, mask, bias)
@@ -245,7 +246,7 @@ class EncoderDecoder(nn.Module):
         n = tgt_ids.shape[1]
         self_mask = causal_attn_mask(n, tgt_ids.device)[None]  # [1, tgt_pos, tgt_pos]
         cross_mask = None if src_mask is None else src_mask[:, None, :].expand(-1, n, -1)  # [batch, tgt_pos, src_pos]
-        x = self.decoder.embed(tgt_ids)
+        x = self.decoder.embed(tgt_ids, self.W_E)
         bias = self.decoder.bias(n)
         for block in self.decoder.blocks:
             x = block(x, memory, self_mask, cross_mask, bias)
