@@ -31,6 +31,7 @@ pages = {
         st.Page("pages/attribution.py", title=tr("attr_nav"), icon="⚖️", url_path="attribution"),
         st.Page("pages/ablation.py", title=tr("abl_nav"), icon="✂️", url_path="ablation"),
         st.Page("pages/minimal_pairs.py", title=tr("pairs_nav"), icon="👯", url_path="minimal_pairs"),
+        st.Page("pages/qk_space.py", title=tr("qk_nav"), icon="✳️", url_path="qk_space"),
     ],
     tr("lesson_section"): [
         st.Page("pages/lessons/word_vectors.py", title=tr("lesson1_nav"), icon="🔤", url_path="lesson_word_vectors"),

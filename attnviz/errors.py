@@ -221,6 +221,12 @@ class PairLengthError(AttnvizError):
     key = "pairs_err_length"
 
 
+class ProjectionError(AttnvizError):
+    """A query/key space that cannot be projected (too few points, no UMAP package, an unknown method or head). Params: ``problem`` (a ``Text``)."""
+
+    key = "err_projection"
+
+
 # --- corpus capture (attnviz.corpus, the attnviz command) ---------------------------------
 
 

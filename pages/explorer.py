@@ -4,7 +4,7 @@ import streamlit as st
 
 import attnviz
 from attnviz.analysis import overview
-from attnviz.app import present, ui
+from attnviz.app import export, present, ui
 from attnviz.errors import AttnvizError
 from attnviz.lessons.safe_text import escape_markdown
 from attnviz.model import token_labels
@@ -30,46 +30,54 @@ if not presenting:
 ui.restore("model", "sentence", "sentence_pair", "view")
 
 
-col_model, col_example = columns([1, 2])
-col_model.selectbox(tr("model"), list(attnviz.REGISTRY), key="model", format_func=ui.model_labels().get)
-with controls:
-    local_folder = ui.local_model_folder()  # None unless the operator allows local folders
-# "pick an example" is the placeholder, not an option: a translated option label would stay
-# in the old language in the browser after a language switch
-col_example.selectbox(tr("examples"), ui.EXAMPLES, index=None, placeholder=tr("example_none"), key="example", on_change=ui.use_example)
-controls.text_area(tr("sentence"), key="sentence", height=80, max_chars=ui.MAX_TEXT_CHARS)
-try:
-    decoder = ui.is_decoder(local_folder or st.session_state["model"])
-except AttnvizError as err:
-    ui.show_error(err)
-    st.stop()
-if decoder:  # one text, read left to right: no second sentence
-    controls.caption(tr("dec_no_pair"))
-else:
-    controls.text_input(tr("sentence_pair"), key="sentence_pair", max_chars=ui.MAX_TEXT_CHARS)
-ui.remember("model", "sentence", "sentence_pair")
-
-text, pair = st.session_state["sentence"], "" if decoder else st.session_state["sentence_pair"]
-with controls:
-    if not text.strip():
-        st.info(tr("empty_prompt"))
-        st.stop()
-    if max(len(text), len(pair)) >= ui.MAX_TEXT_CHARS:  # the box cut it there
-        st.warning(tr("serve_text_clipped", max=ui.MAX_TEXT_CHARS))
+capture_box = controls.expander(tr("export_capture_box"))
+loaded = export.uploaded_capture(capture_box)  # a saved capture: shown as it was captured, no model runs
+if loaded is None:
+    col_model, col_example = columns([1, 2])
+    col_model.selectbox(tr("model"), list(attnviz.REGISTRY), key="model", format_func=ui.model_labels().get)
+    with controls:
+        local_folder = ui.local_model_folder()  # None unless the operator allows local folders
+    # "pick an example" is the placeholder, not an option: a translated option label would stay
+    # in the old language in the browser after a language switch
+    col_example.selectbox(tr("examples"), ui.EXAMPLES, index=None, placeholder=tr("example_none"), key="example", on_change=ui.use_example)
+    controls.text_area(tr("sentence"), key="sentence", height=80, max_chars=ui.MAX_TEXT_CHARS)
     try:
-        cap = ui.get_capture(local_folder or st.session_state["model"], text, pair if pair.strip() else None)
+        decoder = ui.is_decoder(local_folder or st.session_state["model"])
     except AttnvizError as err:
         ui.show_error(err)
         st.stop()
+    if decoder:  # one text, read left to right: no second sentence
+        controls.caption(tr("dec_no_pair"))
+    else:
+        controls.text_input(tr("sentence_pair"), key="sentence_pair", max_chars=ui.MAX_TEXT_CHARS)
+    ui.remember("model", "sentence", "sentence_pair")
 
-    if cap.n_truncated:
-        st.warning(ui.truncation_note(cap, local_folder or st.session_state["model"]))
-    unknown = ui.unknown_tokens_warning(cap, local_folder or st.session_state["model"])
-    if unknown:  # e.g. Chinese for MiniLM: offer the model that reads it
-        st.warning(unknown)
-        st.button(tr("unk_switch", reader=ui.model_label(ui.DECODERS[0])), key="unk_switch", on_click=ui.use_model, args=(ui.DECODERS[0],))
-    if token_labels.has_split_characters(cap.tokens):  # a byte-level model: 奖¹ 奖² need a word of explanation
-        st.caption(tr("dec_token_legend"))
+    text, pair = st.session_state["sentence"], "" if decoder else st.session_state["sentence_pair"]
+    with controls:
+        if not text.strip():
+            st.info(tr("empty_prompt"))
+            st.stop()
+        if max(len(text), len(pair)) >= ui.MAX_TEXT_CHARS:  # the box cut it there
+            st.warning(tr("serve_text_clipped", max=ui.MAX_TEXT_CHARS))
+        try:
+            cap = ui.get_capture(local_folder or st.session_state["model"], text, pair if pair.strip() else None)
+        except AttnvizError as err:
+            ui.show_error(err)
+            st.stop()
+
+        if cap.n_truncated:
+            st.warning(ui.truncation_note(cap, local_folder or st.session_state["model"]))
+        unknown = ui.unknown_tokens_warning(cap, local_folder or st.session_state["model"])
+        if unknown:  # e.g. Chinese for MiniLM: offer the model that reads it
+            st.warning(unknown)
+            st.button(tr("unk_switch", reader=ui.model_label(ui.DECODERS[0])), key="unk_switch", on_click=ui.use_model, args=(ui.DECODERS[0],))
+        if token_labels.has_split_characters(cap.tokens):  # a byte-level model: 奖¹ 奖² need a word of explanation
+            st.caption(tr("dec_token_legend"))
+    export.capture_download(capture_box, cap, local_folder or st.session_state["model"], text, pair if pair.strip() else None)
+else:
+    cap, text, pair = loaded, loaded.text, loaded.text_pair or ""
+    summary = dict(model=escape_markdown(cap.model_name), n=cap.n_tokens, layers=cap.n_layers, heads=cap.n_heads, text=escape_markdown(text))
+    controls.info(tr("export_capture_loaded", **summary))  # the file's text is the user's: never markdown
 
 for key, upper in (("layer", cap.n_layers), ("head", cap.n_heads)):
     if key not in st.session_state and ui.kept(key) >= upper:
@@ -85,8 +93,11 @@ col_view.radio(tr("view"), ui.VIEWS, key="view", format_func=view_labels.get, ho
 layer = col_layer.selectbox(tr("layer"), range(cap.n_layers), key="layer")
 head = col_head.selectbox(tr("head"), range(cap.n_heads), key="head")
 ui.remember("view", "layer", "head")
-controls.caption(tr("tokens_summary", n=cap.n_tokens) + " · " + ui.share_note(text, pair))
-controls.page_link("pages/step_by_step.py", label=tr("steps_link", layer=layer, head=head), icon="🧮")
+if loaded is None:  # a link, and the step page, run the typed text: not a loaded capture's
+    controls.caption(tr("tokens_summary", n=cap.n_tokens) + " · " + ui.share_note(text, pair))
+    controls.page_link("pages/step_by_step.py", label=tr("steps_link", layer=layer, head=head), icon="🧮")
+else:
+    controls.caption(tr("tokens_summary", n=cap.n_tokens))
 
 view, lang, n = st.session_state["view"], ui.lang(), cap.n_tokens
 most = present.WINDOW_MAX if presenting else maps.WINDOW_MAX  # in present mode fewer tokens, each label 18 px
@@ -122,14 +133,14 @@ def draw_map(heads: slice, title: str, key: str) -> None:
     fig = maps.attention_heatmap(pattern, cap.tokens, scores_raw, cap.attn_mask, title, lang, queries, keys, hidden, zmax=zmax)
     present.fit(fig, height=present.CHART_HEIGHT, x_angle=-90)
     if pooled is None:
-        st.plotly_chart(fig, key=key)
+        export.chart(fig, f"{key}_layer{layer}", key=key)
         return
     overview_title = tr("overview_title", n=n, b=block) if block > 1 else tr("overview_title_whole", n=n)
     # present mode: the window fills the chart column, the overview (few labels) goes under the controls
     col_overview, col_window = (controls, st.container()) if presenting else st.columns([2, 3])
     overview_fig = maps.attention_overview(pooled, block, cap.tokens, overview_title, lang, queries, keys, labels_shown=6 if presenting else 16)
-    col_overview.plotly_chart(present.fit(overview_fig, height=420), key=f"{key}_overview")
-    col_window.plotly_chart(fig, key=key)
+    export.chart(present.fit(overview_fig, height=420), f"{key}_overview_layer{layer}", key=f"{key}_overview", container=col_overview)
+    export.chart(fig, f"{key}_layer{layer}_window", key=key, container=col_window)
 
 
 if view == "lines":  # the head view's controls
@@ -160,7 +171,7 @@ with main:
             st.caption(tr("model_view_pooled", n=n, side=side, b=block))
         with st.spinner(tr("model_view_computing")):
             fig = present.fit(maps.model_view(overview.pooled_maps(cap, block), block, lang), height=present.CHART_HEIGHT)
-        st.plotly_chart(fig, key=ui.MODEL_VIEW_CHART, on_select=ui.open_clicked_head, selection_mode="points")
+        export.chart(fig, "model_view", key=ui.MODEL_VIEW_CHART, on_select=ui.open_clicked_head, selection_mode="points")
     elif view == "lines":
         fig = maps.head_lines(
             overview.layer_heads(cap, layer), cap.tokens, heads, tr("lines_title", layer=layer), lang, threshold, queries, keys,
@@ -168,6 +179,6 @@ with main:
         )  # fmt: skip
         rows = max(len(queries or range(n)), len(keys or range(n)))
         present.fit(fig, height=max(present.CHART_HEIGHT, 140 + 28 * rows))
-        st.plotly_chart(fig, key="lines_chart", on_select=ui.focus_clicked_token, selection_mode="points")
+        export.chart(fig, f"head_lines_layer{layer}", key="lines_chart", on_select=ui.focus_clicked_token, selection_mode="points")
     else:
         draw_map(slice(0, cap.n_heads), tr("average_title", layer=layer, n=cap.n_heads), "average_chart")

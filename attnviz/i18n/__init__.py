@@ -7,10 +7,10 @@ The table is one dict, assembled from one module per area in ``attnviz.i18n``.
 
 from __future__ import annotations
 
-from attnviz.i18n import attribution, core, corpus, decoder, instruments, journey, lessons, loading, long_inputs, needle, present, seq2seq, serving, steps
+from attnviz.i18n import attribution, core, corpus, decoder, export, instruments, journey, lessons, loading, long_inputs, needle, present, seq2seq, serving, steps
 
 LANGS = ("en", "zh")
-PARTS = [core, steps, lessons, serving, decoder, loading, long_inputs, needle, instruments, present, journey, attribution, seq2seq, corpus]
+PARTS = [core, steps, lessons, serving, decoder, loading, long_inputs, needle, instruments, present, journey, attribution, seq2seq, corpus, export]
 
 TABLE: dict[str, dict[str, str]] = {}
 for _part in PARTS:
