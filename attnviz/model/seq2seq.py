@@ -37,7 +37,7 @@ __all__ = ["EncoderDecoder", "Seq2SeqConfig"]
 ACTIVATIONS = {
     "relu": F.relu,
     "gelu": F.gelu,
-    "gelu_new": lambda x: F.gelu(x, approximate="tanh"),
+    "gelu_new": lambda x: 0.5 * x * (1.0 + torch.tanh(math.sqrt(2.0 / math.pi) * (x + 0.044715 * torch.pow(x, 3.0)))),  # GPT-2's tanh GELU, written as Hugging Face does
     "silu": F.silu,
 }
 
