@@ -21,30 +21,41 @@ from attnviz.errors import (
     InvalidTextError,
     ModelLoadError,
     ModelNotInstalledError,
+    SourceTooLongError,
+    TargetTooLongError,
     UnknownModelError,
     UnsafeWeightsError,
     WeightsMismatchError,
 )
 from attnviz.loading import load_model
-from attnviz.loading.registry import REGISTRY
+from attnviz.loading.registry import REGISTRY, SEQ2SEQ_REGISTRY
 from attnviz.model.capture import Capture
 from attnviz.model.config import ModelConfig
 from attnviz.model.runner import HookedTransformer
+from attnviz.model.seq2seq_capture import Seq2SeqCapture
+from attnviz.model.seq2seq_config import Seq2SeqConfig
+from attnviz.model.seq2seq_runner import HookedSeq2Seq
 
 __all__ = [
     "REGISTRY",
+    "SEQ2SEQ_REGISTRY",
     "AblationError",
     "AttnvizError",
     "Capture",
     "CaptureFileError",
     "ConfigError",
     "EmptyTextError",
+    "HookedSeq2Seq",
     "HookedTransformer",
     "InvalidMaskError",
     "InvalidTextError",
     "ModelConfig",
     "ModelLoadError",
     "ModelNotInstalledError",
+    "Seq2SeqCapture",
+    "Seq2SeqConfig",
+    "SourceTooLongError",
+    "TargetTooLongError",
     "UnknownModelError",
     "UnsafeWeightsError",
     "WeightsMismatchError",

@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import pytest
 import torch
+from safetensors.torch import load_file, save_file
 from seq2seq_helpers import char_tokenizer
 from transformers import BartConfig, BartForConditionalGeneration, MarianConfig, MarianMTModel, PreTrainedTokenizerFast, T5Config, T5ForConditionalGeneration
 
+from attnviz.errors import ModelLoadError, UnsafeWeightsError
 from attnviz.loading import load_model
+from attnviz.loading import seq2seq as seq2seq_loading
 from attnviz.model.hooks import recording
 
 V = 64  # the character tokenizer's 63 tokens fit
@@ -99,3 +102,64 @@ def test_greedy_generation_matches_hugging_face(pair, source):
     if ours.config.eos_token_id in written:
         written = written[: written.index(ours.config.eos_token_id) + 1]
     assert ours.generate_ids(ids, max_new_tokens=12) == written
+
+
+def bart_folder(folder, **changes):
+    torch.manual_seed(0)
+    config = BartConfig(**(DIMS | changes), **COMMON, decoder_start_token_id=2, forced_bos_token_id=None)
+    BartForConditionalGeneration(config).save_pretrained(folder, safe_serialization=True)
+    PreTrainedTokenizerFast(tokenizer_object=char_tokenizer(), pad_token="<pad>", bos_token="<s>", eos_token="</s>", unk_token="<unk>").save_pretrained(folder)
+    return folder
+
+
+def rewrite(folder, edit) -> None:
+    state = load_file(folder / "model.safetensors")
+    edit(state)
+    save_file(state, folder / "model.safetensors", metadata={"format": "pt"})
+
+
+@pytest.mark.parametrize(
+    "edit, words",
+    [
+        (lambda sd: sd.pop("model.decoder.layers.1.fc2.weight"), "missing"),
+        (lambda sd: sd.update({"model.encoder.layers.0.extra.weight": torch.zeros(2)}), "unexpected"),
+        (lambda sd: sd.update({"model.encoder.layers.0.fc1.weight": torch.zeros(65, 32)}), "shape"),
+        (lambda sd: sd.update({"model.shared.weight": torch.full((V, 32), float("nan"))}), "NaN"),
+    ],
+)
+def test_damaged_bart_checkpoints_are_load_errors(tmp_path, edit, words):
+    folder = bart_folder(tmp_path / "bart")
+    rewrite(folder, edit)
+    with pytest.raises(ModelLoadError, match=words) as err:
+        load_model(folder, device="cpu")
+    assert str(folder) in str(err.value)
+
+
+def test_pickled_weights_are_refused(tmp_path):
+    folder = bart_folder(tmp_path / "bart")
+    (folder / "model.safetensors").rename(folder / "pytorch_model.bin")
+    with pytest.raises(UnsafeWeightsError):
+        load_model(folder, device="cpu")
+
+
+def test_options_attnviz_does_not_implement_are_refused(tmp_path):
+    folder = bart_folder(tmp_path / "bart", decoder_attention_heads=2)
+    with pytest.raises(ModelLoadError, match="decoder_attention_heads"):
+        load_model(folder, device="cpu")
+
+
+def test_the_converters_read_the_config_without_remote_code(tmp_path, monkeypatch):
+    folder = bart_folder(tmp_path / "bart")
+    calls = []
+    import transformers
+
+    for name in ("AutoConfig", "AutoTokenizer"):
+        original = getattr(transformers, name).from_pretrained
+
+        def spy(*args, _original=original, **kwargs):
+            calls.append(kwargs.get("trust_remote_code"))
+            return _original(*args, **kwargs)
+
+        monkeypatch.setattr(getattr(seq2seq_loading, name), "from_pretrained", spy)
+    load_model(folder, device="cpu")
+    assert len(calls) >= 2 and all(call is False for call in calls)

@@ -40,8 +40,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "未知的消融方式 {value}：请使用 \"zero\"（把该头的输出置为 0）或 \"mean\"（置为它在各位置上的平均值）。",
     },
     "err_config": {
-        "en": "Unsupported configuration: {field} = {value}. attnviz implements BERT encoders and GPT-2 and Llama decoders.",
-        "zh": "不支持的配置：{field} = {value}。attnviz 支持 BERT 编码器以及 GPT-2 和 Llama 解码器。",
+        "en": "Unsupported configuration: {field} = {value}. attnviz implements BERT encoders, GPT-2 and Llama decoders, and BART, Marian and T5 encoder–decoders.",
+        "zh": "不支持的配置：{field} = {value}。attnviz 支持 BERT 编码器、GPT-2 和 Llama 解码器，以及 BART、Marian 和 T5 编码器–解码器。",
     },
     "err_weights_mismatch": {
         "en": "The checkpoint's weights do not match its config: {detail}.",

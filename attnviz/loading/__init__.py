@@ -151,7 +151,7 @@ def read_config(folder: Path, name: str) -> ModelConfig:
         if not isinstance(raw, dict) or not isinstance(raw.get("model_type"), str):
             raise ModelLoadError(path=str(path), problem=Text("load_not_a_config"))
         if raw["model_type"] not in NETWORKS:
-            raise ConfigError(field="model_type", value=f"{raw['model_type']} (attnviz implements bert, gpt2 and llama)")
+            raise ConfigError(field="model_type", value=f"{raw['model_type']} (attnviz implements bert, gpt2, llama, bart, marian and t5)")
         hf_config = AutoConfig.from_pretrained(folder, local_files_only=True, trust_remote_code=False)
         return ModelConfig.from_hf(hf_config, name=name)
 

@@ -108,6 +108,11 @@ class ModelConfig:
         return self.family != "bert"
 
     @property
+    def is_encoder_decoder(self) -> bool:
+        """False: one stack (the encoder–decoder models have ``Seq2SeqConfig``, where it is True)."""
+        return False
+
+    @property
     def rotary(self) -> bool:
         """True where positions enter as rotations of q and k (llama), not as embeddings."""
         return self.family == "llama"
