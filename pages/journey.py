@@ -5,7 +5,7 @@ import html
 import streamlit as st
 
 from attnviz.analysis import journey
-from attnviz.app import ui
+from attnviz.app import present, ui
 from attnviz.errors import AttnvizError
 from attnviz.lessons.safe_text import escape_markdown
 from attnviz.plots import journey as journey_plots
@@ -15,12 +15,16 @@ tr = ui.tr
 lang = ui.lang()
 N_TOP = 12  # candidates drawn in the logits and sampling stages
 KEYS_DRAWN = 20  # a small figure draws the query's nearest keys; the step-by-step page draws them all
+PRESENT_HEIGHT = 440  # present mode: a stage's figure, one per tab, at 1280 × 720
 if "journey_go" in st.session_state:  # a stage's link was clicked: its callback has set the page's state
     st.switch_page(st.session_state.pop("journey_go"))
 st.title(tr("journey_title"))
-st.caption(tr("journey_intro"))
+presenting = present.is_on()  # present mode: the controls in the sidebar, one stage per tab, ← → step through them
+stage_buttons = present.controls().container() if presenting else None
+if not presenting:
+    st.caption(tr("journey_intro"))
 
-col_model, col_prompt = st.columns([1, 2])
+col_model, col_prompt = present.columns([1, 2])
 model_name = ui.kept_widget(col_model.selectbox, "dec_model", ui.DECODERS[0], tr("dec_model_label"), choices=ui.DECODERS, format_func=ui.model_labels().get)
 prompt = ui.kept_widget(col_prompt.text_area, "dec_prompt", ui.DEFAULT_PROMPT, tr("dec_prompt"), height=68)
 cap, model = ui.prompt_capture(model_name, prompt)
@@ -30,11 +34,11 @@ if st.session_state.get("journey_position_of") != (model_name, prompt):  # a new
     st.session_state.pop("journey_position", None)
     st.session_state[ui.KEPT].pop("journey_position", None)
 labels = step_plots.position_labels(cap.tokens)
-col_pos, col_layer, col_head = st.columns([2, 1, 1])
+col_pos, col_layer, col_head = present.columns([2, 1, 1])
 position = ui.kept_widget(col_pos.selectbox, "journey_position", cap.n_tokens - 1, tr("journey_position"), choices=range(cap.n_tokens), format_func=labels.__getitem__)
 layer = ui.kept_widget(col_layer.selectbox, "journey_layer", 0, tr("layer"), choices=range(cap.n_layers))
 head = ui.kept_widget(col_head.selectbox, "journey_head", 0, tr("head"), choices=range(cap.n_heads))
-col_t, col_k, col_p, col_seed = st.columns(4)
+col_t, col_k, col_p, col_seed = present.columns([1, 1, 1, 1])
 temperature = ui.kept_widget(col_t.slider, "journey_temperature", 1.0, tr("dec_temperature"), min_value=0.1, max_value=3.0, step=0.05)
 k = ui.kept_widget(col_k.slider, "journey_top_k", 50, tr("dec_top_k"), min_value=1, max_value=200)
 p = ui.kept_widget(col_p.slider, "journey_top_p", 0.9, tr("journey_top_p"), min_value=0.05, max_value=1.0, step=0.05, help=tr("journey_top_p_help"))
@@ -51,7 +55,7 @@ tokens = cap.tokens
 norm = "RMSNorm" if model.config.family == "llama" else "LayerNorm"
 keys = range(max(0, position + 1 - KEYS_DRAWN), position + 1)  # the nearest keys the query may see (later ones only in the mask stage)
 mask_keys = range(keys.start, min(cap.n_tokens, keys.stop + 4))  # and a few later keys, masked
-st.caption(tr("journey_where", pos=position, token=escape_markdown(j.token), layer=layer, head=head, n_layers=cap.n_layers))
+present.controls().caption(tr("journey_where", pos=position, token=escape_markdown(j.token), layer=layer, head=head, n_layers=cap.n_layers))
 
 
 def link(label_key: str, page: str, key: str) -> None:
@@ -64,10 +68,13 @@ def span(drawn: range) -> str:
 
 
 def show(fig, key: str) -> None:
-    st.plotly_chart(fig, key=key, config={"displayModeBar": False})
+    st.plotly_chart(present.fit(fig, height=PRESENT_HEIGHT if presenting else None), key=key, config={"displayModeBar": False})
 
 
-stages = st.columns(3)
+stage_names = ("qkv", "scores", "mask", "softmax", "z", "wo", "resid", "mlp", "final", "logits", "sampling")
+titles = [tr("journey_s_embed" if j.pos_embed is None else "journey_s_embed_pos")] + [tr(f"journey_s_{name}") for name in stage_names]
+slots = present.section_tabs(titles, key="journey_stage", buttons=stage_buttons) if presenting else None
+stages = slots[0:3] if presenting else st.columns(3)
 with stages[0]:
     if j.pos_embed is None:
         st.markdown(f"**{tr('journey_s_embed')}**")
@@ -92,7 +99,7 @@ with stages[2]:
     st.caption(tr("journey_c_scores", top=int(hs.scaled[: position + 1].argmax())))
     link("journey_open_steps", "pages/step_by_step.py", "journey_link_scores")
 
-stages = st.columns(3)
+stages = slots[3:6] if presenting else st.columns(3)
 with stages[0]:
     st.markdown(f"**{tr('journey_s_mask')}**")
     show(step_plots.mask_strip(hs.allowed, tokens, f"M{step_plots.subscript(position)}ⱼ [{cap.n_tokens}]{span(mask_keys)}", lang, mask_keys), "journey_mask")
@@ -110,7 +117,7 @@ with stages[2]:
     st.caption(tr("journey_c_z", d_head=hs.d_head, err=step_plots.small_number(hs.z_error)))
     link("journey_open_steps", "pages/step_by_step.py", "journey_link_z")
 
-stages = st.columns(3)
+stages = slots[6:9] if presenting else st.columns(3)
 d_model = j.embed.shape[0]
 with stages[0]:
     st.markdown(f"**{tr('journey_s_wo')}**")
@@ -126,7 +133,7 @@ with stages[2]:
     show(journey_plots.stream_rows({"resid_mid": j.resid_mid, "mlp_out": j.mlp_out, "resid_post": j.resid_post}, f"[{d_model}]", lang), "journey_mlp")
     st.caption(tr("journey_c_mlp", norm=norm, err=step_plots.small_number(j.resid_post_error)))
 
-stages = st.columns(3)
+stages = slots[9:12] if presenting else st.columns(3)
 top_tokens = model.next_token_strings(cap.token_ids[: position + 1].tolist(), draw.top_ids.tolist())  # a candidate may finish a character
 with stages[0]:
     st.markdown(f"**{tr('journey_s_final')}**")

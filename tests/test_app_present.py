@@ -139,3 +139,18 @@ def test_section_buttons_step_a_lessons_tabs_with_the_arrow_keys():
     assert at.session_state[present.SECTION_KEY] == titles[-2] and not at.exception
     at.toggle(key="present").set_value(False).run()  # outside present mode: plain sections, no buttons
     assert not [button for button in at.button if button.key and button.key.startswith("present_section")]
+
+
+@pytest.mark.slow
+def test_the_journey_in_present_mode_is_one_stage_per_tab_with_its_controls_beside(smollm2):
+    at = new_app(present="1").run().switch_page("pages/journey.py").run()
+    assert not at.exception
+    assert [tab.label for tab in at.tabs][:2] == [t("journey_s_embed", "en"), t("journey_s_qkv", "en")] and len(at.tabs) == 12
+    assert {"dec_model", "journey_position", "journey_layer", "journey_head"} <= {box.key for box in at.sidebar.selectbox}  # beside the chart
+    assert t("journey_intro", "en") not in shown_text(at)
+    fonts = [fig["layout"]["xaxis"]["tickfont"]["size"] for fig in figures(at)]
+    assert len(fonts) == 12 and min(fonts) >= present.FONT
+    at.button(key="journey_stage_next").click().run()
+    assert at.session_state["journey_stage"] == t("journey_s_qkv", "en")
+    at.toggle(key="present").set_value(False).run()  # the one-screen pipeline again: no tabs, the controls on the page
+    assert not at.exception and not at.tabs and "dec_model" not in {box.key for box in at.sidebar.selectbox}

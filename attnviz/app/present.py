@@ -90,6 +90,8 @@ def fit(fig, height: int | None = None, x_angle: int | None = None):
     for update in (fig.update_xaxes, fig.update_yaxes):  # a log axis: labels at powers of ten only (its 2 and 5 labels are drawn small)
         update(dtick=1, selector={"type": "log"})
     fig.update_traces(colorbar={"tickfont": {"size": FONT}, "title": {"font": {"size": FONT}}}, selector={"type": "heatmap"})
+    # a bar's value beside it: its own size (which would win over the layout's), not shrunk to the bar's thickness
+    fig.update_traces(textfont_size=FONT, constraintext="none", selector={"type": "bar"})
     if x_angle is not None:
         fig.update_xaxes(tickangle=x_angle)
     # Margins set here, not by plotly's automargin: that redraws the chart until the margins settle,
@@ -140,20 +142,21 @@ def step_section(key: str, titles: list[str], delta: int) -> None:
     st.session_state[key] = titles[min(len(titles) - 1, max(0, index + delta))]
 
 
-def section_tabs(titles: list[str], key: str = SECTION_KEY) -> list:
-    """One tab per section (``st.tabs``), and in present mode two buttons above them, "Previous section" (←)
-    and "Next section" (→), that open the neighbouring tab: a class steps through a lesson with the arrow keys.
+def section_tabs(titles: list[str], key: str = SECTION_KEY, buttons=None) -> list:
+    """One tab per section (``st.tabs``), and in present mode two buttons, "Previous" (←) and
+    "Next" (→), that open the neighbouring tab: a class steps through a lesson with the arrow keys.
 
-    The open tab is the widget state ``key`` (its title; reset to the first when the titles change,
-    e.g. with the language). Outside present mode the tabs are Streamlit's plain ones. Returns the
-    tab containers, in the order of ``titles``.
+    The buttons go above the tabs, or into the container ``buttons`` (e.g. ``controls()``). The open tab
+    is the widget state ``key`` (its title; reset to the first when the titles change, e.g. with the
+    language). Outside present mode the tabs are Streamlit's plain ones. Returns the tab containers,
+    in the order of ``titles``.
     """
     if not is_on():
         return st.tabs(titles)
     if st.session_state.get(key) not in titles:
         st.session_state.pop(key, None)
     index = titles.index(st.session_state[key]) if key in st.session_state else 0
-    previous, following = st.columns(2)
+    previous, following = (buttons or st).columns(2)
     previous.button(
         ui.tr("present_prev_section"), key=f"{key}_prev", shortcut="Left", on_click=step_section, args=(key, titles, -1),
         disabled=index == 0, width="stretch",
@@ -163,3 +166,15 @@ def section_tabs(titles: list[str], key: str = SECTION_KEY) -> list:
         disabled=index == len(titles) - 1, width="stretch",
     )  # fmt: skip
     return st.tabs(titles, key=key, on_change="rerun")
+
+
+def controls():
+    """Where a page's controls go: the sidebar in present mode (beside the chart, under the language
+    switch and the toggle, above the navigation), the page itself otherwise."""
+    return st.sidebar if is_on() else st
+
+
+def columns(spec: list[int], parent=None) -> list:
+    """``parent.columns(spec)`` (default ``controls()``); in present mode ``parent`` once per column: stacked in the sidebar."""
+    parent = parent or controls()
+    return [parent] * len(spec) if is_on() else parent.columns(spec)

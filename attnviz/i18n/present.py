@@ -10,8 +10,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "present_prev_head": {"en": "Head −1", "zh": "头 −1"},
     "present_next_head": {"en": "Head +1", "zh": "头 +1"},
     "present_prev_layer": {"en": "Layer −1", "zh": "层 −1"},
-    "present_prev_section": {"en": "Previous section", "zh": "上一节"},
-    "present_next_section": {"en": "Next section", "zh": "下一节"},
+    "present_prev_section": {"en": "Previous", "zh": "上一节"},
+    "present_next_section": {"en": "Next", "zh": "下一节"},
     "present_next_layer": {"en": "Layer +1", "zh": "层 +1"},
     "present_window_note": {
         "en": "Present mode draws at most {most} tokens each way at full size; choose the window with the sliders.",

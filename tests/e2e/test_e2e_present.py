@@ -55,8 +55,8 @@ def open_present(page, url: str, name: str, drawn: str = ".xtick text") -> list[
     return page.evaluate(CHARTS_JS)
 
 
-def assert_readable(chart: dict) -> None:
-    for axis in ("x", "y"):
+def assert_readable(chart: dict, axes: tuple[str, ...] = ("x", "y")) -> None:
+    for axis in axes:
         assert chart[axis], f"no {axis} tick labels"
         assert min(label["size"] for label in chart[axis]) >= 18, (chart["title"], axis, [label["size"] for label in chart[axis]])
         assert not overlapping(chart[axis]), (chart["title"], axis, overlapping(chart[axis])[:3])
@@ -140,3 +140,65 @@ def test_head_view_click_on_a_token_keeps_only_its_lines(app_server, projector):
     dark = """() => { const traces = document.querySelectorAll('[data-testid="stPlotlyChart"] .scatterlayer .trace');
       return Array.from(traces[traces.length - 2].querySelectorAll('text')).filter(t => t.style.fill === 'rgb(0, 0, 0)').map(t => t.textContent); }"""
     assert projector.evaluate(dark) == ["animal"]  # the other query labels are dimmed
+
+
+SIDEBAR_JS = """() => {
+  const box = el => { const r = el.getBoundingClientRect(); return {top: r.top, bottom: r.bottom, left: r.left, right: r.right}; };
+  const sidebar = document.querySelector('[data-testid="stSidebar"]');
+  return {language: box(sidebar.querySelector('[data-testid="stSelectbox"]')), toggle: box(sidebar.querySelector('[data-testid="stCheckbox"], [data-testid="stToggle"]')),
+          firstLink: box(sidebar.querySelector('[data-testid="stSidebarNavLink"]'))};
+}"""
+
+
+@pytest.mark.parametrize(("path", "lang"), [("", "en"), ("lesson_search", "zh"), ("journey", "en")])
+def test_language_switch_and_present_toggle_are_on_the_first_screen(app_server, projector, path, lang):
+    """They sit above the 23-page navigation (they were below it, under the 720 px fold), in and out of present mode."""
+    for present_on in ("0", "1"):
+        projector.goto(f"{app_server.url}/{path}?lang={lang}&present={present_on}")
+        for drawn in ("stSelectbox", "stCheckbox", "stSidebarNavLink"):
+            projector.wait_for_selector(f'[data-testid="stSidebar"] [data-testid="{drawn}"]')
+        wait_idle(projector)
+        boxes = projector.evaluate(SIDEBAR_JS)
+        assert boxes["language"]["bottom"] < boxes["toggle"]["top"] < boxes["toggle"]["bottom"] < boxes["firstLink"]["top"], boxes
+        assert boxes["toggle"]["bottom"] < 300, boxes  # in view without scrolling, at the top
+    ARTIFACTS.joinpath("present").mkdir(parents=True, exist_ok=True)
+    projector.screenshot(path=str(ARTIFACTS / "present" / f"sidebar_{path or 'explorer'}_{lang}.png"))
+
+
+SELECTED_TAB_JS = "() => (document.querySelector('[role=\"tab\"][aria-selected=\"true\"]') || {}).textContent"
+
+
+def test_arrow_keys_step_through_a_lessons_sections(app_server, projector):
+    open_present(projector, f"{app_server.url}/lesson_it?present=1", "lesson_it_keys_before")
+    titles = projector.locator('[role="tab"]').all_inner_texts()
+    assert projector.evaluate(SELECTED_TAB_JS) == titles[0]
+    projector.mouse.click(1260, 700)  # focus the page, not a text box
+    for key, expected in (("ArrowRight", 1), ("ArrowRight", 2), ("ArrowLeft", 1)):
+        projector.keyboard.press(key)
+        projector.wait_for_function(f"() => ({SELECTED_TAB_JS})() === {titles[expected]!r}")
+        wait_idle(projector)
+    projector.screenshot(path=str(ARTIFACTS / "present" / "lesson_it_keys_after.png"))
+    panel = projector.locator('[role="tabpanel"]:visible')
+    assert panel.count() == 1 and panel.first.inner_text().strip()  # the open section's content is what is shown
+
+
+def test_the_journey_one_stage_per_screen_with_the_arrow_keys(app_server, projector):
+    """SmolLM2's journey in present mode: each stage's chart in view, readable; → steps to the next stage."""
+    open_present(projector, f"{app_server.url}/journey?present=1", "journey_stage_1")
+    titles = projector.locator('[role="tab"]').all_inner_texts()
+    assert len(titles) == 12 and titles[0].startswith("1.") and titles[-1].startswith("12.")
+    projector.mouse.click(1260, 700)
+    for stage, title in enumerate(titles):
+        if stage:
+            projector.keyboard.press("ArrowRight")
+            projector.wait_for_function(f"() => ({SELECTED_TAB_JS})() === {title!r}")
+            wait_idle(projector)
+            projector.wait_for_timeout(500)
+        shown = [chart for chart in projector.evaluate(CHARTS_JS) if chart["width"] > 0]
+        assert len(shown) == 1, (title, len(shown))  # one stage, one chart
+        chart = shown[0]
+        assert chart["top"] < 300 and chart["top"] + chart["height"] <= PROJECTOR["height"], (title, chart["top"], chart["height"])
+        assert chart["width"] >= 800  # it fills the page beside the sidebar's controls
+        assert_readable(chart, ("x", "y") if chart["y"] else ("x",))  # a strip of one row per key has no y label
+        if stage in (2, 10):
+            projector.screenshot(path=str(ARTIFACTS / "present" / f"journey_stage_{stage + 1}.png"))
