@@ -238,6 +238,24 @@ def test_capture_without_a_target_uses_the_greedy_output(toy_model):
     assert cap.predicted_ids.tolist() == written  # teacher-forcing its own output gives it back
 
 
+@pytest.mark.parametrize("positions", ["sinusoidal", "relative"])
+def test_score_parts_explain_every_pattern(tmp_path, positions):
+    cfg = toy_config(positions=positions, relative_buckets=8, relative_max_distance=16, scale_scores=positions != "relative", name=positions)
+    model = load_model(write_toy_folder(tmp_path / positions, cfg), device="cpu")
+    with torch.no_grad():
+        for stack in (model.network.encoder, model.network.decoder):
+            if stack.position_bias is not None:
+                stack.position_bias.weight.normal_()
+    cap = model.run_with_capture("30 Nov 2026", "2026-11-30")
+    for kind in ("encoder", "decoder", "cross"):
+        for layer, head in ((0, 0), (1, 3)):
+            content, bias = cap.score_parts(kind, layer, head)
+            assert (bias is not None) == (positions == "relative" and kind != "cross")
+            scores = content if bias is None else content + bias
+            expected = torch.softmax(scores.masked_fill(~cap.attn_mask(kind), torch.finfo(torch.float32).min), dim=-1)
+            torch.testing.assert_close(cap.patterns(kind)[layer, head], expected, rtol=0, atol=1e-6)
+
+
 def test_capture_keeps_the_relative_position_bias(tmp_path):
     cfg = toy_config(positions="relative", relative_buckets=8, relative_max_distance=16, name="rel")
     model = load_model(write_toy_folder(tmp_path / "rel", cfg), device="cpu")

@@ -11,7 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import torch
-from jaxtyping import Float, Int
+from jaxtyping import Bool, Float, Int
+
+from attnviz.model.attention import attention_scores, causal_attn_mask
 
 KINDS = ("encoder", "decoder", "cross")  # encoder self-attention, decoder masked self-attention, cross-attention
 
@@ -34,6 +36,7 @@ class Seq2SeqCapture:
             (cross-attention: q over target positions, k and v over source positions).
         position_bias: per kind, T5's relative position bias ``[head, query_pos, key_pos]``
             (the same in every layer of a stack), or None for models without it and for cross-attention.
+        scale: the factor of q·kᵀ (``d_head ** -0.5``; 1.0 for T5).
         source: the source text; target: the target text (given, or the model's own greedy output).
         generated: True when the target is the model's own greedy output.
         model_name: the model's name.
@@ -53,6 +56,7 @@ class Seq2SeqCapture:
     k: dict[str, torch.Tensor]
     v: dict[str, torch.Tensor]
     position_bias: dict[str, torch.Tensor | None] = field(default_factory=dict)
+    scale: float = 1.0
     source: str = ""
     target: str = ""
     generated: bool = False
@@ -75,6 +79,26 @@ class Seq2SeqCapture:
     def predicted_ids(self) -> Int[torch.Tensor, "tgt_pos"]:
         """The most likely next token at each decoder position (argmax of ``logits``)."""
         return self.logits.argmax(-1)
+
+    def score_parts(self, kind: str, layer: int, head: int) -> tuple[Float[torch.Tensor, "query_pos key_pos"], Float[torch.Tensor, "query_pos key_pos"] | None]:
+        """One head's scores before the mask, as their two terms: q·kᵀ·scale and T5's position bias (None without it).
+
+        ``pattern = softmax(mask(content + bias))``, the mask being ``attn_mask(kind)``
+        (Vaswani et al. 2017, Eq. 1; Raffel et al. 2020, section 2.1). Computed from the
+        stored q and k with ``attention.attention_scores``, float32.
+
+        Raises:
+            KeyError: for an unknown kind; IndexError: for a layer or head outside the model.
+        """
+        q = self.q[kind][layer][None, :, head : head + 1]  # [1, query_pos, 1, d_head]
+        k = self.k[kind][layer][None, :, head : head + 1]  # [1, key_pos, 1, d_head]
+        bias = self.position_bias.get(kind)
+        return attention_scores(q, k, self.scale)[0, 0], None if bias is None else bias[head]
+
+    def attn_mask(self, kind: str) -> Bool[torch.Tensor, "query_pos key_pos"]:
+        """True where a query may attend: everything for encoder and cross-attention (one unpadded text), the causal triangle for the decoder."""
+        shape = self.patterns(kind).shape[-2:]
+        return causal_attn_mask(shape[0]) if kind == "decoder" else torch.ones(shape, dtype=torch.bool)
 
     def patterns(self, kind: str) -> Float[torch.Tensor, "layer head query_pos key_pos"]:
         """``pattern``, ``decoder_pattern`` or ``cross_pattern`` by kind (``"encoder"``, ``"decoder"``, ``"cross"``).

@@ -158,6 +158,7 @@ class HookedSeq2Seq:
             k={kind: stored[f"{kind}_k"] for kind in KINDS},
             v={kind: stored[f"{kind}_v"] for kind in KINDS},
             position_bias={kind: stored.get(f"{kind}_position_bias") for kind in KINDS},
+            scale=self.config.d_head**-0.5 if self.config.scale_scores else 1.0,
             source=source,
             target=self.tokenizer.decode(outputs, skip_special_tokens=True) if target is None else target,
             generated=target is None,
