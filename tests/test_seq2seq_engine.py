@@ -210,6 +210,14 @@ def test_greedy_decoding_stops_at_the_end_token(tmp_path):
     assert model.translate("30 Nov") == ""
 
 
+def test_generation_writes_at_most_the_tokens_asked_for(toy_model):
+    ids = toy_model.source_ids("30 Nov")
+    assert len(toy_model.generate_ids(ids, max_new_tokens=3)) <= 3
+    assert len(toy_model.generate_ids(ids, max_new_tokens=1000)) <= toy_model.max_tokens
+    with pytest.raises(ConfigError):
+        toy_model.generate_ids(ids, max_new_tokens=0)
+
+
 def test_capture_with_a_target_is_teacher_forced(toy_model):
     cap = toy_model.run_with_capture("30 Nov 2026", "2026-11-30")
     assert cap.tokens == [*"30 Nov 2026", "</s>"] and cap.target_tokens == ["<s>", *"2026-11-30"]

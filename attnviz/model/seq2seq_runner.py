@@ -15,7 +15,7 @@ import threading
 import torch
 from jaxtyping import Float
 
-from attnviz.errors import EmptyTextError, InvalidTextError, SourceTooLongError, TargetTooLongError
+from attnviz.errors import ConfigError, EmptyTextError, InvalidTextError, SourceTooLongError, TargetTooLongError
 from attnviz.model.hooks import recording
 from attnviz.model.seq2seq import EncoderDecoder
 from attnviz.model.seq2seq_capture import KINDS, Seq2SeqCapture
@@ -87,9 +87,16 @@ class HookedSeq2Seq:
 
         Each step runs the decoder on the start token and the tokens chosen so far and
         appends the argmax of the last position's logits (as Hugging Face's
-        ``generate(do_sample=False, num_beams=1)``). At most ``max_new_tokens`` (default
-        and upper limit: ``max_tokens``) are written.
+        ``generate(do_sample=False, num_beams=1)``; the logits processors a checkpoint's
+        generation config may add, such as a forced first or last token or n-gram bans,
+        are not applied: this is the model's own choice at every step). At most
+        ``max_new_tokens`` (default and upper limit: ``max_tokens``) are written.
+
+        Raises:
+            ConfigError: for ``max_new_tokens`` < 1.
         """
+        if max_new_tokens is not None and max_new_tokens < 1:
+            raise ConfigError(field="max_new_tokens", value=f"{max_new_tokens} (at least one token is written)")
         cfg, limit = self.config, self.max_tokens if max_new_tokens is None else min(max_new_tokens, self.max_tokens)
         src = torch.tensor([source_ids], dtype=torch.int64, device=self.device)
         with self._lock:
