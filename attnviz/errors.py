@@ -255,9 +255,3 @@ class SourceCharactersError(AttnvizError):
     """A translator's source with characters its vocabulary lacks. Params: ``chars`` (those characters, quoted)."""
 
     key = "err_s2s_unknown_characters"
-
-
-class SourceLengthError(AttnvizError):
-    """A translator's source longer than the model reads. Params: ``n`` (its tokens), ``max``."""
-
-    key = "err_s2s_too_long"

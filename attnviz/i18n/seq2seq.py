@@ -39,10 +39,6 @@ STRINGS = {
         "en": "The translator's vocabulary has no {chars} (its characters are digits, Latin letters, the Chinese numerals and 年月日号星期, space and , . ; / -). Remove or replace them.",
         "zh": "翻译模型的词表里没有 {chars}（它的字符是数字、拉丁字母、中文数字和“年月日号星期”、空格以及标点“, . ; / -”）。请删除或替换它们。",
     },
-    "err_s2s_too_long": {
-        "en": "The source has {n} tokens; the translator reads at most {max}. Shorten it.",
-        "zh": "源文本有 {n} 个 token，翻译模型最多读 {max} 个。请缩短它。",
-    },
     # --- Translation ---
     "s2s_tr_title": {"en": "Translation: cross-attention", "zh": "翻译：交叉注意力"},
     "s2s_tr_intro": {
@@ -125,8 +121,8 @@ STRINGS = {
         "zh": "在这里从随机权重开始训练一个小型编码器–解码器 Transformer，任务还是日期转换（模型比内置的更小、步数更少，在两个 CPU 核上一分钟内完成）。看损失下降，看一个固定例子的交叉注意力从分散变为对齐。不保存任何东西：模型只在训练期间存在。",
     },
     "s2s_train_config": {
-        "en": "d_model {d_model}, {heads} heads, {layers} encoder and {layers} decoder layers, {steps} steps of {batch} pairs, a snapshot every {every} steps; held-out accuracy on {n_eval} pairs; seed {seed}.",
-        "zh": "d_model {d_model}，{heads} 个头，编码器和解码器各 {layers} 层，{steps} 步、每步 {batch} 对，每 {every} 步一个快照；在 {n_eval} 对留出数据上测准确率；随机种子 {seed}。",
+        "en": "d_model {d_model}, {heads} heads, {layers} encoder and {layers} decoder layers, {steps} steps of {batch} pairs, a snapshot every {every} steps; held-out accuracy on {n_eval} pairs; seed {seed}; stopped after {limit} s at the latest.",
+        "zh": "d_model {d_model}，{heads} 个头，编码器和解码器各 {layers} 层，{steps} 步、每步 {batch} 对，每 {every} 步一个快照；在 {n_eval} 对留出数据上测准确率；随机种子 {seed}；最多运行 {limit} 秒。",
     },
     "s2s_train_start": {"en": "Start training", "zh": "开始训练"},
     "s2s_train_cancel": {"en": "Cancel the training", "zh": "取消训练"},
@@ -137,6 +133,10 @@ STRINGS = {
     "s2s_train_progress": {"en": "Step {step} of {total} ({seconds} s)", "zh": "第 {step} 步，共 {total} 步（{seconds} 秒）"},
     "s2s_train_curves_title": {"en": "Training loss and held-out accuracy", "zh": "训练损失与留出数据准确率"},
     "s2s_train_status_done": {"en": "Trained: {step} steps in {seconds} s.", "zh": "训练完成：{step} 步，用时 {seconds} 秒。"},
+    "s2s_train_status_timeout": {
+        "en": "Stopped at the time limit after {step} of {total} steps ({seconds} s): this server is busy, so fewer steps ran.",
+        "zh": "已到时间上限，在第 {step} 步（共 {total} 步）停止（{seconds} 秒）：服务器繁忙，所以跑的步数较少。",
+    },
     "s2s_train_status_cancelled": {"en": "Cancelled after {step} of {total} steps ({seconds} s).", "zh": "已在第 {step} 步（共 {total} 步）取消（{seconds} 秒）。"},
     "s2s_train_status_failed": {"en": "The training stopped with an error: {error}", "zh": "训练因错误停止：{error}"},
     "s2s_train_status_running": {"en": "Step {step} of {total}.", "zh": "第 {step} 步，共 {total} 步。"},
