@@ -5,7 +5,7 @@ import streamlit as st
 
 import attnviz
 from attnviz.analysis import head_metrics, probes
-from attnviz.app import ui
+from attnviz.app import corpus_ui, ui
 from attnviz.errors import AttnvizError
 from attnviz.plots import instruments
 
@@ -13,6 +13,7 @@ tr = ui.tr
 EXAMPLES = 3  # top examples on a head's card
 st.title(tr("hf_nav"))
 st.caption(tr("hf_intro", sentences=len(probes.SENTENCES), repeats=probes.REPEAT_COUNT, length=probes.REPEAT_LENGTH))
+corpus_ui.corpus_section()  # a corpus captured by `attnviz capture`, where local folders are allowed
 
 models = list(attnviz.REGISTRY)
 col_model, col_metric, col_layer, col_head = st.columns([2, 2, 1, 1])

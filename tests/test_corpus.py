@@ -286,3 +286,67 @@ class _StubModel:
 
     max_tokens = 512
     config = type("Config", (), dict(name="stub", family="bert", n_layers=1, n_heads=1, is_decoder=False))
+
+
+# --- the Head finder's corpus section (AppTest) -----------------------------------------
+
+
+def open_head_finder(**query):
+    from apptest_helpers import new_app
+
+    return new_app(**query).run().switch_page("pages/head_finder.py").run()
+
+
+@pytest.fixture(scope="module")
+def corpus_output(bert_folder, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("corpus")
+    corpus = write_lines(folder / "c.txt", [t.encode() for t in TEXTS] + [b""])
+    capture_corpus(corpus, bert_folder, str(folder / "out"), Settings(batch_size=4, shard_size=4))
+    return folder / "out"
+
+
+@pytest.mark.slow
+def test_the_head_finder_opens_a_corpus_folder_only_where_local_folders_are_allowed(monkeypatch):
+    from apptest_helpers import shown_text
+
+    monkeypatch.delenv("ATTNVIZ_ALLOW_LOCAL_MODELS", raising=False)
+    at = open_head_finder()
+    assert not at.exception
+    assert not [w for w in at.text_input if w.key == "corpus_folder"]
+    assert "Opening a folder on the server is off here" in shown_text(at)
+
+
+@pytest.mark.slow
+def test_the_head_finder_shows_a_corpus_folders_metric_map_and_a_heads_top_texts(corpus_output, monkeypatch):
+    import numpy as np
+    from apptest_helpers import array, shown_text
+
+    monkeypatch.setenv("ATTNVIZ_ALLOW_LOCAL_MODELS", "1")
+    at = open_head_finder()
+    at.text_input(key="corpus_folder").set_value(str(corpus_output)).run()
+    assert not at.exception and not at.error
+    frame = read_rows(corpus_output).to_pandas()  # the expected figures, computed with pandas from the files
+    expected = frame.groupby(["layer", "head"])["self"].mean().unstack().to_numpy()
+    at.selectbox(key="corpus_metric").set_value("self").run()
+    fig = json.loads(at.get_by_key("corpus_map").proto.spec)
+    np.testing.assert_allclose(array(fig["data"][0]["z"]).reshape(2, 3), expected, rtol=1e-6)
+    assert fig["layout"]["title"]["text"] == "self: mean over 7 corpus texts"
+    layer, head = divmod(int(np.argmax(expected)), 3)
+    assert (at.selectbox(key="corpus_layer").value, at.selectbox(key="corpus_head").value) == (layer, head)  # the top head
+    assert "7 texts, 42 rows, 1 bad rows skipped" in shown_text(at)
+    at.selectbox(key="corpus_layer").set_value(1).run()
+    at.selectbox(key="corpus_head").set_value(2).run()
+    table = at.dataframe[0].value  # the corpus section comes first on the page
+    own = frame[(frame.layer == 1) & (frame["head"] == 2)].sort_values(["self", "text_index"], ascending=[False, True])
+    assert table["Text index"].tolist() == own.text_index.tolist()
+    assert table["Tokens"].iloc[0] == " ".join(own.tokens.iloc[0])
+    assert "Texts where layer 1, head 2 scores highest on self" in shown_text(at)
+
+
+@pytest.mark.slow
+def test_the_head_finder_names_a_folder_that_is_not_a_corpus_output_in_chinese(tmp_path, monkeypatch):
+    monkeypatch.setenv("ATTNVIZ_ALLOW_LOCAL_MODELS", "1")
+    at = open_head_finder(lang="zh")
+    at.text_input(key="corpus_folder").set_value(str(tmp_path)).run()
+    assert not at.exception
+    assert at.error[0].value.startswith("无法使用输出文件夹") and "其中没有 attnviz capture 写出的 manifest" in at.error[0].value
