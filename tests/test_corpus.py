@@ -277,6 +277,14 @@ def test_the_command_speaks_chinese_and_exits_2_on_usage_errors(tmp_path, capsys
     assert exc.value.code == 2
 
 
+def test_an_output_folder_that_cannot_be_made_is_one_line_and_status_1(bert_folder, tmp_path, capsys):
+    corpus = write_lines(tmp_path / "c.txt", [b"one text"])
+    (tmp_path / "a-file").write_text("not a folder")
+    assert cli.main(["capture", corpus, "--model", bert_folder, "--out", str(tmp_path / "a-file" / "out")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("attnviz: error: Not a directory") and "a-file" in err and err.count("\n") == 1 and "Traceback" not in err
+
+
 def _refuse(name):
     raise UnknownModelError(name=name, choices="minilm, smollm2")
 
