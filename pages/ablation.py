@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from attnviz.app import ui
+from attnviz.app import export, ui
 from attnviz.errors import AttnvizError
 from attnviz.plots import attribution as plots
 
@@ -41,7 +41,7 @@ def run_with_progress(compute):
 
 def show_map(result, title: str, chart_key: str) -> None:
     """The layer × head map of ``result.change`` and a button per top head that opens it in the Explorer."""
-    st.plotly_chart(plots.head_map(result.change, title, tr("abl_colorbar"), ui.lang()), key=chart_key)
+    export.chart(plots.head_map(result.change, title, tr("abl_colorbar"), ui.lang()), key=chart_key)
     st.markdown(f"**{tr('abl_top')}**")
     st.caption(tr("abl_open_help"))
     top = result.top(5)

@@ -5,7 +5,7 @@ import streamlit as st
 
 import attnviz
 from attnviz.analysis.attribution import METHODS
-from attnviz.app import ui
+from attnviz.app import export, ui
 from attnviz.errors import AttnvizError
 from attnviz.lessons.safe_text import escape_markdown
 from attnviz.plots import attribution as plots
@@ -43,7 +43,7 @@ if ui.is_decoder(model_name):
 else:
     st.markdown(tr("attr_output_encoder", value=value))
 query = result.tokens[result.query]
-st.plotly_chart(plots.method_heatmap(result.scores, result.tokens, tr("attr_map_title", query=f"{query} ·{result.query}"), ui.lang()), key="attr_map")
+export.chart(plots.method_heatmap(result.scores, result.tokens, tr("attr_map_title", query=f"{query} ·{result.query}"), ui.lang()), key="attr_map")
 st.caption(tr("attr_map_help"))
 
 st.subheader(tr("attr_corr_header"))
@@ -54,5 +54,5 @@ st.caption(tr("attr_corr_help"))
 
 st.subheader(tr("attr_complete_header"))
 ig = result.ig
-st.plotly_chart(plots.completeness_bars(ig.total, ig.value - ig.baseline_value, ig.gap, ig.steps, ui.lang()), key="attr_complete")
+export.chart(plots.completeness_bars(ig.total, ig.value - ig.baseline_value, ig.gap, ig.steps, ui.lang()), key="attr_complete")
 st.caption(tr("attr_complete_help", steps=ig.steps, baseline=tr(f"attr_baseline_{ig.baseline}")))

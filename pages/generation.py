@@ -6,7 +6,7 @@ import streamlit as st
 
 import attnviz
 from attnviz.analysis import decoding
-from attnviz.app import ui
+from attnviz.app import export, ui
 from attnviz.errors import AttnvizError
 from attnviz.lessons.safe_text import escape_markdown
 from attnviz.model import token_labels
@@ -69,7 +69,7 @@ else:
     names = model.next_token_strings(list(before.token_ids.tolist()), ids.tolist())  # a candidate may finish a character
     where = ids.tolist().index(chosen) if chosen in ids.tolist() else None
     title = tr("dec_candidates_title", step=step, k=len(names), token=html.escape(before.tokens[-1]))
-    st.plotly_chart(decoder_plots.next_token_bars(names, probs, title, ui.lang(), highlight=where), key="dec_candidates_chart")
+    export.chart(decoder_plots.next_token_bars(names, probs, title, ui.lang(), highlight=where), key="dec_candidates_chart")
     st.caption(tr("dec_chosen_rank", token=escape_markdown(cap.tokens[-1]), rank=rank, vocab=f"{len(before.logits[-1]):,}", p=f"{p:.4f}"))
 if at_limit:
     st.warning(tr("dec_gen_limit", max=ui.app_max_tokens(model)))
@@ -83,4 +83,4 @@ head_labels = {"mean": mean_label, **{h: str(h) for h in range(cap.n_heads)}}  #
 head = ui.kept_widget(st.selectbox, "dec_head", "mean", tr("head"), choices=list(head_labels), format_func=head_labels.get)
 rows = decoding.newest_token_rows(cap, None if head == "mean" else head)
 title = tr("dec_rows_title", token=html.escape(cap.tokens[-1])) + (f" — {mean_label}" if head == "mean" else f" — {tr('head')} {head}")
-st.plotly_chart(decoder_plots.newest_token_rows(rows, cap.tokens, title, ui.lang()), key="dec_rows_chart")
+export.chart(decoder_plots.newest_token_rows(rows, cap.tokens, title, ui.lang()), key="dec_rows_chart")

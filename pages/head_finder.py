@@ -5,7 +5,7 @@ import streamlit as st
 
 import attnviz
 from attnviz.analysis import head_metrics, probes
-from attnviz.app import corpus_ui, ui
+from attnviz.app import corpus_ui, export, ui
 from attnviz.errors import AttnvizError
 from attnviz.plots import instruments
 
@@ -54,7 +54,7 @@ st.caption(tr(f"hf_about_{metric}") + " " + tr("hf_map_help"))
 
 col_map, col_table = st.columns(2)
 fig = instruments.metric_map(values, labels[metric], tr("hf_map_title", metric=labels[metric]), ui.lang(), selected=(layer, head))
-col_map.plotly_chart(fig, key="hf_map", on_select=ui.pick_head_from_map, selection_mode="points")
+export.chart(fig, key="hf_map", on_select=ui.pick_head_from_map, selection_mode="points", container=col_map)
 with col_table:
     st.subheader(tr("hf_table_header"))
     st.caption(tr("hf_table_help"))
@@ -84,7 +84,7 @@ for rank_shown, (col, (index, score)) in enumerate(zip(st.columns(len(top)), top
         ui.show_error(err)
         st.stop()
     title = tr("hf_example_title", metric=labels[metric], score=f"{score:.3f}")
-    col.plotly_chart(instruments.example_map(cap.pattern[layer, head], cap.tokens, cap.attn_mask, title, ui.lang()), key=f"hf_example_{rank_shown}")
+    export.chart(instruments.example_map(cap.pattern[layer, head], cap.tokens, cap.attn_mask, title, ui.lang()), key=f"hf_example_{rank_shown}", container=col)
     if col.button(tr("hf_open"), key=f"hf_open_{rank_shown}", use_container_width=True):
         text = probe.text if probe.text is not None else model.tokenizer.decode(list(probe.token_ids), skip_special_tokens=True)
         st.session_state[ui.KEPT].update(model=model_name, sentence=text, sentence_pair="", layer=layer, head=head, view="head")

@@ -4,7 +4,7 @@ import html
 
 import streamlit as st
 
-from attnviz.app import ui
+from attnviz.app import export, ui
 from attnviz.errors import AttnvizError
 from attnviz.lessons.safe_text import escape_markdown
 from attnviz.plots import instruments
@@ -42,7 +42,7 @@ title = tr("lens_map_title", colour=colours[colour])
 fig = instruments.lens_map(
     top_tokens, summary.top_logprobs.exp().numpy(), final_tokens, summary.final_rank.numpy(), summary.final_logprobs.exp().numpy(), inputs, colour, title, ui.lang()
 )  # fmt: skip
-st.plotly_chart(fig, key="lens_map")
+export.chart(fig, key="lens_map")
 
 labels = {p: f"{p}: {cap.tokens[p]}" for p in shown}
 position = ui.kept_widget(st.selectbox, "lens_position", shown[-1], tr("lens_position"), choices=list(shown), format_func=labels.get)
@@ -50,4 +50,4 @@ a = list(shown).index(position)
 first = int(summary.settled_layer()[a])
 st.markdown(tr("lens_first_layer", token=escape_markdown(cap.tokens[position]), pos=position, pred=escape_markdown(final_tokens[a]), layer=first))
 rank_title = tr("lens_rank_title", pred=html.escape(final_tokens[a], quote=False), token=html.escape(cap.tokens[position], quote=False))
-st.plotly_chart(instruments.rank_by_layer(summary.final_rank[:, a].numpy(), rank_title, ui.lang()), key="lens_rank")
+export.chart(instruments.rank_by_layer(summary.final_rank[:, a].numpy(), rank_title, ui.lang()), key="lens_rank")

@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 import attnviz
-from attnviz.app import ui
+from attnviz.app import export, ui
 from attnviz.errors import AttnvizError
 from attnviz.plots import attribution as plots
 from attnviz.plots import maps
@@ -40,7 +40,7 @@ st.dataframe(aligned.set_index(tr("pairs_col_pos")).T, key="pairs_tokens")
 if not diff.differing:
     st.info(tr("pairs_same"))
     st.stop()
-st.plotly_chart(plots.head_map(diff.change, tr("pairs_map_title"), tr("pairs_colorbar"), ui.lang(), diverging=False), key="pairs_map")
+export.chart(plots.head_map(diff.change, tr("pairs_map_title"), tr("pairs_colorbar"), ui.lang(), diverging=False), key="pairs_map")
 
 st.subheader(tr("pairs_top"))
 top = diff.top(5)
@@ -51,6 +51,6 @@ cap_a, cap_b = ui.get_capture(model_name, text_a), ui.get_capture(model_name, te
 left, right = st.columns(2)
 for col, cap, text, side in ((left, cap_a, text_a, "a"), (right, cap_b, text_b, "b")):
     title = tr("pairs_pattern_title", sentence=tr(f"pairs_{side}"), layer=layer, head=head)
-    col.plotly_chart(maps.attention_heatmap(cap.pattern[layer, head], cap.tokens, attn_mask=cap.attn_mask, title=title, lang=ui.lang()), key=f"pairs_pattern_{side}")
+    export.chart(maps.attention_heatmap(cap.pattern[layer, head], cap.tokens, attn_mask=cap.attn_mask, title=title, lang=ui.lang()), key=f"pairs_pattern_{side}", container=col)
     if col.button(tr("open_head", layer=layer, head=head), key=f"pairs_open_{side}"):
         ui.open_in_explorer(model_name, text, layer, head)

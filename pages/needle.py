@@ -5,7 +5,7 @@ import html
 import streamlit as st
 
 from attnviz.analysis import retrieval
-from attnviz.app import ui
+from attnviz.app import export, ui
 from attnviz.errors import AttnvizError
 from attnviz.plots import retrieval as retrieval_plots
 
@@ -66,7 +66,7 @@ with st.expander(tr("needle_show_text")):
 
 st.subheader(tr("needle_scores_header"))
 st.caption(tr("needle_scores_help"))
-st.plotly_chart(retrieval_plots.score_heatmap(result.scores, tr("needle_heatmap_title", m=len(result.answer_ids)), ui.lang()), key="needle_heatmap")
+export.chart(retrieval_plots.score_heatmap(result.scores, tr("needle_heatmap_title", m=len(result.answer_ids)), ui.lang()), key="needle_heatmap")
 if not result.heads:
     st.info(tr("needle_no_heads"))
     st.stop()
@@ -99,4 +99,4 @@ step = col_step.selectbox(tr("needle_pick_step"), list(steps), index=first_digit
 layer, head, _ = result.heads[pick]
 tokens = model.token_strings([*prompt.ids, *result.answer_ids])
 title = tr("needle_context_title", layer=layer, head=head, token=html.escape(answer_tokens[step]), n=len(tokens))
-st.plotly_chart(retrieval_plots.context_attention(result.rows[pick, step], tokens, prompt.needle, title, ui.lang()), key="needle_context")
+export.chart(retrieval_plots.context_attention(result.rows[pick, step], tokens, prompt.needle, title, ui.lang()), key="needle_context")

@@ -5,7 +5,7 @@ import html
 import streamlit as st
 
 from attnviz.analysis import decoding
-from attnviz.app import ui
+from attnviz.app import export, ui
 from attnviz.lessons.safe_text import escape_markdown
 from attnviz.model import token_labels
 from attnviz.plots import decoder as decoder_plots
@@ -33,7 +33,7 @@ ids, top = decoding.top_k(probs, k)
 title = tr("dec_bars_title", token=html.escape(cap.tokens[position]), pos=position, k=k, vocab=f"{len(probs):,}", temperature=f"{temperature:g}")
 candidates = model.next_token_strings(cap.token_ids[: position + 1].tolist(), ids.tolist())  # a candidate may finish a character
 col_bars, col_attention = st.columns(2)
-col_bars.plotly_chart(decoder_plots.next_token_bars(candidates, top, title, ui.lang()), key="dec_next_chart")
+export.chart(decoder_plots.next_token_bars(candidates, top, title, ui.lang()), key="dec_next_chart", container=col_bars)
 with col_attention:  # where the predicting position reads from
     mean_label = tr("dec_heads_mean")  # "mean", not None: a selectbox shows None as "no choice"
     head_labels = {"mean": mean_label, **{h: str(h) for h in range(cap.n_heads)}}
@@ -41,7 +41,7 @@ with col_attention:  # where the predicting position reads from
     rows = decoding.position_rows(cap, position, None if head == "mean" else head)
     which = mean_label if head == "mean" else f"{tr('head')} {head}"
     attention_title = tr("dec_next_attention_title", token=html.escape(cap.tokens[position]), pos=position)
-    st.plotly_chart(decoder_plots.newest_token_rows(rows, cap.tokens[: position + 1], attention_title, ui.lang()), key="dec_next_attention")
+    export.chart(decoder_plots.newest_token_rows(rows, cap.tokens[: position + 1], attention_title, ui.lang()), key="dec_next_attention")
     st.caption(tr("dec_next_attention_text", which=which))
 if token_labels.has_split_characters([*cap.tokens, *candidates]):
     st.caption(tr("dec_token_legend"))

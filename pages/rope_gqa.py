@@ -3,7 +3,7 @@
 import streamlit as st
 
 from attnviz.analysis import gqa
-from attnviz.app import ui
+from attnviz.app import export, ui
 from attnviz.model import token_labels
 from attnviz.model.attention import rope_angles
 from attnviz.plots import decoder as decoder_plots
@@ -33,25 +33,25 @@ st.header(tr("dec_rope_header"), divider="gray")
 st.markdown(tr("dec_rope_intro", pairs=cfg.d_head // 2, theta=f"{cfg.rope_theta:g}", d_head=cfg.d_head))
 angles = rope_angles(cap.n_tokens, cfg.d_head, cfg.rope_theta)
 shown = window or range(cap.n_tokens)
-st.plotly_chart(decoder_plots.rope_angles(angles[shown.start : shown.stop], cap.tokens, tr("dec_angles_title"), lang, shown), key="dec_angles_chart")
+export.chart(decoder_plots.rope_angles(angles[shown.start : shown.stop], cap.tokens, tr("dec_angles_title"), lang, shown), key="dec_angles_chart")
 st.caption(tr("dec_rope_compare", layer=layer, head=head))
 before, after = cap.head_scores_pre_rope(layer, head), cap.head_scores_raw(layer, head)
 allowed = cap.attn_mask
 half = float(max(before[allowed].abs().max(), after[allowed].abs().max()))
 col_before, col_after = st.columns(2)
-col_before.plotly_chart(decoder_plots.score_heatmap(before, cap.tokens, allowed, tr("dec_before_rope"), lang, zmax=half, window=window), key="dec_before_chart")
-col_after.plotly_chart(decoder_plots.score_heatmap(after, cap.tokens, allowed, tr("dec_after_rope"), lang, zmax=half, window=window), key="dec_after_chart")
+export.chart(decoder_plots.score_heatmap(before, cap.tokens, allowed, tr("dec_before_rope"), lang, zmax=half, window=window), key="dec_before_chart", container=col_before)
+export.chart(decoder_plots.score_heatmap(after, cap.tokens, allowed, tr("dec_after_rope"), lang, zmax=half, window=window), key="dec_after_chart", container=col_after)
 
 st.header(tr("dec_gqa_header"), divider="gray")
 if cap.n_kv_heads == cap.n_heads:
     st.info(tr("dec_no_gqa"))
     st.stop()
 st.markdown(tr("dec_gqa_intro", heads=cap.n_heads, kv=cap.n_kv_heads, group=cap.n_heads // cap.n_kv_heads))
-st.plotly_chart(decoder_plots.gqa_groups(cap.kv_heads, lang), key="dec_groups_chart")
+export.chart(decoder_plots.gqa_groups(cap.kv_heads, lang), key="dec_groups_chart")
 similarity = gqa.pattern_similarity(cap.pattern[layer])
 within, across = gqa.within_and_across(similarity, cap.kv_heads)
-st.plotly_chart(decoder_plots.similarity_heatmap(similarity, cap.kv_heads, tr("dec_similarity_title", layer=layer), lang), key="dec_similarity_chart")
+export.chart(decoder_plots.similarity_heatmap(similarity, cap.kv_heads, tr("dec_similarity_title", layer=layer), lang), key="dec_similarity_chart")
 st.caption(tr("dec_similarity_help"))
 st.markdown(tr("dec_within_summary", layer=layer, within=f"{within:.3f}", across=f"{across:.3f}"))
 per_layer = ui.gqa_similarity_by_layer(model_name, prompt, cap)
-st.plotly_chart(decoder_plots.within_across_lines([w for w, _ in per_layer], [a for _, a in per_layer], lang), key="dec_within_chart")
+export.chart(decoder_plots.within_across_lines([w for w, _ in per_layer], [a for _, a in per_layer], lang), key="dec_within_chart")

@@ -60,12 +60,12 @@ class Table:
     columns: list[str]
 
 
-def chart(fig: go.Figure, name: str, *, key: str, data: Table | bool | None = None, container=None, config: dict | None = None, **kwargs):
+def chart(fig: go.Figure, name: str | None = None, *, key: str, data: Table | bool | None = None, container=None, config: dict | None = None, **kwargs):
     """Draw ``fig`` with ``st.plotly_chart`` in ``container`` (default ``st``), then its export buttons.
 
     Args:
         fig: the figure, drawn as it is (present mode's sizes included) and exported the same.
-        name: the file name the downloads get, without extension.
+        name: the file name the downloads get, without extension (default: ``key``).
         key: the chart's widget key; the buttons' keys derive from it.
         data: the CSV's table; None: read from ``fig``'s heatmap traces (``figure_tables``);
             False: no CSV (a chart without a heatmap has none either way).
@@ -77,6 +77,7 @@ def chart(fig: go.Figure, name: str, *, key: str, data: Table | bool | None = No
         What ``plotly_chart`` returns (the selection event when ``on_select`` is given).
     """
     where = st if container is None else container
+    name = name or key
     camera = {"format": "png", "width": WIDTH, "height": export_height(fig), "scale": PNG_SCALE, "filename": name}
     event = where.plotly_chart(fig, key=key, config={"toImageButtonOptions": camera, **(config or {})}, **kwargs)
     menu = where.popover(ui.tr("export_menu"), icon=":material/download:")

@@ -5,8 +5,8 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from attnviz.app import export, ui
 from attnviz.app import lesson_frame as cr
-from attnviz.app import ui
 from attnviz.lessons import block
 from attnviz.plots import lessons as lesson_plots
 
@@ -44,7 +44,7 @@ def diagram() -> None:
     st.markdown(tr("lesson7_diagram_text", n_layers=cfg.n_layers))
     labels = {box: tr(f"lesson7_box_{box}") for box in lesson_plots.DIAGRAM_BOXES}
     fig = lesson_plots.transformer_diagram(labels, tr("lesson7_encoder"), tr("lesson7_decoder"), tr("lesson7_cross_arrow"), tr("lesson7_repeat"))
-    st.plotly_chart(fig, key="lesson7_diagram")
+    export.chart(fig, key="lesson7_diagram")
     st.caption(tr("lesson7_diagram_caption"))
     st.info(tr("lesson7_bundled_models"))
     st.markdown(tr("lesson7_links"))
@@ -117,7 +117,7 @@ def counts() -> None:
     st.metric(tr("lesson7_total"), f"{total:,}")
     names = [tr(f"lesson7_group_{g}") for g in block.GROUPS]
     fig = lesson_plots.bar_chart(names, [totals[g] for g in block.GROUPS], title=tr("lesson7_groups_title"), y_title=tr("lesson7_col_total"))
-    st.plotly_chart(fig, key="lesson7_groups_chart")
+    export.chart(fig, key="lesson7_groups_chart")
 
 
 def masked() -> None:

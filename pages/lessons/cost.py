@@ -3,8 +3,8 @@
 import pandas as pd
 import streamlit as st
 
+from attnviz.app import export, ui
 from attnviz.app import lesson_frame as cr
-from attnviz.app import ui
 from attnviz.errors import AttnvizError
 from attnviz.lessons import cost
 from attnviz.plots import lessons as lesson_plots
@@ -64,7 +64,7 @@ def measure() -> None:
         series = {layer: result.series(layer, what) for layer in cost.LAYERS}
         labels = {layer: tr("lesson8_legend", layer=layer_names[layer], p=fits[layer].text) for layer in cost.LAYERS}
         fig = lesson_plots.cost_loglog(series, labels, what, title=tr(f"{axis}_title", d=d), x_title="n", y_title=tr(axis))
-        col.plotly_chart(fig, key=key)
+        export.chart(fig, key=key, container=col)
     fitted = pd.DataFrame(
         {
             tr("lesson8_col_layer"): [layer_names[layer] for layer in cost.LAYERS],

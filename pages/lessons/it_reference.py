@@ -3,8 +3,8 @@
 import pandas as pd
 import streamlit as st
 
+from attnviz.app import export, present, ui
 from attnviz.app import lesson_frame as cr
-from attnviz.app import present, ui
 from attnviz.errors import AttnvizError
 from attnviz.lessons import it_reference as it
 from attnviz.plots import lessons as lesson_plots
@@ -48,7 +48,7 @@ def every_head() -> None:
             pref, limit, key_1, key_2, title=tr("lesson9_map_title", sentence=name, key1=key_1, key2=key_2),
             layer_title=tr("layer"), head_title=tr("head"), right=changes.right_flips, wrong=changes.wrong_flips,
         )  # fmt: skip
-        col.plotly_chart(present.fit(fig), key=f"lesson9_map_{name}")
+        export.chart(present.fit(fig), key=f"lesson9_map_{name}", container=col)
     st.caption(cr.md("lesson9_maps_scale", limit=f"{limit:.2f}", key1=key_1, key2=key_2))
 
 
@@ -56,7 +56,7 @@ def changed() -> None:
     st.markdown(cr.md("lesson9_shift_text", query=query_word, key1=key_1, key2=key_2))
     changes = result.changes(threshold)
     fig = lesson_plots.shift_chart(result.shift, threshold, title=tr("lesson9_shift_title"), x_title=tr("lesson9_shift_x"), y_title=tr("lesson9_shift_y", key1=key_1, key2=key_2))
-    st.plotly_chart(present.fit(fig), key="lesson9_shift_chart")
+    export.chart(present.fit(fig), key="lesson9_shift_chart")
     cols = st.columns(4)
     for col, label, heads in zip(
         cols, ("lesson9_right_flips", "lesson9_wrong_flips", "lesson9_leans_right", "lesson9_leans_wrong"),

@@ -4,8 +4,8 @@ import pandas as pd
 import streamlit as st
 
 from attnviz.analysis.metrics import max_entropy_bits
+from attnviz.app import export, ui
 from attnviz.app import lesson_frame as cr
-from attnviz.app import ui
 from attnviz.lessons import block
 from attnviz.lessons import multi_head as mh
 from attnviz.plots import lessons as lesson_plots
@@ -56,7 +56,7 @@ def parameters() -> None:
     col_wide.metric(tr("lesson10_count_wide", h=counts.n_heads, d_model=counts.d_model), f"{counts.full_width_heads:,}")
     labels = [tr("lesson10_bar_actual"), tr("lesson10_bar_one"), tr("lesson10_bar_wide")]
     fig = lesson_plots.bar_chart(labels, [counts.actual, counts.one_full_head, counts.full_width_heads], title=tr("lesson10_bar_title"), y_title=tr("lesson7_col_total"))
-    st.plotly_chart(fig, key="lesson10_params_chart")
+    export.chart(fig, key="lesson10_params_chart")
     st.markdown(tr("lesson10_params_after"))
 
 
@@ -72,7 +72,7 @@ def heads() -> None:
         entropy, title=tr("lesson10_entropy_title"), x_title=tr("head"), y_title=tr("layer"), colorscale="Viridis",
         zmin=0, colorbar_title=tr("lesson10_bits"), annotate=True,
     )  # fmt: skip
-    st.plotly_chart(fig, key="lesson10_entropy_chart")
+    export.chart(fig, key="lesson10_entropy_chart")
     st.caption(tr("lesson10_entropy_caption", n=cap.n_tokens, max_bits=f"{max_entropy_bits(cap.n_tokens):.2f}"))
     layer = ui.kept_widget(st.selectbox, "lesson10_layer", 0, tr("layer"), choices=range(cap.n_layers))
     distances = mh.head_distances(cap.pattern[layer])
@@ -80,7 +80,7 @@ def heads() -> None:
         distances, title=tr("lesson10_distance_title", layer=layer), x_title=tr("head"), y_title=tr("head"), colorscale="Viridis",
         zmin=0, zmax=1, colorbar_title=tr("lesson10_distance"),
     )  # fmt: skip
-    st.plotly_chart(fig, key="lesson10_distance_chart")
+    export.chart(fig, key="lesson10_distance_chart")
     alike, different = mh.extreme_pairs(distances)
     st.markdown(
         tr(
@@ -93,7 +93,7 @@ def heads() -> None:
         columns = st.columns(2)
         for col, head in zip(columns, pair, strict=True):
             title = tr(f"lesson10_pair_{name}", layer=layer, head=head)
-            col.plotly_chart(maps.attention_heatmap(cap.pattern[layer, head], cap.tokens, title=title, lang=lang), key=f"lesson10_{name}_{head}")
+            export.chart(maps.attention_heatmap(cap.pattern[layer, head], cap.tokens, title=title, lang=lang), key=f"lesson10_{name}_{head}", container=col)
 
 
 def question() -> None:

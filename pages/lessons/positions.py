@@ -2,8 +2,8 @@
 
 import streamlit as st
 
+from attnviz.app import export, ui
 from attnviz.app import lesson_frame as cr
-from attnviz.app import ui
 from attnviz.errors import AttnvizError
 from attnviz.lessons import positions as pe
 from attnviz.lessons.word_vectors import cosine_matrix
@@ -25,11 +25,11 @@ def sinusoid() -> None:
     d = ui.kept_widget(col_d.slider, "lesson6_d", 128, tr("lesson6_d"), min_value=4, max_value=512, step=2)
     encoding = pe.sinusoidal_encoding(n, d)
     fig = lesson_plots.grid_map(encoding, title=tr("lesson6_sinusoid_title", n=n, d=d), x_title=tr("lesson6_dimension"), y_title=tr("lesson6_position"), colorscale="RdBu", zmid=0)
-    st.plotly_chart(fig, key="lesson6_sinusoid_chart")
+    export.chart(fig, key="lesson6_sinusoid_chart")
     st.markdown(tr("lesson6_similarity_text"))
     similarity = pe.dot_similarity(encoding)
     fig = lesson_plots.grid_map(similarity, title=tr("lesson6_similarity_title"), x_title=tr("lesson6_position"), y_title=tr("lesson6_position"), colorscale="Viridis")
-    st.plotly_chart(fig, key="lesson6_similarity_chart")
+    export.chart(fig, key="lesson6_similarity_chart")
 
 
 def without_positions() -> None:
@@ -61,8 +61,8 @@ def without_positions() -> None:
     col_with.metric(tr("lesson6_error_with"), f"{errors[True]:.3f}")
     shown["error_with_positions"] = errors[True]
     col_a, col_b = st.columns(2)
-    col_a.plotly_chart(maps.attention_heatmap(unordered[0], tokens, title=tr("lesson6_map_original", head=head), lang=lang), key="lesson6_original_chart")
-    col_b.plotly_chart(maps.attention_heatmap(unordered[1], shuffled_tokens, title=tr("lesson6_map_shuffled", head=head), lang=lang), key="lesson6_shuffled_chart")
+    export.chart(maps.attention_heatmap(unordered[0], tokens, title=tr("lesson6_map_original", head=head), lang=lang), key="lesson6_original_chart", container=col_a)
+    export.chart(maps.attention_heatmap(unordered[1], shuffled_tokens, title=tr("lesson6_map_shuffled", head=head), lang=lang), key="lesson6_shuffled_chart", container=col_b)
 
 
 def learned() -> None:
@@ -75,7 +75,7 @@ def learned() -> None:
         W_pos[:n], title=tr("lesson6_learned_title", n=n), x_title=tr("lesson6_dimension"), y_title=tr("lesson6_position"),
         colorscale="RdBu", zmin=-shown_range.limit, zmax=shown_range.limit,
     )  # fmt: skip
-    col_rows.plotly_chart(fig, key="lesson6_learned_chart")
+    export.chart(fig, key="lesson6_learned_chart", container=col_rows)
     position, dimension = shown_range.largest_at
     col_rows.caption(
         tr(
@@ -84,7 +84,7 @@ def learned() -> None:
         )
     )  # fmt: skip
     fig = lesson_plots.grid_map(cosine_matrix(W_pos[:n]), title=tr("lesson6_learned_similarity_title"), x_title=tr("lesson6_position"), y_title=tr("lesson6_position"), colorscale="RdBu", zmid=0)
-    col_sim.plotly_chart(fig, key="lesson6_learned_similarity_chart")
+    export.chart(fig, key="lesson6_learned_similarity_chart", container=col_sim)
 
 
 def question() -> None:

@@ -4,8 +4,8 @@ import pandas as pd
 import streamlit as st
 
 from attnviz.analysis.metrics import entropy_bits
+from attnviz.app import export, ui
 from attnviz.app import lesson_frame as cr
-from attnviz.app import ui
 from attnviz.errors import AttnvizError
 from attnviz.lessons import scoring
 from attnviz.plots import lessons as lesson_plots
@@ -48,7 +48,7 @@ def maps() -> None:
             fig.update_xaxes(side="bottom", tickangle=-60)
             fig.update_traces(colorbar={"thickness": 12})
             fig.update_layout(height=520, margin={"t": 50, "l": 10, "r": 10})
-            col.plotly_chart(fig, key=f"lesson4_map_{rule}")
+            export.chart(fig, key=f"lesson4_map_{rule}", container=col)
     table = pd.DataFrame(
         {
             tr("lesson4_col_rule"): [names[r] for r in scoring.RULES],
@@ -89,7 +89,7 @@ def my_att() -> None:
     cr.notes_box("lesson4_output_shape")
     attn_weights = scoring.step_tensor(steps, "weights")[0]
     fig = lesson_plots.bar_chart([str(i) for i in range(len(attn_weights))], attn_weights, title=tr("lesson4_weights_title"), x_title=tr("lesson4_positions"), y_title=tr("weight"))
-    st.plotly_chart(fig, key="lesson4_seq2seq_chart")
+    export.chart(fig, key="lesson4_seq2seq_chart")
 
     st.subheader(tr("lesson4_sub_decoder_only"))
     st.markdown(tr("lesson4_decoder_only_text"))

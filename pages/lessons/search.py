@@ -3,8 +3,8 @@
 import pandas as pd
 import streamlit as st
 
+from attnviz.app import export, ui
 from attnviz.app import lesson_frame as cr
-from attnviz.app import ui
 from attnviz.errors import AttnvizError
 from attnviz.lessons import search
 from attnviz.plots import lessons as lesson_plots
@@ -60,7 +60,7 @@ def similarity() -> None:
     st.latex(r"\mathrm{sim}_i = \cos(q, k_i) = \frac{q \cdot k_i}{\lVert q \rVert\, \lVert k_i \rVert}")
     st.markdown(tr(f"lesson2_similarity_{kind}"))
     fig = lesson_plots.bar_chart(titles, result.similarity, title=tr("lesson2_similarity_title", query=query), y_title=tr("lesson2_col_similarity"))
-    st.plotly_chart(fig, key="lesson2_similarity_chart")
+    export.chart(fig, key="lesson2_similarity_chart")
 
 
 def softmax() -> None:
@@ -73,7 +73,7 @@ def softmax() -> None:
     st.markdown(tr("lesson2_softmax_text"))
     best = int(result.weights.argmax())
     fig = lesson_plots.bar_chart(titles, result.weights, title=tr("lesson2_weights_title"), y_title=tr("lesson2_col_weight"), highlight=best)
-    st.plotly_chart(fig, key="lesson2_weights_chart")
+    export.chart(fig, key="lesson2_weights_chart")
     d = len(vectors[0])
     root = search.dot_product_temperature(d)
     plain = search.search_items(vectors, catalogue.values, root)
@@ -88,7 +88,7 @@ def weighted_value() -> None:
     st.dataframe(weighted, hide_index=True, key="lesson2_steps_table")
     fig = lesson_plots.bar_chart(features, result.output, title=tr("lesson2_output_title", query=query), y_title=tr("lesson2_output_axis"))
     fig.update_yaxes(range=[0, 1])
-    st.plotly_chart(fig, key="lesson2_output_chart")
+    export.chart(fig, key="lesson2_output_chart")
     st.markdown(tr("lesson2_output_text"))
     cr.notes_box("lesson2_ranking")
 

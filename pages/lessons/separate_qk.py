@@ -3,8 +3,8 @@
 import streamlit as st
 
 from attnviz.analysis.heads import head_weights
+from attnviz.app import export, ui
 from attnviz.app import lesson_frame as cr
-from attnviz.app import ui
 from attnviz.lessons import separate_qk as sq
 from attnviz.model.attention import softmax_pattern
 from attnviz.plots import lessons as lesson_plots
@@ -41,8 +41,8 @@ def side_by_side() -> None:
     col_actual, col_shared = st.columns(2)
     title_actual = tr("lesson5_actual_title", layer=layer, head=head)
     title_shared = tr("lesson5_shared_title", layer=layer, head=head, side=shared_side)
-    col_actual.plotly_chart(maps.attention_heatmap(actual, cap.tokens, actual_scores, None, title_actual, lang), key="lesson5_actual_chart")
-    col_shared.plotly_chart(maps.attention_heatmap(shared, cap.tokens, shared_scores, None, title_shared, lang), key="lesson5_shared_chart")
+    export.chart(maps.attention_heatmap(actual, cap.tokens, actual_scores, None, title_actual, lang), key="lesson5_actual_chart", container=col_actual)
+    export.chart(maps.attention_heatmap(shared, cap.tokens, shared_scores, None, title_shared, lang), key="lesson5_shared_chart", container=col_shared)
     for col, scores, pattern, which in ((col_actual, actual_scores, actual, "actual"), (col_shared, shared_scores, shared, "shared")):
         col.metric(tr(f"lesson5_symmetry_{which}"), f"{sq.symmetry_error(scores):.2e}")
         col.metric(tr(f"lesson5_diagonal_{which}"), f"{sq.diagonal_weight(pattern):.3f}")
@@ -59,7 +59,7 @@ def all_heads() -> None:
         heads.diagonal_actual, heads.diagonal_shared, title=tr("lesson5_all_title"),
         x_title=tr("lesson5_diagonal_actual"), y_title=tr("lesson5_diagonal_shared_q"), hover=labels,
     )  # fmt: skip
-    st.plotly_chart(fig, key="lesson5_all_chart")
+    export.chart(fig, key="lesson5_all_chart")
     col_actual, col_shared = st.columns(2)
     col_actual.metric(tr("lesson5_mean_diagonal_actual"), f"{float(heads.diagonal_actual.mean()):.3f}")
     col_shared.metric(tr("lesson5_mean_diagonal_shared"), f"{float(heads.diagonal_shared.mean()):.3f}")

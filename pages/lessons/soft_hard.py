@@ -3,8 +3,8 @@
 import streamlit as st
 
 from attnviz.analysis.heads import head_weights
+from attnviz.app import export, present, ui
 from attnviz.app import lesson_frame as cr
-from attnviz.app import present, ui
 from attnviz.lessons import soft_hard
 from attnviz.plots import lessons as lesson_plots
 from attnviz.plots import maps
@@ -29,7 +29,7 @@ lang = ui.lang()
 
 def row_chart(weights, key: str, title: str) -> None:
     fig = lesson_plots.bar_chart(cap.tokens, weights[query], title=title, y_title=tr("weight"), highlight=int(weights[query].argmax()))
-    st.plotly_chart(present.fit(fig, x_angle=-90), key=key)
+    export.chart(present.fit(fig, x_angle=-90), key=key)
 
 
 def soft_section() -> None:
@@ -37,7 +37,7 @@ def soft_section() -> None:
     st.markdown(tr("lesson3_soft_text"))
     col_map, col_row = cr.columns(2)
     title = tr("lesson3_soft_title", layer=layer, head=head)
-    col_map.plotly_chart(present.fit(maps.attention_heatmap(soft, cap.tokens, scores, None, title, lang), x_angle=-90), key="lesson3_soft_chart")
+    export.chart(present.fit(maps.attention_heatmap(soft, cap.tokens, scores, None, title, lang), x_angle=-90), key="lesson3_soft_chart", container=col_map)
     with col_row:
         row_chart(soft, "lesson3_soft_row", tr("lesson3_row_title", token=cap.tokens[query]))
 
@@ -59,10 +59,10 @@ def hard_section() -> None:
     col_values.metric(tr("lesson3_values_mixed"), f"{work['values_soft']:,} → {work['values_hard']:,}")
     st.markdown(tr("lesson3_cost_text", n=cap.n_tokens, k=k))
     col_map, col_row = cr.columns(2)
-    col_map.plotly_chart(present.fit(maps.attention_heatmap(hard, cap.tokens, scores, None, tr("lesson3_hard_title", k=k), lang), x_angle=-90), key="lesson3_hard_chart")
+    export.chart(present.fit(maps.attention_heatmap(hard, cap.tokens, scores, None, tr("lesson3_hard_title", k=k), lang), x_angle=-90), key="lesson3_hard_chart", container=col_map)
     with col_row:
         fig = lesson_plots.bar_chart(cap.tokens, thrown, title=tr("lesson3_discarded_title"), y_title=tr("lesson3_discarded_axis"), highlight=query)
-        st.plotly_chart(present.fit(fig, x_angle=-90), key="lesson3_discarded_chart")
+        export.chart(present.fit(fig, x_angle=-90), key="lesson3_discarded_chart")
 
 
 def local_section() -> None:
@@ -74,7 +74,7 @@ def local_section() -> None:
     st.metric(cr.md("lesson3_discarded", token=cap.tokens[query]), f"{100 * float(thrown[query]):.1f} %")
     mask = soft_hard.local_attn_mask(cap.n_tokens, radius)
     col_map, col_row = cr.columns(2)
-    col_map.plotly_chart(present.fit(maps.attention_heatmap(local, cap.tokens, scores, mask, tr("lesson3_local_title", r=radius), lang), x_angle=-90), key="lesson3_local_chart")
+    export.chart(present.fit(maps.attention_heatmap(local, cap.tokens, scores, mask, tr("lesson3_local_title", r=radius), lang), x_angle=-90), key="lesson3_local_chart", container=col_map)
     with col_row:
         row_chart(local, "lesson3_local_row", tr("lesson3_row_title", token=cap.tokens[query]))
     st.markdown(tr("lesson3_two_questions"))
@@ -100,7 +100,7 @@ def cross_section() -> None:
         weights, cap_other.tokens, cap.tokens, title=tr("lesson3_general_title", layer=layer, head=head),
         x_title=tr("lesson3_general_keys"), y_title=tr("lesson3_general_queries"), zmin=0, colorbar_title=tr("weight"),
     )  # fmt: skip
-    st.plotly_chart(present.fit(fig, x_angle=-90), key="lesson3_general_chart")
+    export.chart(present.fit(fig, x_angle=-90), key="lesson3_general_chart")
 
 
 def question() -> None:

@@ -3,8 +3,8 @@
 import pandas as pd
 import streamlit as st
 
+from attnviz.app import export, ui
 from attnviz.app import lesson_frame as cr
-from attnviz.app import ui
 from attnviz.errors import AttnvizError
 from attnviz.lessons import word_vectors as wv
 from attnviz.plots import lessons as lesson_plots
@@ -70,8 +70,8 @@ def dot_products() -> None:
         st.markdown(cr.md("lesson1_dot_overlap", first=words[o.first], second=words[o.second], pieces=shared, cos=f"{o.cosine:.2f}"))
     col_one_hot, col_embed = st.columns(2)
     common = {"row_labels": words, "col_labels": words, "zmin": -1, "zmax": 1, "colorscale": "RdBu", "zmid": 0, "annotate": True}
-    col_one_hot.plotly_chart(lesson_plots.matrix_heatmap(cos_one_hot, title=tr("lesson1_cos_one_hot"), **common), key="lesson1_one_hot_chart")
-    col_embed.plotly_chart(lesson_plots.matrix_heatmap(cos_embedded, title=tr("lesson1_cos_embedding"), **common), key="lesson1_embedding_chart")
+    export.chart(lesson_plots.matrix_heatmap(cos_one_hot, title=tr("lesson1_cos_one_hot"), **common), key="lesson1_one_hot_chart", container=col_one_hot)
+    export.chart(lesson_plots.matrix_heatmap(cos_embedded, title=tr("lesson1_cos_embedding"), **common), key="lesson1_embedding_chart", container=col_embed)
 
 
 def neighbours() -> None:
@@ -85,7 +85,7 @@ def neighbours() -> None:
     table = pd.DataFrame({tr("lesson1_col_token"): tokens, tr("lesson1_col_id"): found.tolist(), tr("lesson1_col_cos"): sims.tolist()})
     st.dataframe(table, hide_index=True, key="lesson1_neighbours_table")
     fig = lesson_plots.bar_chart(tokens, sims, title=tr("lesson1_neighbours_title", word=word), y_title=tr("lesson1_col_cos"))
-    st.plotly_chart(fig, key="lesson1_neighbours_chart")
+    export.chart(fig, key="lesson1_neighbours_chart")
 
 
 def question() -> None:
