@@ -160,7 +160,13 @@ class EncoderBlock(nn.Module):
         self.mlp, self.res_mlp = Seq2SeqMLP(cfg), Residual(cfg)
         self.hook_resid_post = HookPoint()
 
-    def forward(self, x, attn_mask, position_bias):
+    def forward(
+        self,
+        x: Float[torch.Tensor, "batch src_pos d_model"],
+        attn_mask: Bool[torch.Tensor, "batch src_pos src_pos"] | None,
+        position_bias: Float[torch.Tensor, "1 head src_pos src_pos"] | None,
+    ) -> Float[torch.Tensor, "batch src_pos d_model"]:
+        """``attn_mask``: the padding mask (None: every key); ``position_bias``: T5's, or None."""
         x = self.res_attn(x, lambda h: self.attn(h, h, attn_mask, position_bias))
         return self.hook_resid_post(self.res_mlp(x, self.mlp))
 
@@ -175,7 +181,15 @@ class DecoderBlock(nn.Module):
         self.mlp, self.res_mlp = Seq2SeqMLP(cfg), Residual(cfg)
         self.hook_resid_post = HookPoint()
 
-    def forward(self, x, memory, self_mask, cross_mask, position_bias):
+    def forward(
+        self,
+        x: Float[torch.Tensor, "batch tgt_pos d_model"],
+        memory: Float[torch.Tensor, "batch src_pos d_model"],
+        self_mask: Bool[torch.Tensor, "batch tgt_pos tgt_pos"],
+        cross_mask: Bool[torch.Tensor, "batch tgt_pos src_pos"] | None,
+        position_bias: Float[torch.Tensor, "1 head tgt_pos tgt_pos"] | None,
+    ) -> Float[torch.Tensor, "batch tgt_pos d_model"]:
+        """``self_mask``: the causal triangle; ``cross_mask``: the source padding (None: every source token)."""
         x = self.res_self(x, lambda h: self.self_attn(h, h, self_mask, position_bias))
         x = self.res_cross(x, lambda h: self.cross_attn(h, memory, cross_mask))
         return self.hook_resid_post(self.res_mlp(x, self.mlp))
@@ -192,10 +206,12 @@ class Stack(nn.Module):
         self.blocks = nn.ModuleList(block(cfg) for _ in range(n_layers))
         self.ln_final = make_norm(cfg) if cfg.final_norm else None
 
-    def bias(self, n: int) -> torch.Tensor | None:
+    def bias(self, n: int) -> Float[torch.Tensor, "1 head pos pos"] | None:
+        """The relative position bias of ``n`` positions, shared by the stack's self-attention layers (None without it)."""
         return None if self.position_bias is None else self.position_bias(n, n)
 
-    def finish(self, x: torch.Tensor) -> torch.Tensor:
+    def finish(self, x: Float[torch.Tensor, "batch pos d_model"]) -> Float[torch.Tensor, "batch pos d_model"]:
+        """The final norm, if the stack has one."""
         return x if self.ln_final is None else self.ln_final(x)
 
 
