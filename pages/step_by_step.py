@@ -22,10 +22,11 @@ MOST = maps.WINDOW_MAX // 2
 tr = ui.tr
 lang = ui.lang()
 st.title(tr("steps_title"))
-st.caption(tr("steps_intro"))
+if not present.is_on():  # present mode: the steps come first, the controls go to the sidebar beside them
+    st.caption(tr("steps_intro"))
 
 ui.restore("steps_model", "steps_sentence", "steps_pair", kept_as=SHARED)
-col_model, col_text, col_pair = st.columns([1, 2, 1])
+col_model, col_text, col_pair = present.columns([1, 2, 1])
 model_name = col_model.selectbox(tr("model"), list(attnviz.REGISTRY), key="steps_model", format_func=ui.model_labels().get)
 with col_model:
     model_name = ui.local_model_folder() or model_name  # any BERT, GPT-2 or Llama folder, where the operator allows it
@@ -74,25 +75,25 @@ if "steps_hidden" in st.session_state:
 token_names = step_plots.position_labels(tokens)  # option labels as data, never a function of this page
 
 
-col_layer, col_head, col_query = st.columns(3)
+col_layer, col_head, col_query = present.columns([1, 1, 1])
 layer = col_layer.selectbox(tr("layer"), range(cap.n_layers), key="steps_layer")
 head = col_head.selectbox(tr("head"), range(cap.n_heads), key="steps_head")
 query = col_query.selectbox(tr("steps_query_token"), range(n), key="steps_query", format_func=token_names.__getitem__)
 ui.remember("steps_layer", "steps_head", kept_as=SHARED)
 win = range(n)  # the tokens drawn: all of a short text; of a long one, a window of at most MOST
 if n > maps.FULL_MAX:
-    picked = ui.kept_widget(st.slider, "steps_window", step_plots.window_around(query, n, MOST), tr("window_tokens"), min_value=0, max_value=n - 1)
+    picked = ui.kept_widget(present.controls().slider, "steps_window", step_plots.window_around(query, n, MOST), tr("window_tokens"), min_value=0, max_value=n - 1)
     win = maps.clamp_range(*picked, n, MOST)
-    st.caption(tr("steps_window_note", n=n, lo=win.start, hi=win.stop - 1, most=MOST))
+    present.controls().caption(tr("steps_window_note", n=n, lo=win.start, hi=win.stop - 1, most=MOST))
 shown = "" if len(win) == n else f" · {win.start}–{win.stop - 1}"  # title suffix: which tokens are drawn
-show_tables = st.toggle(tr("steps_show_tables"), key="steps_tables")
+show_tables = present.controls().toggle(tr("steps_show_tables"), key="steps_tables")
 
 hs = steps.head_steps(cap, model, layer, head, query)
 out = steps.output_steps(cap, model, layer)
 d_model, d_head = hs.X.shape[1], hs.d_head
 norm_name = "RMSNorm" if model.config.family == "llama" else "LayerNorm"
 if decoder:
-    st.info(tr("steps_decoder_note", name=model_name, norm=norm_name, rope=tr("steps_with_rope") if hs.rotary else ""))
+    present.controls().info(tr("steps_decoder_note", name=model_name, norm=norm_name, rope=tr("steps_with_rope") if hs.rotary else ""))
 token_rows = [token_names[pos] for pos in win]
 
 
@@ -160,7 +161,7 @@ with tab_steps:
         with col_vec:
             show(step_plots.heat_strip(rv.stacked, tr("steps_rope_vectors_title"), lang, row_names=vector_names), "steps_rope_vectors", step_plots.matrix_table(rv.stacked, vector_names))
         with col_pairs:
-            st.plotly_chart(step_plots.rope_pairs_figure(rv.angles_q, rv.angles_k, tr("steps_rope_pairs_title"), lang), key="steps_rope_pairs")
+            st.plotly_chart(present.fit(step_plots.rope_pairs_figure(rv.angles_q, rv.angles_k, tr("steps_rope_pairs_title"), lang)), key="steps_rope_pairs")
         st.caption(tr("steps_rope_norms", **{name: f"{float(v.norm()):.4f}" for name, v in (("q_before", rv.q_before), ("q_after", rv.q_after), ("k_before", rv.k_before), ("k_after", rv.k_after))}))
         series = {tr("steps_rope_before"): rv.scores_before, tr("steps_rope_after"): rv.scores_after}
         show(step_plots.weights_compare(series, tokens, tr("steps_rope_scores_title") + shown, lang, win, y_title=tr("steps_score")), "steps_rope_scores", step_plots.series_table(series, token_rows, win))

@@ -154,3 +154,15 @@ def test_the_journey_in_present_mode_is_one_stage_per_tab_with_its_controls_besi
     assert at.session_state["journey_stage"] == t("journey_s_qkv", "en")
     at.toggle(key="present").set_value(False).run()  # the one-screen pipeline again: no tabs, the controls on the page
     assert not at.exception and not at.tabs and "dec_model" not in {box.key for box in at.sidebar.selectbox}
+
+
+@pytest.mark.slow
+def test_step_by_step_in_present_mode_puts_its_controls_beside_the_steps(smollm2):
+    at = new_app(present="1", model="smollm2").run().switch_page("pages/step_by_step.py").run()
+    assert not at.exception
+    assert {"steps_model", "steps_layer", "steps_head", "steps_query"} <= {box.key for box in at.sidebar.selectbox}
+    assert t("steps_intro", "en") not in shown_text(at)
+    spec = {fig["layout"]["title"]["text"]: fig["layout"] for fig in figures(at)}
+    rope = spec[t("steps_rope_vectors_title", "en")]  # four rows: the larger margins add to its height, its rows keep their room
+    assert rope["yaxis"]["tickfont"]["size"] >= present.FONT and rope["height"] - rope["margin"]["t"] - rope["margin"]["b"] >= 4 * present.FONT
+    assert spec[t("steps_rope_pairs_title", "en")]["xaxis"]["tickfont"]["size"] >= present.FONT

@@ -76,7 +76,7 @@ def is_on() -> bool:
 def fit(fig, height: int | None = None, x_angle: int | None = None):
     """In present mode, ``fig`` with every text at least ``FONT`` px (ticks, axis titles, legend,
     hover, text traces; the title ``TITLE_FONT``), margins that hold the labels, and ``height``
-    if given; otherwise ``fig`` unchanged. ``x_angle`` turns the x tick labels (−90: upright,
+    if given (else its own height, grown by what the margins add); otherwise ``fig`` unchanged. ``x_angle`` turns the x tick labels (−90: upright,
     so neighbouring labels' boxes do not overlap). Returns the figure."""
     if not is_on():
         return fig
@@ -97,6 +97,8 @@ def fit(fig, height: int | None = None, x_angle: int | None = None):
     # Margins set here, not by plotly's automargin: that redraws the chart until the margins settle,
     # about 100 ms more per key press in chromium (median of 20: 325 ms against 225 ms).
     x_room = _label_room(fig.layout.xaxis.ticktext) if x_angle in (-90, 90) else 2 * FONT
+    margin = fig.layout.margin
+    area = (fig.layout.height or 450) - (100 if margin.t is None else margin.t) - (80 if margin.b is None else margin.b)  # plotly's defaults
     if fig.layout.xaxis.side == "top":  # the key labels take the top, where a title would cover them: it goes under the chart
         fig.update_layout(title={"yref": "container", "y": 0.01, "yanchor": "bottom"}, margin={"t": x_room + 2 * FONT, "b": 3 * TITLE_FONT})
     else:  # above the plot area, clear of the first y label
@@ -104,6 +106,8 @@ def fit(fig, height: int | None = None, x_angle: int | None = None):
     fig.update_layout(margin={"l": _label_room(fig.layout.yaxis.ticktext) + 2 * FONT})
     if height is not None:
         fig.update_layout(height=height)
+    elif fig.layout.height is not None:  # a figure sized to its rows keeps its plot area: the larger margins add to its height
+        fig.update_layout(height=max(fig.layout.height, area + fig.layout.margin.t + fig.layout.margin.b))
     return fig
 
 

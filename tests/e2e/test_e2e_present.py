@@ -202,3 +202,17 @@ def test_the_journey_one_stage_per_screen_with_the_arrow_keys(app_server, projec
         assert_readable(chart, ("x", "y") if chart["y"] else ("x",))  # a strip of one row per key has no y label
         if stage in (2, 10):
             projector.screenshot(path=str(ARTIFACTS / "present" / f"journey_stage_{stage + 1}.png"))
+
+
+def test_step_by_step_on_the_decoder_in_present_mode(app_server, projector):
+    """SmolLM2: its controls in the sidebar beside the steps; every chart shown (RoPE's included) readable at 18 px."""
+    charts = open_present(projector, f"{app_server.url}/step_by_step?present=1&model=smollm2&layer=3&head=4", "step_by_step_smollm2")
+    sidebar = projector.locator('[data-testid="stSidebar"]')
+    for label in ("Model", "Layer", "Head", "Query token"):
+        assert sidebar.get_by_text(label, exact=True).count() == 1, label
+    shown = [chart for chart in charts if chart["x"] and chart["y"] and chart["width"] > 0]
+    titles = [chart["title"] for chart in shown]
+    assert "Rotation of each dimension pair" in titles and "q and k before and after the rotation" in titles  # RoPE, a decoder's
+    assert next(chart for chart in charts if chart["width"] > 0)["top"] < PROJECTOR["height"]  # the first step's chart starts on the first screen
+    for chart in shown:
+        assert_readable(chart)
