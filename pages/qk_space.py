@@ -35,12 +35,11 @@ except AttnvizError as err:
     ui.show_error(err)
     st.stop()
 
-if not qk_space.umap_available():
-    st.caption(tr("qk_no_umap"))
-kv = int(qk_ui.probe_vectors(model_name).kv_head_of[head])
-n = len(proj.tokens) // 2
-st.caption(tr("qk_summary", n=n, layer=layer, head=head, kv=kv, scale=proj.scale, shift=float(proj.shift.norm())))
 title = tr("qk_plot_title", layer=layer, head=head, method=method_labels[method])
 fig = present.fit(qk_plots.qk_scatter(proj, title, ui.lang(), colour_by), height=present.CHART_HEIGHT)
 export.chart(fig, f"qk_space_{model_name}_L{layer}H{head}_{method}", key="qk_chart")
+kv = int(qk_ui.probe_vectors(model_name).kv_head_of[head])
+st.caption(tr("qk_summary", n=len(proj.tokens) // 2, layer=layer, head=head, kv=kv, scale=proj.scale, shift=float(proj.shift.norm())))
 st.caption(tr("qk_reading"))
+if not qk_space.umap_available():
+    st.caption(tr("qk_no_umap"))

@@ -187,12 +187,13 @@ def test_a_file_that_is_not_a_capture_is_a_clear_error_in_chinese(minilm):
 def test_without_a_browser_on_the_server_the_csv_stays_and_a_note_points_to_the_camera(monkeypatch):
     from streamlit.testing.v1 import AppTest
 
+    monkeypatch.setattr(export, "image_export_available", lambda: False)  # AppTest runs the script in this process
+
     def page():
         import plotly.graph_objects as go
 
         from attnviz.app import export
 
-        export.image_export_available = lambda: False
         export.chart(go.Figure(go.Heatmap(z=[[0.25, 0.75]], x=["a", "b"], y=["q"])), "m", key="m")
 
     at = AppTest.from_function(page).run()

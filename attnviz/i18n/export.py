@@ -20,8 +20,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "export_capture_upload": {"en": "Load a saved capture (.safetensors)", "zh": "载入保存的捕获结果（.safetensors）"},
     "export_capture_upload_help": {"en": "A file saved with “Download the capture”: the Explorer shows it as it was captured, without running a model.", "zh": "用“下载捕获结果”保存的文件：注意力探查器按原样显示它，不会再运行模型。"},
     "export_capture_loaded": {
-        "en": "Showing the loaded capture: model {model}, {n} tokens, {layers} layers × {heads} heads. Its text: {text}. Remove the file above to type again.",
-        "zh": "正在显示载入的捕获结果：模型 {model}，{n} 个 token，{layers} 层 × {heads} 个头。文本：{text}。移除上面的文件即可重新输入。",
+        "en": "Showing the loaded capture: model {model}, {n} tokens, {layers} layers × {heads} heads. Its text: “{text}”. Remove the file above to type again.",
+        "zh": "正在显示载入的捕获结果：模型 {model}，{n} 个 token，{layers} 层 × {heads} 个头。文本：“{text}”。移除上面的文件即可重新输入。",
     },
     # --- query/key space (pages/qk_space.py) ---
     "qk_nav": {"en": "Query/key space", "zh": "查询/键空间"},
