@@ -6,12 +6,13 @@ Screenshots go to test-artifacts/present/.
 from __future__ import annotations
 
 import pytest
-from harness import ARTIFACTS, wait_idle
+from harness import ARTIFACTS, type_sentence, wait_idle
 
 from attnviz.app import present
 
 PROJECTOR = {"width": 1280, "height": 720}
 LONG_TEXT = " ".join(f"word{i % 37} is here" for i in range(75))  # 300 MiniLM tokens (word, ##12, is, here) with [CLS], [SEP]
+LONGEST_TEXT = " ".join(f"word{i % 37} is here" for i in range(600))  # more SmolLM2 tokens than the app takes: cut to ui.app_max_tokens
 
 # Every chart on the page: its box, and the box and computed font size of each tick label (non-empty).
 CHARTS_JS = """() => Array.from(document.querySelectorAll('[data-testid="stPlotlyChart"]')).map(chart => {
@@ -216,3 +217,26 @@ def test_step_by_step_on_the_decoder_in_present_mode(app_server, projector):
     assert next(chart for chart in charts if chart["width"] > 0)["top"] < PROJECTOR["height"]  # the first step's chart starts on the first screen
     for chart in shown:
         assert_readable(chart)
+
+
+@pytest.mark.slow
+def test_smollm2_at_the_longest_text_the_app_takes_shows_a_readable_window(app_server, projector):
+    """SmolLM2 cut to ``ui.app_max_tokens`` (1,644 tokens at the default cache budget): an overview of them all beside a
+    window of ``WINDOW_MAX`` tokens with every label 18 px and none on another."""
+    import attnviz
+    from attnviz.app import ui
+
+    longest = ui.app_max_tokens(attnviz.load_model("smollm2"))
+    open_present(projector, f"{app_server.url}/?present=1&model=smollm2", "explorer_smollm2_short")
+    type_sentence(projector, LONGEST_TEXT)
+    projector.wait_for_function(f"() => Array.from(document.querySelectorAll('.gtitle')).some(t => t.textContent.startsWith('All {longest} tokens'))", timeout=300_000)
+    wait_idle(projector, 300_000)
+    projector.mouse.move(900, 400)
+    projector.mouse.wheel(0, -20_000)  # typing in the text box scrolled the page: back to its top, as the class sees it
+    projector.wait_for_timeout(800)
+    projector.screenshot(path=str(ARTIFACTS / "present" / "explorer_smollm2_longest.png"))
+    charts = projector.evaluate(CHARTS_JS)
+    window = next(chart for chart in charts if chart["title"].startswith("Layer 0, head 0"))
+    assert len(window["x"]) == present.WINDOW_MAX and len(window["y"]) == present.WINDOW_MAX
+    assert 0 <= window["top"] < 300 and window["height"] >= 600
+    assert_readable(window)
