@@ -5,7 +5,7 @@ import html
 import streamlit as st
 
 from attnviz.analysis import journey
-from attnviz.app import present, ui
+from attnviz.app import export, present, ui
 from attnviz.errors import AttnvizError
 from attnviz.lessons.safe_text import escape_markdown
 from attnviz.plots import journey as journey_plots
@@ -68,7 +68,7 @@ def span(drawn: range) -> str:
 
 
 def show(fig, key: str) -> None:
-    st.plotly_chart(present.fit(fig, height=PRESENT_HEIGHT if presenting else None), key=key, config={"displayModeBar": False})
+    export.chart(present.fit(fig, height=PRESENT_HEIGHT if presenting else None), key=key, config={"displayModeBar": False})
 
 
 stage_names = ("qkv", "scores", "mask", "softmax", "z", "wo", "resid", "mlp", "final", "logits", "sampling")

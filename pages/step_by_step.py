@@ -5,7 +5,7 @@ import streamlit as st
 import attnviz
 from attnviz.analysis import steps
 from attnviz.analysis.metrics import entropy_bits, max_entropy_bits
-from attnviz.app import present, ui
+from attnviz.app import export, present, ui
 from attnviz.errors import AttnvizError
 from attnviz.plots import maps
 from attnviz.plots import steps as step_plots
@@ -99,7 +99,7 @@ token_rows = [token_names[pos] for pos in win]
 
 def show(fig, key: str, table=None) -> None:
     """A figure, and under it its numbers (``table``) when the tables toggle is on."""
-    st.plotly_chart(present.fit(fig), key=key)
+    export.chart(present.fit(fig), key=key)
     if show_tables and table is not None:
         st.dataframe(table, key=f"{key}_table")
 
@@ -161,7 +161,7 @@ with tab_steps:
         with col_vec:
             show(step_plots.heat_strip(rv.stacked, tr("steps_rope_vectors_title"), lang, row_names=vector_names), "steps_rope_vectors", step_plots.matrix_table(rv.stacked, vector_names))
         with col_pairs:
-            st.plotly_chart(present.fit(step_plots.rope_pairs_figure(rv.angles_q, rv.angles_k, tr("steps_rope_pairs_title"), lang)), key="steps_rope_pairs")
+            export.chart(present.fit(step_plots.rope_pairs_figure(rv.angles_q, rv.angles_k, tr("steps_rope_pairs_title"), lang)), key="steps_rope_pairs")
         st.caption(tr("steps_rope_norms", **{name: f"{float(v.norm()):.4f}" for name, v in (("q_before", rv.q_before), ("q_after", rv.q_after), ("k_before", rv.k_before), ("k_after", rv.k_after))}))
         series = {tr("steps_rope_before"): rv.scores_before, tr("steps_rope_after"): rv.scores_after}
         show(step_plots.weights_compare(series, tokens, tr("steps_rope_scores_title") + shown, lang, win, y_title=tr("steps_score")), "steps_rope_scores", step_plots.series_table(series, token_rows, win))
@@ -252,9 +252,9 @@ with tab_scale:
     show(step_plots.weights_compare(series, tokens, tr("steps_variant_title") + shown, lang, win), "steps_variant", step_plots.series_table(series, token_rows, win))
     growth, saturation = ui.softmax_scale_curves()
     st.caption(tr("steps_growth_text"))
-    st.plotly_chart(present.fit(step_plots.growth_figure(growth, lang, d_head)), key="steps_growth")
+    export.chart(present.fit(step_plots.growth_figure(growth, lang, d_head)), key="steps_growth")
     st.caption(tr("steps_saturation_text"))
-    st.plotly_chart(present.fit(step_plots.saturation_figure(saturation, lang, d_head)), key="steps_saturation")
+    export.chart(present.fit(step_plots.saturation_figure(saturation, lang, d_head)), key="steps_saturation")
 
 
 def head_map(pattern, scores_raw, mask, title: str, key: str, map_tokens=None, window: range | None = None) -> None:
@@ -262,7 +262,7 @@ def head_map(pattern, scores_raw, mask, title: str, key: str, map_tokens=None, w
     window = win if window is None else window
     suffix = "" if len(window) == len(map_tokens or tokens) else f" · {window.start}–{window.stop - 1}"
     fig = maps.attention_heatmap(pattern, map_tokens or tokens, scores_raw, mask, title + suffix, lang, window, window)
-    st.plotly_chart(present.fit(fig, x_angle=-90), key=key)
+    export.chart(present.fit(fig, x_angle=-90), key=key)
 
 
 with tab_masks:
@@ -308,7 +308,7 @@ with tab_masks:
                     cols[1].metric(tr("steps_pad_pattern_diff"), step_plots.small_number(check.max_pattern_diff))
                     cols[2].metric(tr("steps_pad_resid_diff"), step_plots.small_number(check.max_resid_diff))
                     series = {tr("steps_pad_padded"): ps.weights[: check.n_real], tr("steps_pad_alone"): alone.pattern[layer, head, pad_query]}
-                    st.plotly_chart(step_plots.weights_compare(series, alone.tokens, tr("steps_pad_compare_title"), lang, real_win), key="steps_pad_compare")
+                    export.chart(step_plots.weights_compare(series, alone.tokens, tr("steps_pad_compare_title"), lang, real_win), key="steps_pad_compare")
                     title = tr("heatmap_title", layer=layer, head=head)
                     head_map(padded.pattern[layer, head], padded.head_scores_raw(layer, head), padded.attn_mask, title, "steps_pad_map", padded.tokens, pad_win)
 
@@ -321,7 +321,7 @@ with tab_masks:
             st.metric(tr("steps_causal_future", query=query), f"{future:.4f}")
             show(step_plots.mask_strip(dec_mask[query], tokens, f"M{step_plots.subscript(query)}ⱼ{shown}", lang, win), "steps_causal_mask", step_plots.mask_table(dec_mask[query, win.start : win.stop], token_rows))
             series = {tr("steps_encoder_weights"): cap.pattern[layer, head, query], tr("steps_decoder_weights"): causal[query]}
-            st.plotly_chart(step_plots.weights_compare(series, tokens, tr("steps_causal_compare_title", query=query) + shown, lang, win), key="steps_causal_compare")
+            export.chart(step_plots.weights_compare(series, tokens, tr("steps_causal_compare_title", query=query) + shown, lang, win), key="steps_causal_compare")
             head_map(causal, cap.head_scores_raw(layer, head), dec_mask, tr("steps_causal_map_title", layer=layer, head=head), "steps_causal_map")
 
     with sub_own:
@@ -343,7 +343,7 @@ with tab_masks:
                 cols[1].metric(tr("steps_hidden_before", query=query), f"{before:.4f}")
                 cols[2].metric(tr("steps_min_cosine"), f"{float(cosine.min()):.4f}")
                 series = {tr("steps_unmasked_weights"): cap.pattern[layer, head, query], tr("steps_masked_weights"): masked_cap.pattern[layer, head, query]}
-                st.plotly_chart(step_plots.weights_compare(series, tokens, tr("steps_own_compare_title", query=query) + shown, lang, win), key="steps_own_compare")
+                export.chart(step_plots.weights_compare(series, tokens, tr("steps_own_compare_title", query=query) + shown, lang, win), key="steps_own_compare")
                 head_map(masked_cap.pattern[layer, head], masked_cap.head_scores_raw(layer, head), masked_cap.attn_mask, tr("heatmap_title", layer=layer, head=head), "steps_own_map")
                 st.caption(tr("steps_cosine_text"))
                 fig = step_plots.cosine_figure(cosine, tokens, tr("steps_cosine_title") + shown, lang, win)
