@@ -25,6 +25,10 @@ pages = {
         st.Page("pages/rope_gqa.py", title=tr("dec_nav_rope_gqa"), icon="🌀", url_path="rope_gqa"),
         st.Page("pages/needle.py", title=tr("needle_nav"), icon="🪡", url_path="needle"),
     ],
+    tr("s2s_section"): [
+        st.Page("pages/translation.py", title=tr("s2s_nav_translation"), icon="🈯", url_path="translation"),
+        st.Page("pages/train_yourself.py", title=tr("s2s_nav_train"), icon="🏋️", url_path="train_yourself"),
+    ],
     tr("instruments_section"): [
         st.Page("pages/head_finder.py", title=tr("hf_nav"), icon="🧭", url_path="head_finder"),
         st.Page("pages/logit_lens.py", title=tr("lens_nav"), icon="🔭", url_path="logit_lens"),

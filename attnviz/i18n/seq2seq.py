@@ -36,8 +36,8 @@ STRINGS = {
     "s2s_step_label": {"en": "Output step", "zh": "输出步"},
     "s2s_head_mean": {"en": "mean of the heads", "zh": "各头平均"},
     "err_s2s_unknown_characters": {
-        "en": "The translator's vocabulary has no {chars} (its characters are digits, Latin letters, the Chinese numerals and 年月日号星期, space and , . ; / -). Remove or replace them.",
-        "zh": "翻译模型的词表里没有 {chars}（它的字符是数字、拉丁字母、中文数字和“年月日号星期”、空格以及标点“, . ; / -”）。请删除或替换它们。",
+        "en": "The translator's vocabulary has no {chars}: it would read each as its unknown token. Remove or replace them (the bundled translator knows digits, Latin letters, the Chinese numerals, 年月日号星期, the space and , . ; / -).",
+        "zh": "翻译模型的词表里没有 {chars}：它会把它们都读成“未知”token。请删除或替换它们（内置翻译模型认识数字、拉丁字母、中文数字、“年月日号星期”、空格以及标点“, . ; / -”）。",
     },
     # --- Translation ---
     "s2s_tr_title": {"en": "Translation: cross-attention", "zh": "翻译：交叉注意力"},

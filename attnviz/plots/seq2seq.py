@@ -124,7 +124,7 @@ def teacher_forcing(decoder_inputs: list[str], labels: list[str], lang: str = "e
     column i being position i; the column ``step`` is outlined (Vaswani et al. 2017, §3.1)."""
     n = len(decoder_inputs)
     rows = [t("s2s_row_input", lang), t("s2s_row_label", lang)]
-    text = [token_labels(decoder_inputs), token_labels(labels)]
+    text = [[_escape(tok) for tok in decoder_inputs], [_escape(tok) for tok in labels]]  # one cell per position: no suffix needed
     z = np.zeros((2, n))
     if step is not None and 0 <= step < n:
         z[:, step] = 1

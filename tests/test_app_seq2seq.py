@@ -1,0 +1,204 @@
+"""The encoder–decoder pages (Translation, Why attention, Train it yourself), driven like a user with AppTest.
+
+A tiny random translator in attnviz's own folder format stands in for the bundled one (it loads
+in milliseconds); every number on screen is checked against a fresh capture of the same model.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import time
+
+import pytest
+import torch
+from apptest_helpers import array, new_app, shown_text
+from seq2seq_helpers import write_toy_folder
+from torch.testing import assert_close
+
+from attnviz.i18n import t
+from attnviz.loading import load_model, registry
+
+SOURCE = "30 Nov 2026"
+
+
+@pytest.fixture
+def toy(tmp_path, monkeypatch):
+    """``toy-seq2seq`` is a tiny random model for this test; the process-wide stores start empty and end so."""
+    from attnviz.app import seq2seq_ui, ui
+    write_toy_folder(tmp_path / "assets" / "toy-seq2seq")
+    monkeypatch.setattr(registry, "REPO_ROOT", tmp_path)
+    for store in (ui.get_model, seq2seq_ui.seq2seq_capture):
+        store.clear()
+    yield load_model("toy-seq2seq", device="cpu")
+    for store in (ui.get_model, seq2seq_ui.seq2seq_capture):
+        store.clear()
+
+
+def open_page(page: str, **query):
+    at = new_app(**query).run()
+    return at.switch_page(page).run()
+
+
+def chart(at, key: str) -> dict:
+    return json.loads(at.get_by_key(key).proto.spec)
+
+
+def ticks(axis: dict) -> list[str]:
+    return list(axis["ticktext"])
+
+
+def test_translation_shows_the_models_cross_attention_step_by_step(toy):
+    at = open_page("pages/translation.py")
+    at.text_input(key="s2s_source").set_value(SOURCE).run()
+    assert not at.exception
+    assert at.title[0].value == t("s2s_tr_title", "en")
+    cap = toy.run_with_capture(SOURCE)
+    assert toy.translate(SOURCE) in shown_text(at)
+
+    alignment = chart(at, "s2s_alignment")
+    last = cap.n_decoder_layers - 1
+    assert_close(torch.tensor(array(alignment["data"][0]["z"])).float(), cap.cross_pattern[last].mean(0), atol=1e-6, rtol=0)
+    assert ticks(alignment["layout"]["xaxis"])[-1] == "&lt;/s&gt;"  # escaped end token
+    assert len(ticks(alignment["layout"]["yaxis"])) == len(cap.output_tokens)
+    step_row = alignment["layout"]["shapes"][0]
+    assert (step_row["y0"], step_row["y1"]) == (-0.5, 0.5)  # the first output step
+
+    at.button(key="s2s_next").click().run()
+    at.button(key="s2s_next").click().run()
+    assert not at.exception
+    assert at.slider(key="s2s_step").value == 2
+    step_row = chart(at, "s2s_alignment")["layout"]["shapes"][0]
+    assert (step_row["y0"], step_row["y1"]) == (1.5, 2.5)
+    multiples = chart(at, "s2s_step_multiples")
+    for layer in range(cap.n_decoder_layers):
+        assert_close(torch.tensor(array(multiples["data"][layer]["z"])).float(), cap.cross_pattern[layer, :, 2], atol=1e-6, rtol=0)
+
+    at.selectbox(key="s2s_head").set_value(1).run()
+    at.selectbox(key="s2s_layer").set_value(0).run()
+    assert_close(torch.tensor(array(chart(at, "s2s_alignment")["data"][0]["z"])).float(), cap.cross_pattern[0, 1], atol=1e-6, rtol=0)
+    decoder_self = torch.tensor(array(chart(at, "s2s_decoder_self")["data"][0]["z"])).float()
+    assert_close(decoder_self, cap.decoder_pattern[0, 1], atol=1e-6, rtol=0)
+    assert decoder_self.triu(1).abs().max() == 0  # the causal mask
+    assert_close(torch.tensor(array(chart(at, "s2s_encoder_self")["data"][0]["z"])).float(), cap.pattern[last, 1], atol=1e-6, rtol=0)
+
+
+def test_teacher_forcing_shows_the_decoder_input_shifted_right_of_the_labels(toy):
+    at = open_page("pages/translation.py")
+    at.text_input(key="s2s_source").set_value(SOURCE).run()
+    cap = toy.run_with_capture(SOURCE)
+    rows = chart(at, "s2s_teacher")["data"][0]["text"]
+    assert rows[0][0] == "&lt;s&gt;"
+    assert rows[0] == [html.escape(tok, quote=False) for tok in cap.target_tokens]
+    assert rows[1] == [html.escape(tok, quote=False) for tok in cap.output_tokens]
+    assert rows[0][1:] == rows[1][:-1]  # shifted right by one
+    assert len(rows[0]) == len(cap.target_tokens) == len(cap.output_tokens)
+
+
+def test_an_example_picked_becomes_the_source(toy):
+    from attnviz.app import seq2seq_ui
+    at = open_page("pages/translation.py")
+    example = seq2seq_ui.EXAMPLES[5]  # 二〇二六年十一月三十日
+    at.selectbox(key="s2s_source_example").set_value(example).run()
+    assert not at.exception
+    assert at.text_input(key="s2s_source").value == example
+    assert ticks(chart(at, "s2s_alignment")["layout"]["xaxis"])[0] == "二 ·0"  # 二 repeats: its position tells them apart
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_characters_outside_the_vocabulary_are_named_in_the_users_language(toy, lang):
+    at = open_page("pages/translation.py", lang=lang)
+    at.text_input(key="s2s_source").set_value("30 Nov 2026 ☃ €☃").run()
+    assert not at.exception
+    assert at.error[0].value == t("err_s2s_unknown_characters", lang, chars="“☃”, “€”")  # each once, in order; "N" is known
+    assert not at.get("plotly_chart")
+
+
+def test_an_empty_or_too_long_source_is_a_message_not_a_traceback(toy):
+    at = open_page("pages/translation.py", lang="zh")
+    at.text_input(key="s2s_source").set_value("   ").run()
+    assert not at.exception and at.info[0].value == t("s2s_empty_source", "zh")
+    at.text_input(key="s2s_source").set_value("1" * 40).run()
+    assert not at.exception
+    assert at.error[0].value == t("err_source_too_long", "zh", n=41, most=toy.max_tokens)
+
+
+def test_translation_in_chinese(toy):
+    at = open_page("pages/translation.py", lang="zh")
+    at.text_input(key="s2s_source").set_value("2026年11月30日").run()
+    assert not at.exception
+    assert at.title[0].value == t("s2s_tr_title", "zh")
+    assert chart(at, "s2s_alignment")["layout"]["xaxis"]["title"]["text"] == t("s2s_axis_source", "zh")
+
+
+# --- Train it yourself --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def no_job():
+    """No training runs when the test starts; any the test started has ended when it finishes."""
+    from attnviz.app import training_job
+    assert training_job.current() is None
+    yield training_job
+    job = training_job.current()
+    if job is not None:
+        job.cancel()
+        job.thread.join(30)
+
+
+def run_until_done(at, seconds: float = 120):
+    """Rerun the page (as its polling does) until its training has ended."""
+    from attnviz.app import training_job
+    end = time.monotonic() + seconds
+    while training_job.current() is not None and time.monotonic() < end:
+        time.sleep(0.2)
+    return at.run()
+
+
+def test_a_short_training_runs_and_shows_its_curves_and_snapshots(no_job, monkeypatch):
+    monkeypatch.setenv("ATTNVIZ_TRAIN_STEPS", "8")
+    at = open_page("pages/train_yourself.py")
+    assert not at.exception and at.title[0].value == t("s2s_train_title", "en")
+    at.button(key="s2s_train_start").click().run()
+    assert not at.exception
+    at = run_until_done(at)
+    assert not at.exception
+    view = at.session_state["s2s_train_job"].view()
+    assert view.status == "done" and view.step == 8
+    assert t("s2s_train_status_done", "en", step=8, total=8, seconds=f"{view.seconds:.1f}") in shown_text(at)
+    curves = chart(at, "s2s_train_curves")
+    assert_close(torch.tensor(array(curves["data"][0]["y"])), torch.tensor(view.losses), atol=1e-6, rtol=0, check_dtype=False)
+    assert list(array(curves["data"][0]["x"])) == list(range(1, 9))
+    assert [s.step for s in view.snapshots] == [0, 2, 4, 6, 8]  # every 8 // 4 steps, and at the end
+    at.slider(key="s2s_train_snapshot").set_value(0).run()
+    first = torch.tensor(array(chart(at, "s2s_train_snapshot_map")["data"][0]["z"])).float()
+    assert_close(first, view.snapshots[0].cross[-1].mean(0), atol=1e-6, rtol=0)
+    assert_close(first.sum(-1), torch.ones(first.shape[0]), atol=1e-5, rtol=0)
+    title = t("s2s_train_snapshot_title", "en", step=0, output=view.snapshots[0].output)
+    assert chart(at, "s2s_train_snapshot_map")["layout"]["title"]["text"] == html.escape(title, quote=False)
+
+
+def test_a_second_session_waits_while_a_training_runs_and_the_owner_can_cancel_it(no_job, monkeypatch):
+    from attnviz.app import seq2seq_ui
+
+    def endless(plan, job):  # a training that runs until it is cancelled
+        step = 0
+        while not job.should_stop():
+            step += 1
+            job.loss(step, 1.0 / step)
+            time.sleep(0.01)
+
+    monkeypatch.setattr(seq2seq_ui, "run_training", endless)
+    owner = open_page("pages/train_yourself.py")
+    owner.button(key="s2s_train_start").click().run()
+    other = open_page("pages/train_yourself.py", lang="zh")
+    assert not other.exception
+    assert other.button(key="s2s_train_start").disabled
+    assert other.warning[0].value.startswith(t("s2s_train_busy", "zh", percent="")[:10])
+    assert not [b for b in other.button if b.key == "s2s_train_cancel"]  # only its owner can cancel it
+    owner.run()
+    owner.button(key="s2s_train_cancel").click().run()
+    owner = run_until_done(owner, 30)
+    assert owner.session_state["s2s_train_job"].view().status == "cancelled"
+    assert no_job.current() is None
+    assert not other.run().button(key="s2s_train_start").disabled
