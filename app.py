@@ -27,6 +27,7 @@ pages = {
     ],
     tr("s2s_section"): [
         st.Page("pages/translation.py", title=tr("s2s_nav_translation"), icon="🈯", url_path="translation"),
+        st.Page("pages/why_attention.py", title=tr("s2s_nav_why"), icon="🍾", url_path="why_attention"),
         st.Page("pages/train_yourself.py", title=tr("s2s_nav_train"), icon="🏋️", url_path="train_yourself"),
     ],
     tr("instruments_section"): [

@@ -17,6 +17,7 @@ from seq2seq_helpers import write_toy_folder
 from torch.testing import assert_close
 
 from attnviz.i18n import t
+from attnviz.lessons.safe_text import escape_markdown
 from attnviz.loading import load_model, registry
 
 SOURCE = "30 Nov 2026"
@@ -48,6 +49,7 @@ def ticks(axis: dict) -> list[str]:
     return list(axis["ticktext"])
 
 
+@pytest.mark.slow
 def test_translation_shows_the_models_cross_attention_step_by_step(toy):
     at = open_page("pages/translation.py")
     at.text_input(key="s2s_source").set_value(SOURCE).run()
@@ -83,6 +85,7 @@ def test_translation_shows_the_models_cross_attention_step_by_step(toy):
     assert_close(torch.tensor(array(chart(at, "s2s_encoder_self")["data"][0]["z"])).float(), cap.pattern[last, 1], atol=1e-6, rtol=0)
 
 
+@pytest.mark.slow
 def test_teacher_forcing_shows_the_decoder_input_shifted_right_of_the_labels(toy):
     at = open_page("pages/translation.py")
     at.text_input(key="s2s_source").set_value(SOURCE).run()
@@ -155,6 +158,7 @@ def run_until_done(at, seconds: float = 120):
     return at.run()
 
 
+@pytest.mark.slow
 def test_a_short_training_runs_and_shows_its_curves_and_snapshots(no_job, monkeypatch):
     monkeypatch.setenv("ATTNVIZ_TRAIN_STEPS", "8")
     at = open_page("pages/train_yourself.py")
@@ -202,3 +206,88 @@ def test_a_second_session_waits_while_a_training_runs_and_the_owner_can_cancel_i
     assert owner.session_state["s2s_train_job"].view().status == "cancelled"
     assert no_job.current() is None
     assert not other.run().button(key="s2s_train_start").disabled
+
+
+# --- Why attention ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def gru(tmp_path, monkeypatch):
+    """Two tiny random GRU models and a manifest in ``toy-rnn``'s format, standing in for the bundled ones."""
+    from attnviz.app import seq2seq_ui
+    from attnviz.model.rnn_seq2seq import RnnSeq2Seq, RnnSeq2SeqConfig
+    from attnviz.training import bundle, char_vocab
+    tok = char_vocab.build_tokenizer()
+    torch.manual_seed(0)
+    nets = {name: RnnSeq2Seq(RnnSeq2SeqConfig(tok.get_vocab_size(), attention=name == "gru_attention", d_embed=8, d_hidden=12, d_attn=10, name=name)).eval() for name in bundle.RNN_MODELS}
+    accuracy = {"buckets": ["0-19", "20-39", "40-59"], "examples": {"0-19": 300, "20-39": 410, "40-59": 290}}
+    accuracy |= {"gru": {"by_length": {"0-19": 0.9, "20-39": 0.41, "40-59": 0.05}}, "gru_attention": {"by_length": {"0-19": 0.99, "20-39": 0.97, "40-59": 0.96}}}
+    bundle.write_toy_rnn(tmp_path / "toy-rnn", nets, tok, {"task": "dates -> ISO", "seed": 7, "accuracy": accuracy})
+    monkeypatch.setattr(bundle, "TOY_RNN", tmp_path / "toy-rnn")
+    for store in (seq2seq_ui.rnn_bundle, seq2seq_ui.rnn_run_of):
+        store.clear()
+    yield bundle.read_toy_rnn(tmp_path / "toy-rnn")[0], tok, accuracy
+    for store in (seq2seq_ui.rnn_bundle, seq2seq_ui.rnn_run_of):
+        store.clear()
+
+
+def test_why_attention_draws_the_manifests_curve_and_both_models_on_an_example(gru):
+    from attnviz.app import seq2seq_ui
+    from attnviz.training import train
+    nets, tok, accuracy = gru
+    at = open_page("pages/why_attention.py")
+    assert not at.exception and at.title[0].value == t("s2s_why_title", "en")
+    curve = chart(at, "s2s_length_curve")
+    assert [trace["name"] for trace in curve["data"]] == [t("s2s_model_plain", "en"), t("s2s_model_attention", "en")]
+    for trace, name in zip(curve["data"], ("gru", "gru_attention")):
+        assert list(trace["x"]) == accuracy["buckets"]
+        assert_close(torch.tensor(array(trace["y"])), torch.tensor([100 * accuracy[name]["by_length"][b] for b in accuracy["buckets"]]), check_dtype=False)
+    assert t("s2s_curve_caption", "en", n=1000, seed=7, task="dates -> ISO") in shown_text(at)
+
+    source = seq2seq_ui.RNN_EXAMPLES[1]
+    assert at.text_input(key="s2s_why_source").value == source
+    src_ids, src_mask = train.encode_sources(tok, [source])
+    text = shown_text(at)
+    for name in ("gru", "gru_attention"):
+        out = train.translate_batch(nets[name], tok, [source], max_len=seq2seq_ui.RNN_MAX_OUTPUT)[0]
+        assert out in text
+    ids, alphas = nets["gru_attention"].greedy(src_ids, src_mask, seq2seq_ui.RNN_MAX_OUTPUT)
+    n_out = (ids[0] == 2).nonzero()[0, 0] + 1 if (ids[0] == 2).any() else ids.shape[1]
+    shown = torch.tensor(array(chart(at, "s2s_why_weights")["data"][0]["z"])).float()
+    assert_close(shown, alphas[0, :n_out], atol=1e-6, rtol=0)
+    assert t("s2s_why_expected", "en", expected=escape_markdown("2026-11-30 1968-07-12"), plain=t("s2s_verdict_False", "en"), attn=t("s2s_verdict_False", "en")) in text
+
+
+def test_the_scoring_rules_run_on_the_trained_vectors_and_additive_is_what_the_model_used(gru):
+    nets, tok, _ = gru
+    net = nets["gru_attention"]
+    at = open_page("pages/why_attention.py", lang="zh")
+    at.slider(key="s2s_why_step").set_value(1).run()
+    assert not at.exception
+    bars = chart(at, "s2s_why_scoring")["data"]
+    assert [b["name"] for b in bars] == [t(f"lesson4_rule_{r}", "zh") for r in ("additive", "dot", "scaled_dot")]
+    from attnviz.app import seq2seq_ui
+    from attnviz.training import train
+    source = seq2seq_ui.RNN_EXAMPLES[1]
+    src_ids, src_mask = train.encode_sources(tok, [source])
+    _, alphas = net.greedy(src_ids, src_mask, seq2seq_ui.RNN_MAX_OUTPUT)
+    assert_close(torch.tensor(array(bars[0]["y"])).float(), alphas[0, 1], atol=1e-6, rtol=0)  # the model's own weights
+    with torch.no_grad():  # s_1, written out: the decoder's state after reading <s> (Bahdanau et al. 2015, eq. 4)
+        annotations, last = net.encode(src_ids, src_mask)
+        s0 = torch.tanh(net.init_state(last))
+        _, s1, _ = net.step(torch.tensor([1]), s0, None, net.U_a(annotations), annotations, src_mask)
+        q, k = net.W_a(s1)[0], net.U_a(annotations)[0]
+    assert_close(torch.tensor(array(bars[1]["y"])).float(), torch.softmax(k @ q, -1), atol=1e-6, rtol=0)
+    assert_close(torch.tensor(array(bars[2]["y"])).float(), torch.softmax(k @ q / q.shape[0] ** 0.5, -1), atol=1e-6, rtol=0)
+
+
+def test_why_attention_names_unknown_characters_and_a_missing_bundle(gru, monkeypatch, tmp_path):
+    from attnviz.app import seq2seq_ui
+    from attnviz.training import bundle
+    at = open_page("pages/why_attention.py", lang="zh")
+    at.text_input(key="s2s_why_source").set_value("30 Nov 2026; ☃").run()
+    assert not at.exception and at.error[0].value == t("err_s2s_unknown_characters", "zh", chars="“☃”")
+    monkeypatch.setattr(bundle, "TOY_RNN", tmp_path / "nowhere")
+    seq2seq_ui.rnn_bundle.clear()
+    at = open_page("pages/why_attention.py")
+    assert not at.exception and "nowhere" in at.error[0].value

@@ -9,6 +9,7 @@ of this module reading session state only (as ``ui``'s).
 
 from __future__ import annotations
 
+import datetime
 import functools
 import os
 from dataclasses import dataclass
@@ -19,12 +20,13 @@ import torch
 from attnviz.analysis.metrics import entropy_bits, max_entropy_bits
 from attnviz.app import present, training_job, ui
 from attnviz.app.cache import process_wide
-from attnviz.errors import AttnvizError, SourceCharactersError
+from attnviz.errors import AttnvizError, ModelLoadError, SourceCharactersError, Text
+from attnviz.lessons import scoring
 from attnviz.loading import model_key
 from attnviz.model.hooks import recording
 from attnviz.model.seq2seq import EncoderDecoder
 from attnviz.model.seq2seq_config import Seq2SeqConfig
-from attnviz.training import char_vocab, dates, train
+from attnviz.training import bundle, char_vocab, dates, train
 
 MODEL = "toy-seq2seq"
 CAPTURES_KEPT = 64
@@ -314,3 +316,165 @@ def sharpness(snapshots: list[training_job.Snapshot]) -> Sharpness:
     ``uniform`` is log2(src_pos), the entropy of a row spread evenly."""
     entropy = [float(entropy_bits(shot.cross[-1]).mean()) for shot in snapshots]
     return Sharpness([shot.step for shot in snapshots], entropy, max_entropy_bits(snapshots[0].cross.shape[-1]))
+
+
+# --- Why attention: the GRU models ------------------------------------------------------
+
+RNN_EXAMPLE_DATES = (  # (date, format) parts of the bottleneck page's examples, 1 to 4 dates each
+    ((datetime.date(2026, 11, 30), "d_month_yyyy"),),
+    ((datetime.date(2026, 11, 30), "d_month_yyyy"), (datetime.date(1968, 7, 12), "zh_digits")),
+    ((datetime.date(2011, 3, 3), "month_d_yyyy"), (datetime.date(1993, 10, 8), "zh_num"), (datetime.date(2045, 5, 25), "dd.mm.yyyy")),
+    ((datetime.date(1957, 1, 7), "the_dth_of_month_yyyy"), (datetime.date(2004, 9, 15), "mon_d_yyyy"), (datetime.date(1986, 12, 24), "zh_digits"), (datetime.date(2038, 4, 14), "m/d/yyyy")),
+)
+_RNN_PAIRS = [dates.join_examples([dates.write(d, f) for d, f in parts]) for parts in RNN_EXAMPLE_DATES]
+RNN_EXAMPLES = [pair.source for pair in _RNN_PAIRS]
+RNN_TARGETS = {pair.source: pair.target for pair in _RNN_PAIRS}  # the expected output of each example
+RNN_MAX_OUTPUT = 12 * 4  # four ISO dates and their spaces, then </s>
+RNN_PLAIN, RNN_ATTENTION = bundle.RNN_MODELS
+
+
+@process_wide()
+def rnn_bundle() -> tuple[dict, object, dict]:
+    """(name -> GRU model, tokenizer, manifest) from ``assets/toy-rnn`` (``bundle.read_toy_rnn``), once per process.
+
+    Raises:
+        ModelLoadError: naming the folder, when it is missing or does not fit its config.
+    """
+    try:
+        return bundle.read_toy_rnn(bundle.TOY_RNN)
+    except (OSError, ValueError) as err:
+        raise ModelLoadError(path=str(bundle.TOY_RNN), problem=Text("load_unreadable", detail=str(err))) from None
+
+
+def rnn_or_stop() -> tuple[dict, object, dict]:
+    """``rnn_bundle()``, or its error shown and the run stopped."""
+    try:
+        return rnn_bundle()
+    except AttnvizError as err:
+        ui.show_error(err)
+        st.stop()
+
+
+@dataclass(frozen=True)
+class LengthCurve:
+    """Exact-match accuracy by source length bucket, as the manifest measured it (``scripts/train_seq2seq.py``)."""
+
+    lengths: list[str]
+    accuracy: dict[str, list[float]]  # model name -> one accuracy per bucket
+    counts: list[int]
+    n_examples: int
+    task: str
+    seed: int
+
+
+def length_curve() -> LengthCurve:
+    """The manifest's accuracy by source length for both GRU models (the run stops with a message if the bundle is missing)."""
+    manifest = rnn_or_stop()[2]
+    measured = manifest["accuracy"]
+    buckets = list(measured["buckets"])
+    counts = [int(measured["examples"][b]) for b in buckets]
+    accuracy = {name: [float(measured[name]["by_length"][b]) for b in buckets] for name in bundle.RNN_MODELS}
+    return LengthCurve(buckets, accuracy, counts, sum(counts), str(manifest["task"]), int(manifest["seed"]))
+
+
+def curve_names(curve: LengthCurve) -> dict[str, list[float]]:
+    """The curves under their names in the user's language."""
+    names = {RNN_PLAIN: ui.tr("s2s_model_plain"), RNN_ATTENTION: ui.tr("s2s_model_attention")}
+    return {names[name]: values for name, values in curve.accuracy.items()}
+
+
+@dataclass(frozen=True)
+class RnnRun:
+    """Both GRU models on one source, and what the attention model computed at each output step.
+
+    Attributes:
+        source_tokens: ``[src_pos]`` (characters, then </s>); output_tokens: the attention model's ``[out_pos]``.
+        weights: its attention weights α ``[out_pos, src_pos]`` (Bahdanau et al. 2015, eq. 6).
+        queries: ``W_a s_{i−1}`` for each step ``[out_pos, d_attn]``; keys: ``U_a h_j + b`` ``[src_pos, d_attn]``.
+        v: the trained ``v_a`` ``[d_attn]``; d_query, d_key: the sizes of s and h_j.
+    """
+
+    source_tokens: list[str]
+    output_tokens: list[str]
+    plain_output: str
+    attn_output: str
+    expected: str | None
+    weights: torch.Tensor
+    queries: torch.Tensor
+    keys: torch.Tensor
+    v: torch.Tensor
+    d_query: int
+    d_key: int
+
+
+@process_wide(max_entries=CAPTURES_KEPT)
+def rnn_run_of(source: str) -> RnnRun:
+    """Both models' greedy outputs for ``source``, the attention model's steps replayed one by one
+    (``RnnSeq2Seq.step``, as its ``greedy`` does) to keep each step's decoder state s_{i−1}.
+
+    Raises:
+        ModelLoadError: without the bundle; SourceCharactersError: for characters outside the vocabulary.
+    """
+    nets, tok, _ = rnn_bundle()
+    bad = [c for c in dict.fromkeys(source) if tok.token_to_id(c) is None]
+    if bad:
+        raise SourceCharactersError(chars=", ".join(f"“{c}”" for c in bad))
+    src_ids, src_mask = train.encode_sources(tok, [source])
+    net = nets[RNN_ATTENTION]
+    with torch.no_grad():
+        annotations, last = net.encode(src_ids, src_mask)
+        state = torch.tanh(net.init_state(last))  # s_0
+        keys = net.U_a(annotations)  # U_a h_j + b: [1, src_pos, d_attn]
+        prev, written, states, alphas = torch.tensor([char_vocab.BOS_ID]), [], [], []
+        for _ in range(RNN_MAX_OUTPUT):
+            states.append(state[0])
+            logits, state, alpha = net.step(prev, state, None, keys, annotations, src_mask)
+            prev = logits.argmax(-1)
+            written.append(int(prev))
+            alphas.append(alpha[0])
+            if written[-1] == char_vocab.EOS_ID:
+                break
+        queries = net.W_a(torch.stack(states))  # [out_pos, d_attn]
+    plain = train.translate_batch(nets[RNN_PLAIN], tok, [source], max_len=RNN_MAX_OUTPUT)[0]
+    text = tok.decode([i for i in written if i != char_vocab.EOS_ID])
+    return RnnRun(
+        source_tokens=[tok.id_to_token(i) for i in src_ids[0].tolist()], output_tokens=[tok.id_to_token(i) for i in written],
+        plain_output=plain, attn_output=text, expected=RNN_TARGETS.get(source), weights=torch.stack(alphas),
+        queries=queries, keys=keys[0], v=net.v_a.weight[0].detach(), d_query=net.cfg.d_hidden, d_key=2 * net.cfg.d_hidden,
+    )  # fmt: skip
+
+
+def rnn_run(source: str) -> RnnRun:
+    """``rnn_run_of(source)``; a blank source or an error is a message and the run stops."""
+    if not source.strip():
+        st.info(ui.tr("s2s_empty_source"))
+        st.stop()
+    try:
+        return rnn_run_of(source)
+    except AttnvizError as err:
+        ui.show_error(err)
+        st.stop()
+
+
+@dataclass(frozen=True)
+class RuleWeights:
+    """Lesson 4's rules on one step's trained vectors: rule -> weights ``[src_pos]``; ``model_difference``:
+    the largest gap between the additive weights recomputed here and the α the model used."""
+
+    weights: dict[str, torch.Tensor]
+    model_difference: float
+
+
+def scoring_rules(run: RnnRun, step: int) -> RuleWeights:
+    """The additive, dot-product and scaled dot-product weights of step ``step`` (``attnviz.lessons.scoring``).
+
+    The query is ``q = W_a s_{i−1}`` and the keys ``k_j = U_a h_j + b``, so Bahdanau's
+    ``v_aᵀ tanh(W_a s_{i−1} + U_a h_j + b)`` is Lesson 4's additive rule ``vᵀ tanh(W [q; k])``
+    with ``W = [I I]`` and the trained ``v = v_a``; the dot-product rules score the same q and k.
+    """
+    q, k = run.queries[step : step + 1], run.keys  # [1, d_attn], [src_pos, d_attn]
+    d = q.shape[-1]
+    eye = torch.eye(d)
+    params = scoring.ScoringParams(additive_W=torch.cat([eye, eye], dim=1), additive_v=run.v, general_W=eye)
+    weights = {rule: scoring.weights(rule, q, k, params)[0] for rule in ("additive", "dot", "scaled_dot")}
+    return RuleWeights(weights, float((weights["additive"] - run.weights[step]).abs().max()))

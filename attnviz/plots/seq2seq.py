@@ -140,11 +140,11 @@ def teacher_forcing(decoder_inputs: list[str], labels: list[str], lang: str = "e
     return fig
 
 
-def accuracy_by_length(lengths: list[int], curves: dict[str, list[float]], title: str, lang: str = "en", counts: list[int] | None = None) -> go.Figure:
+def accuracy_by_length(lengths: list, curves: dict[str, list[float]], title: str, lang: str = "en", counts: list[int] | None = None) -> go.Figure:
     """Exact-match accuracy against source length, one line per model (Bahdanau et al. 2015, Figure 2).
 
     Args:
-        lengths: the source lengths (characters), ascending; curves: model name (translated) -> accuracy
+        lengths: the source lengths (characters) or length buckets ("0-19", …), ascending; curves: model name (translated) -> accuracy
             in 0 … 1 for each length (None where no example had that length); counts: examples per length.
     """
     fig = go.Figure()
