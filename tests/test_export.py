@@ -4,10 +4,12 @@ figure, a saved capture loads back into the Explorer (AppTest) and a bad file is
 from __future__ import annotations
 
 import csv
+import gc
 import io
 import json
 import re
 import struct
+import weakref
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -200,3 +202,20 @@ def test_without_a_browser_on_the_server_the_csv_stays_and_a_note_points_to_the_
     assert not at.exception
     assert [button.label for button in at.get("download_button")] == ["CSV"]
     assert at.caption[0].value == t("export_no_browser", "en")
+
+
+@pytest.mark.slow
+def test_an_uploaded_capture_lives_in_the_shared_byte_bounded_cache_not_in_the_session(minilm):
+    from attnviz.app import ui
+
+    saved = minilm.run_with_capture("Owls hunt at night.")
+    at = new_app().run()
+    upload(at, saved.to_bytes())
+    cache = ui.capture_cache()
+    uploads = [key for key in list(cache._items) if key[0] == "upload"]
+    loaded = weakref.ref(cache.get(uploads[0]))
+    assert loaded().text == "Owls hunt at night." and loaded().nbytes <= cache.max_bytes  # its bytes count in the cache's budget
+    del cache
+    ui.capture_cache.clear()  # the cache lets it go: nothing of the session keeps it
+    gc.collect()
+    assert loaded() is None
