@@ -291,3 +291,19 @@ def test_why_attention_names_unknown_characters_and_a_missing_bundle(gru, monkey
     seq2seq_ui.rnn_bundle.clear()
     at = open_page("pages/why_attention.py")
     assert not at.exception and "nowhere" in at.error[0].value
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("lesson", "target", "label"),
+    [
+        ("pages/lessons/soft_hard.py", "translation", "s2s_link_translation"),
+        ("pages/lessons/scoring.py", "why_attention", "s2s_link_why"),
+        ("pages/lessons/block.py", "translation", "s2s_link_translation"),
+    ],
+)
+def test_lessons_3_4_and_7_link_here_where_they_speak_of_cross_attention(lesson, target, label):
+    at = open_page(lesson, lang="zh")
+    assert not at.exception
+    links = [(link.proto.page, link.proto.label) for link in at.get("page_link")]
+    assert any(page.endswith(target) and text == t(label, "zh") for page, text in links), links

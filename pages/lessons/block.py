@@ -142,6 +142,7 @@ def masked() -> None:
 
 def cross_attention() -> None:
     st.markdown(tr("lesson7_cross_text"))
+    st.page_link("pages/translation.py", label=tr("s2s_link_translation"), icon="🈯")
     cr.notes_box("lesson7_cross")
     st.latex(
         r"\mathrm{head}_i = \mathrm{softmax}\Big(\frac{(Y W_i^Q)(X W_i^K)^\top}{\sqrt{d_k}}\Big)\, X W_i^V \;\in \mathbb{R}^{m \times d_k}"

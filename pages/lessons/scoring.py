@@ -63,6 +63,7 @@ def maps() -> None:
 
 def my_att() -> None:
     st.markdown(tr("lesson4_seq2seq_text"))
+    st.page_link("pages/why_attention.py", label=tr("s2s_link_why"), icon="🍾")
     st.latex(r"w = \mathrm{softmax}\big(W_{attn}\,[Q_0; K_0] + b_{attn}\big) \in \mathbb{R}^{1 \times n_{pos}} \qquad \mathrm{applied} = w\,V")
     cols = st.columns(5)
     defaults = {"query_size": 32, "key_size": 32, "n_positions": 32, "value_size": 64, "output_size": 32}

@@ -84,6 +84,7 @@ def local_section() -> None:
 
 def cross_section() -> None:
     st.markdown(tr("lesson3_general_text"))
+    st.page_link("pages/translation.py", label=tr("s2s_link_translation"), icon="🈯")
     cr.notes_box("lesson3_self")
     other = ui.kept_widget(st.text_input, "lesson3_other", "The street was too wide for the animal.", tr("lesson3_other"))
     cap_other = cr.capture(other)
