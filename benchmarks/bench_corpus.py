@@ -91,19 +91,27 @@ def long_texts(n: int, seed: int = 1) -> list[str]:
     return [" ".join(rng.sample(probes.SENTENCES, len(probes.SENTENCES))) * 2 for _ in range(n)]
 
 
-def bench_model(model: str, corpus: Path, settings: Settings, work: Path) -> dict:
+def bench_model(model: str, corpus: Path, settings: Settings, work: Path, result: dict, save) -> None:
+    """Fill ``result`` run by run (``save()`` after each, so a long benchmark keeps what it measured)."""
+    import ray
+
     short = corpus.read_text(encoding="utf-8").splitlines()[: settings.batch_size]
-    result = {"settings": settings.__dict__, "breakdown": breakdown(model, short, settings)}
+    result |= {"settings": settings.__dict__, "breakdown": breakdown(model, short, settings)}
     result["breakdown_512"] = breakdown(model, long_texts(4), Settings(max_tokens=512, batch_size=4))
     print(model, "breakdown", json.dumps(result["breakdown"]), json.dumps(result["breakdown_512"]), flush=True)
     result["in_process"] = timed_run(corpus, model, work / f"{model}-here", settings)
     print(model, "in-process", json.dumps(result["in_process"]), flush=True)
+    save()
     for actors in (1, 2):
         out = work / f"{model}-ray{actors}"
-        result[f"ray_{actors}"] = timed_run(corpus, model, out, settings, ray_address="local", actors=actors)
+        ray.init(num_cpus=actors, include_dashboard=False, log_to_driver=False)  # one CPU (one torch thread) per actor
+        try:
+            result[f"ray_{actors}"] = timed_run(corpus, model, out, settings, ray_address="local", actors=actors)
+        finally:
+            ray.shutdown()
         result[f"ray_{actors}"]["identical_to_in_process"] = same_files(work / f"{model}-here", out)
         print(model, f"ray {actors} actors", json.dumps(result[f"ray_{actors}"]), flush=True)
-    return result
+        save()
 
 
 def write(results: dict) -> None:
@@ -114,8 +122,8 @@ def write(results: dict) -> None:
         "<!-- corpus:start -->",
         "## Corpus capture (issue 15)",
         "",
-        f"`python -m benchmarks.bench_corpus` on {env['date']}: {env['machine']}, {env['cpus']} CPUs, torch {env['torch']}, "
-        f"load average {env['load_average']} at the start (other work on the machine). {env['texts']:,} generated texts "
+        f"`python -m benchmarks.bench_corpus` on {env['date']}: {env['machine']}, {env['cpus']} CPUs, torch {env['torch']} on one thread in-process and in each actor (one CPU each), "
+        f"load average {env['load_average']} at the start and {env['load_average_end']} at the end (other work on the machine). {env['texts']:,} generated texts "
         "(1–4 probe sentences each); time from the planned start (model loaded, corpus scanned) to the manifest, so a Ray run includes starting its actors.",
         "",
         "| model | max tokens | executor | texts/s | tokens/s | seconds | rows | Parquet | same files as in-process |",
@@ -124,6 +132,8 @@ def write(results: dict) -> None:
     for model, result in results["models"].items():
         cut = result["settings"]["max_tokens"] or "model's"
         for key, label in (("in_process", "in-process"), ("ray_1", "Ray, 1 actor"), ("ray_2", "Ray, 2 actors")):
+            if key not in result:
+                continue
             run = result[key]
             same = "–" if key == "in_process" else ("yes" if run["identical_to_in_process"] else "no")
             lines.append(f"| {model} | {cut} | {label} | {run['texts_per_s']:.1f} | {run['tokens_per_s']:,.0f} | {run['seconds']:.1f} | {run['rows']:,} | {run['parquet_bytes'] / 2**20:.1f} MiB | {same} |")
@@ -152,6 +162,7 @@ def main() -> None:
     parser.add_argument("--smollm2-max-tokens", type=int, default=64, help="SmolLM2's cut, to fit the time (the corpus's texts are up to about 80 tokens)")
     parser.add_argument("--write", action="store_true", help="write benchmarks/corpus.json and the section of benchmarks/results.md")
     args = parser.parse_args()
+    torch.set_num_threads(1)  # in-process on one CPU, as each Ray actor: two threads on a shared 2-core machine spin against other work
     results = {
         "environment": {
             "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "machine": platform.platform(), "cpus": os.cpu_count(),
@@ -165,10 +176,14 @@ def main() -> None:
         make_corpus(corpus, args.texts)
         for model in args.models.split(","):
             cut = args.smollm2_max_tokens if model == "smollm2" else None
-            results["models"][model] = bench_model(model, corpus, Settings(max_tokens=cut, batch_size=args.batch_size, shard_size=250), work)
-    results["environment"]["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
-    if args.write:
-        write(results)
+            results["models"][model] = {}
+
+            def save() -> None:
+                results["environment"]["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
+                if args.write:
+                    write(results)
+
+            bench_model(model, corpus, Settings(max_tokens=cut, batch_size=args.batch_size, shard_size=250), work, results["models"][model], save)
 
 
 if __name__ == "__main__":
