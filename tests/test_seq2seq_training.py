@@ -52,7 +52,8 @@ EXPECTED_NOV_30 = {
 def test_every_format_writes_30_november_2026_as_a_person_would():
     assert set(EXPECTED_NOV_30) == set(D.FORMATS)
     for fmt, text in EXPECTED_NOV_30.items():
-        assert D.write(NOV_30, fmt) == D.Example(text, "2026-11-30", NOV_30, fmt)
+        e = D.write(NOV_30, fmt)
+        assert (e.source, e.target, e.date, e.format) == (text, "2026-11-30", NOV_30, fmt)
 
 
 @pytest.mark.parametrize(
@@ -112,6 +113,21 @@ def test_a_chinese_number_never_has_a_trailing_zero_or_a_leading_one_before_ten(
     assert not any(w.endswith("〇") or w.startswith("一十") for w in written.values())
     with pytest.raises(ValueError):
         D.zh_number(0)
+
+
+def test_the_spans_mark_the_year_month_and_day_of_every_format():
+    for date in (datetime.date(2026, 11, 30), datetime.date(1950, 1, 2), datetime.date(2003, 7, 31)):
+        for fmt in D.FORMATS:
+            e = D.write(date, fmt)
+            part = {name: e.source[start:end] for name, start, end in e.spans}
+            year, month, day = part["year"], part["month"], part["day"]
+            assert year in (str(date.year), str(date.year)[2:]) or int("".join(str(ZH_VALUE[c]) for c in year)) == date.year, (fmt, year)
+            assert month in (str(date.month), f"{date.month:02d}", D.MONTHS[date.month - 1], D.MONTHS[date.month - 1][:3]) or read_zh_number(month) == date.month, (fmt, month)
+            assert day.removesuffix(day[-2:] if day[-2:] in ("st", "nd", "rd", "th") else "") in (str(date.day), f"{date.day:02d}") or read_zh_number(day) == date.day, (fmt, day)
+            assert len(e.span("year")) == len(year) and e.source[e.span("year")[0]] == year[0]
+    joined = D.join_examples([D.write(NOV_30, "zh_num"), D.write(NOV_30, "d_mon_yyyy")])
+    assert [joined.source[i] for i in joined.span("year")] == list("二〇二六2026")
+    assert [D.iso(NOV_30)[i] for i in D.target_span("month")] == ["1", "1"]
 
 
 def test_every_source_string_names_one_date():

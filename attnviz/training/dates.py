@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime
 import random
+import re
 from dataclasses import dataclass
 from typing import Callable
 
@@ -71,44 +72,55 @@ def iso(date: datetime.date) -> str:
     return date.isoformat()
 
 
-def _zh(date: datetime.date, year: str, month: str, day: str, day_word: str = "日") -> str:
-    return f"{year}年{month}月{day}{day_word}"
+# The pieces a format is made of: field -> (what it names, how it writes a date).
+FIELDS: dict[str, tuple[str, Callable[[datetime.date], str]]] = {
+    "d": ("day", lambda d: str(d.day)),
+    "dd": ("day", lambda d: f"{d.day:02d}"),
+    "dth": ("day", lambda d: ordinal(d.day)),
+    "zh_d": ("day", lambda d: zh_number(d.day)),
+    "m": ("month", lambda d: str(d.month)),
+    "mm": ("month", lambda d: f"{d.month:02d}"),
+    "month": ("month", lambda d: MONTHS[d.month - 1]),
+    "mon": ("month", lambda d: MONTHS_ABBR[d.month - 1]),
+    "zh_m": ("month", lambda d: zh_number(d.month)),
+    "yyyy": ("year", lambda d: str(d.year)),
+    "yy": ("year", lambda d: f"{d.year % 100:02d}"),
+    "zh_year": ("year", lambda d: zh_year(d.year)),
+    "zh_year_ling": ("year", lambda d: zh_year(d.year, zero="零")),
+    "weekday": ("weekday", lambda d: WEEKDAYS[d.weekday()]),
+    "zh_weekday": ("weekday", lambda d: WEEKDAYS_ZH[d.weekday()]),
+}
 
-
-def _zh_num(d: datetime.date, zero: str = "〇", day_word: str = "日") -> str:
-    return _zh(d, zh_year(d.year, zero), zh_number(d.month), zh_number(d.day), day_word)
-
-
-# name -> how that format writes a date. Names say the order and the parts.
-FORMATS: dict[str, Callable[[datetime.date], str]] = {
-    "d_month_yyyy": lambda d: f"{d.day} {MONTHS[d.month - 1]} {d.year}",  # 30 November 2026
-    "d_mon_yyyy": lambda d: f"{d.day} {MONTHS_ABBR[d.month - 1]} {d.year}",  # 30 Nov 2026
-    "dth_month_yyyy": lambda d: f"{ordinal(d.day)} {MONTHS[d.month - 1]} {d.year}",  # 30th November 2026
-    "the_dth_of_month_yyyy": lambda d: f"the {ordinal(d.day)} of {MONTHS[d.month - 1]}, {d.year}",  # the 30th of November, 2026
-    "month_d_yyyy": lambda d: f"{MONTHS[d.month - 1]} {d.day}, {d.year}",  # November 30, 2026
-    "month_dth_yyyy": lambda d: f"{MONTHS[d.month - 1]} {ordinal(d.day)} {d.year}",  # November 30th 2026
-    "mon_d_yy": lambda d: f"{MONTHS_ABBR[d.month - 1]} {d.day}, {d.year % 100:02d}",  # Nov 30, 26
-    "mon_d_yyyy": lambda d: f"{MONTHS_ABBR[d.month - 1]} {d.day} {d.year}",  # Nov 30 2026
-    "weekday_d_month_yyyy": lambda d: f"{WEEKDAYS[d.weekday()]}, {d.day} {MONTHS[d.month - 1]} {d.year}",  # Monday, 30 November 2026
-    "weekday_month_d_yyyy": lambda d: f"{WEEKDAYS[d.weekday()]}, {MONTHS[d.month - 1]} {d.day}, {d.year}",  # Monday, November 30, 2026
-    "mm/dd/yyyy": lambda d: f"{d.month:02d}/{d.day:02d}/{d.year}",  # 11/30/2026
-    "m/d/yyyy": lambda d: f"{d.month}/{d.day}/{d.year}",  # 7/4/2026
-    "dd.mm.yyyy": lambda d: f"{d.day:02d}.{d.month:02d}.{d.year}",  # 30.11.2026
-    "dd-mm-yyyy": lambda d: f"{d.day:02d}-{d.month:02d}-{d.year}",  # 30-11-2026
-    "m/d/yy": lambda d: f"{d.month}/{d.day}/{d.year % 100:02d}",  # 11/30/26, 7/4/26
-    "yyyy/mm/dd": lambda d: f"{d.year}/{d.month:02d}/{d.day:02d}",  # 2026/11/30
-    "zh_num": lambda d: _zh_num(d),  # 二〇二六年十一月三十日
-    "zh_num_ling": lambda d: _zh_num(d, zero="零"),  # 二零二六年十一月三十日
-    "zh_num_hao": lambda d: _zh_num(d, day_word="号"),  # 二〇二六年十一月三十号
-    "zh_digits": lambda d: _zh(d, str(d.year), str(d.month), str(d.day)),  # 2026年11月30日
-    "zh_digits_padded": lambda d: _zh(d, str(d.year), f"{d.month:02d}", f"{d.day:02d}"),  # 2026年07月05日
-    "zh_digits_hao": lambda d: _zh(d, str(d.year), str(d.month), str(d.day), "号"),  # 2026年11月30号
-    "zh_digits_weekday": lambda d: _zh(d, str(d.year), str(d.month), str(d.day)) + f" 星期{WEEKDAYS_ZH[d.weekday()]}",  # 2026年11月30日 星期一
+# name -> template of FIELDS in braces. Names say the order and the parts.
+FORMATS: dict[str, str] = {
+    "d_month_yyyy": "{d} {month} {yyyy}",  # 30 November 2026
+    "d_mon_yyyy": "{d} {mon} {yyyy}",  # 30 Nov 2026
+    "dth_month_yyyy": "{dth} {month} {yyyy}",  # 30th November 2026
+    "the_dth_of_month_yyyy": "the {dth} of {month}, {yyyy}",  # the 30th of November, 2026
+    "month_d_yyyy": "{month} {d}, {yyyy}",  # November 30, 2026
+    "month_dth_yyyy": "{month} {dth} {yyyy}",  # November 30th 2026
+    "mon_d_yy": "{mon} {d}, {yy}",  # Nov 30, 26
+    "mon_d_yyyy": "{mon} {d} {yyyy}",  # Nov 30 2026
+    "weekday_d_month_yyyy": "{weekday}, {d} {month} {yyyy}",  # Monday, 30 November 2026
+    "weekday_month_d_yyyy": "{weekday}, {month} {d}, {yyyy}",  # Monday, November 30, 2026
+    "mm/dd/yyyy": "{mm}/{dd}/{yyyy}",  # 11/30/2026
+    "m/d/yyyy": "{m}/{d}/{yyyy}",  # 7/4/2026
+    "dd.mm.yyyy": "{dd}.{mm}.{yyyy}",  # 30.11.2026
+    "dd-mm-yyyy": "{dd}-{mm}-{yyyy}",  # 30-11-2026
+    "m/d/yy": "{m}/{d}/{yy}",  # 11/30/26, 7/4/26 (slashes with the year last are always month first)
+    "yyyy/mm/dd": "{yyyy}/{mm}/{dd}",  # 2026/11/30
+    "zh_num": "{zh_year}年{zh_m}月{zh_d}日",  # 二〇二六年十一月三十日
+    "zh_num_ling": "{zh_year_ling}年{zh_m}月{zh_d}日",  # 二零二六年十一月三十日
+    "zh_num_hao": "{zh_year}年{zh_m}月{zh_d}号",  # 二〇二六年十一月三十号
+    "zh_digits": "{yyyy}年{m}月{d}日",  # 2026年11月30日
+    "zh_digits_padded": "{yyyy}年{mm}月{dd}日",  # 2026年07月05日
+    "zh_digits_hao": "{yyyy}年{m}月{d}号",  # 2026年11月30号
+    "zh_digits_weekday": "{yyyy}年{m}月{d}日 星期{zh_weekday}",  # 2026年11月30日 星期一
     # held out (HELD_OUT_FORMATS): each a new combination of parts the formats above use
-    "mon_dth_yyyy": lambda d: f"{MONTHS_ABBR[d.month - 1]} {ordinal(d.day)}, {d.year}",  # Nov 30th, 2026
-    "d-mon-yyyy": lambda d: f"{d.day}-{MONTHS_ABBR[d.month - 1]}-{d.year}",  # 30-Nov-2026
-    "dd.mm.yy": lambda d: f"{d.day:02d}.{d.month:02d}.{d.year % 100:02d}",  # 30.11.26
-    "zh_num_ling_hao": lambda d: _zh_num(d, zero="零", day_word="号"),  # 二零二六年十一月三十号
+    "mon_dth_yyyy": "{mon} {dth}, {yyyy}",  # Nov 30th, 2026
+    "d-mon-yyyy": "{d}-{mon}-{yyyy}",  # 30-Nov-2026
+    "dd.mm.yy": "{dd}.{mm}.{yy}",  # 30.11.26
+    "zh_num_ling_hao": "{zh_year_ling}年{zh_m}月{zh_d}号",  # 二零二六年十一月三十号
 }
 HELD_OUT_FORMATS = ("mon_dth_yyyy", "d-mon-yyyy", "dd.mm.yy", "zh_num_ling_hao")
 TRAIN_FORMATS = tuple(name for name in FORMATS if name not in HELD_OUT_FORMATS)
@@ -116,20 +128,46 @@ TRAIN_FORMATS = tuple(name for name in FORMATS if name not in HELD_OUT_FORMATS)
 
 @dataclass(frozen=True)
 class Example:
-    """One (source, target) pair and where it comes from."""
+    """One (source, target) pair, where it comes from, and where its parts are.
+
+    ``spans``: (part, start, end) for each piece of the source that names the "year", "month",
+    "day" or "weekday", as character offsets (``source[start:end]``); the alignment a reader
+    expects, used by the tests of the translator's cross-attention.
+    """
 
     source: str
     target: str
     date: datetime.date
     format: str
+    spans: tuple[tuple[str, int, int], ...] = ()
+
+    def span(self, part: str) -> list[int]:
+        """The source character positions of ``part`` ("year", "month", "day", "weekday"); empty if absent."""
+        return [i for name, start, end in self.spans if name == part for i in range(start, end)]
+
+
+TEMPLATE_FIELD = re.compile(r"\{(\w+)\}")
 
 
 def write(date: datetime.date, fmt: str) -> Example:
-    """``date`` written in format ``fmt`` (a key of :data:`FORMATS`), with its ISO target.
+    """``date`` written in format ``fmt`` (a key of :data:`FORMATS`), with its ISO target and the parts' spans.
 
     Raises KeyError for an unknown format name.
     """
-    return Example(FORMATS[fmt](date), iso(date), date, fmt)
+    pieces, spans, pos = [], [], 0
+    for i, chunk in enumerate(TEMPLATE_FIELD.split(FORMATS[fmt])):
+        if i % 2:  # a field name
+            part, render = FIELDS[chunk]
+            chunk = render(date)
+            spans.append((part, pos, pos + len(chunk)))
+        pieces.append(chunk)
+        pos += len(chunk)
+    return Example("".join(pieces), iso(date), date, fmt, tuple(spans))
+
+
+def target_span(part: str) -> list[int]:
+    """The target character positions of ``part`` in ``YYYY-MM-DD``: year 0-3, month 5-6, day 8-9."""
+    return {"year": [0, 1, 2, 3], "month": [5, 6], "day": [8, 9]}[part]
 
 
 def is_held_out_date(date: datetime.date) -> bool:
@@ -171,7 +209,7 @@ class DateGenerator:
             return write(self.rng.choice(self.held_out_dates), fmt)
         while True:  # a held-out format can write a training date as a training format does (zh_num_ling_hao: 1972 has no zero)
             example = write(self.rng.choice(self.every_date), fmt)
-            if is_held_out_date(example.date) or all(FORMATS[f](example.date) != example.source for f in TRAIN_FORMATS):
+            if is_held_out_date(example.date) or all(write(example.date, f).source != example.source for f in TRAIN_FORMATS):
                 return example
 
     def train(self, n: int) -> list[Example]:
@@ -198,7 +236,12 @@ def join_examples(parts: list[Example]) -> Example:
     ``"30 Nov 2026; 2026年1月5日" -> "2026-11-30 2026-01-05"``: the task the GRU bottleneck page
     trains on, where the source and the output grow together, as in translation.
     """
-    return Example(MULTI_SOURCE_SEP.join(p.source for p in parts), MULTI_TARGET_SEP.join(p.target for p in parts), parts[0].date, "multi")
+    spans, offset = [], 0
+    for p in parts:
+        spans += [(name, start + offset, end + offset) for name, start, end in p.spans]
+        offset += len(p.source) + len(MULTI_SOURCE_SEP)
+    source = MULTI_SOURCE_SEP.join(p.source for p in parts)
+    return Example(source, MULTI_TARGET_SEP.join(p.target for p in parts), parts[0].date, "multi", tuple(spans))
 
 
 def alphabet() -> str:
