@@ -4,8 +4,8 @@ of a fixed example snapshot by snapshot, from uniform to aligned."""
 
 import streamlit as st
 
+from attnviz.app import export, training_job, ui
 from attnviz.app import seq2seq_ui as s2s
-from attnviz.app import training_job, ui
 from attnviz.plots import seq2seq as plots
 
 tr = ui.tr
@@ -34,7 +34,7 @@ def watch(watched: training_job.TrainingJob, own: bool) -> None:
     st.progress(view.fraction, text=tr("s2s_train_progress", step=view.step, total=view.total_steps, seconds=f"{view.seconds:.0f}"))
     if own:
         training_job.cancel_button()
-        st.plotly_chart(plots.training_curves(view.loss_steps, view.losses, view.eval_steps, view.accuracy, tr("s2s_train_curves_title"), ui.lang()), key="s2s_train_live_curves")
+        export.chart(plots.training_curves(view.loss_steps, view.losses, view.eval_steps, view.accuracy, tr("s2s_train_curves_title"), ui.lang()), key="s2s_train_live_curves")
 
 
 if busy is not None:
@@ -42,7 +42,7 @@ if busy is not None:
 elif job is not None:
     view = job.view()
     st.markdown(tr(f"s2s_train_status_{view.status}", step=view.step, total=view.total_steps, seconds=f"{view.seconds:.1f}", error=view.error))
-    st.plotly_chart(plots.training_curves(view.loss_steps, view.losses, view.eval_steps, view.accuracy, tr("s2s_train_curves_title"), ui.lang()), key="s2s_train_curves")
+    export.chart(plots.training_curves(view.loss_steps, view.losses, view.eval_steps, view.accuracy, tr("s2s_train_curves_title"), ui.lang()), key="s2s_train_curves")
     if view.accuracy:
         st.caption(tr("s2s_train_accuracy", accuracy=f"{100 * view.accuracy[-1]:.1f}", n=plan.n_eval))
     if view.snapshots:
@@ -55,7 +55,7 @@ elif job is not None:
         with col_map:
             title = tr("s2s_train_snapshot_title", step=shot.step, output=shot.output)
             fig = plots.alignment_map(s2s.snapshot_weights(shot), plan.example_tokens, plan.example_outputs, title, ui.lang())
-            st.plotly_chart(fig, key="s2s_train_snapshot_map")
+            export.chart(fig, key="s2s_train_snapshot_map")
         with col_curve:
-            st.plotly_chart(plots.sharpness_curve(sharp.steps, sharp.entropy, sharp.uniform, tr("s2s_train_sharpness_title"), ui.lang(), current=shot.step), key="s2s_train_sharpness")
+            export.chart(plots.sharpness_curve(sharp.steps, sharp.entropy, sharp.uniform, tr("s2s_train_sharpness_title"), ui.lang(), current=shot.step), key="s2s_train_sharpness")
             st.caption(tr("s2s_train_sharpness_caption", first=f"{sharp.entropy[0]:.2f}", last=f"{sharp.entropy[-1]:.2f}", uniform=f"{sharp.uniform:.2f}"))

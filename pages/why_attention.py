@@ -5,8 +5,8 @@ on the trained model's own vectors."""
 
 import streamlit as st
 
+from attnviz.app import export, ui
 from attnviz.app import seq2seq_ui as s2s
-from attnviz.app import ui
 from attnviz.lessons import scoring
 from attnviz.lessons.safe_text import escape_markdown
 from attnviz.plots import seq2seq as plots
@@ -17,7 +17,7 @@ st.title(tr("s2s_why_title"))
 st.markdown(tr("s2s_why_intro"))
 
 curve = s2s.length_curve()
-st.plotly_chart(plots.accuracy_by_length(curve.lengths, s2s.curve_names(curve), tr("s2s_curve_title"), ui.lang(), curve.counts), key="s2s_length_curve")
+export.chart(plots.accuracy_by_length(curve.lengths, s2s.curve_names(curve), tr("s2s_curve_title"), ui.lang(), curve.counts), key="s2s_length_curve")
 st.caption(tr("s2s_curve_caption", n=curve.n_examples, seed=curve.seed, task=curve.task))
 
 st.subheader(tr("s2s_why_sub_live"))
@@ -29,7 +29,7 @@ col_attn.markdown(tr("s2s_why_attn_output", output=escape_markdown(run.attn_outp
 if run.expected is not None:
     st.caption(tr("s2s_why_expected", expected=escape_markdown(run.expected), plain=tr(f"s2s_verdict_{run.plain_output == run.expected}"), attn=tr(f"s2s_verdict_{run.attn_output == run.expected}")))
 fig = plots.alignment_map(run.weights, run.source_tokens, run.output_tokens, tr("s2s_why_weights_title"), ui.lang())
-st.plotly_chart(fig, key="s2s_why_weights")
+export.chart(fig, key="s2s_why_weights")
 st.caption(tr("s2s_why_weights_caption"))
 
 st.subheader(tr("s2s_why_sub_scoring"))
@@ -44,6 +44,6 @@ for rule in rules.weights:
 names = {rule: tr(f"lesson4_rule_{rule}") for rule in rules.weights}
 series = {names[rule]: weights for rule, weights in rules.weights.items()}
 title = tr("s2s_why_scoring_title", step=step, token=run.output_tokens[step])
-st.plotly_chart(step_plots.weights_compare(series, run.source_tokens, title, ui.lang()), key="s2s_why_scoring")
+export.chart(step_plots.weights_compare(series, run.source_tokens, title, ui.lang()), key="s2s_why_scoring")
 st.caption(tr("s2s_why_scoring_caption", difference=f"{rules.model_difference:.1e}"))
 st.page_link("pages/lessons/scoring.py", label=tr("s2s_link_lesson4"), icon="⚖️")

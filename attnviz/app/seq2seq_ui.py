@@ -212,6 +212,11 @@ def step_rows(cap, step: int) -> torch.Tensor:
 class TrainingPlan:
     """The in-app training: a smaller Transformer and fewer steps than the bundled translator's.
 
+    Measured with one torch thread (load average 10 on the 2-core machine): 800 steps took
+    28.7 s of CPU (87 s of wall time there); held-out exact match 0 % until step 250, 77 % at
+    500, 92 % at 800; the example's cross-attention entropy fell from 4.03 bits (uniform: 4.09)
+    to 1.25, each output's largest weight on its source field (year, month name, day).
+
     Attributes:
         example_source, example_target: the fixed example whose cross-attention is snapshotted
             (a held-out date: training never sees it).
@@ -223,7 +228,7 @@ class TrainingPlan:
     d_mlp: int = 256
     steps: int = 800
     seconds_limit: float = 55.0
-    batch: int = 64
+    batch: int = 32
     lr: float = 3e-3
     warmup: int = 50
     snapshot_every: int = 30
