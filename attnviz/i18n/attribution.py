@@ -60,8 +60,8 @@ STRINGS: dict[str, dict[str, str]] = {
     },
     "attr_baseline_zero": {"en": "the all-zero embedding", "zh": "全零嵌入"},
     "attr_baseline_mean": {
-        "en": "every token’s embedding but the first replaced by the vocabulary’s mean embedding; the first token, the attention sink, keeps its own, so its attribution is 0 (moving it sends the path through the onset of its massive activations, where the output swings within a thousandth of the path; from zero, a pre-norm decoder’s output jumps about at tiny scales and no number of steps adds up)",
-        "zh": "除第一个 token 外，每个 token 的嵌入替换为词表的平均嵌入；第一个 token 是注意力汇聚点，保留自己的嵌入，所以它的归因为 0（移动它会让路径穿过其巨量激活出现的区域，输出在千分之一的路径内剧烈摆动；从零出发时，前置归一化解码器的输出在极小尺度上剧烈跳动，多少步都无法加总）",
+        "en": "every token’s embedding but the first replaced by the vocabulary’s mean embedding; the first token, the attention sink, keeps its own, so its attribution is 0 (moving it moves the key and value that many heads read most, and the output swings within a thousandth of the path; from zero, a pre-norm decoder’s output jumps about at tiny scales and no number of steps adds up)",
+        "zh": "除第一个 token 外，每个 token 的嵌入替换为词表的平均嵌入；第一个 token 是注意力汇聚点，保留自己的嵌入，所以它的归因为 0（移动它会改变许多头读取最多的键和值，输出在千分之一的路径内剧烈摆动；从零出发时，前置归一化解码器的输出在极小尺度上剧烈跳动，多少步都无法加总）",
     },
     "attr_sum": {"en": "Σ attributions", "zh": "归因之和"},
     "attr_change": {"en": "f(x) − f(baseline)", "zh": "f(x) − f（基线）"},
