@@ -30,7 +30,11 @@ try:
     method = ui.kept_widget(col_method.radio, "qk_method", "pca", tr("qk_method"), choices=methods, format_func=method_labels.get, horizontal=True)
     colour_labels = {c: tr(f"qk_colour_{c}") for c in qk_plots.COLOUR_BY}
     colour_by = ui.kept_widget(col_colour.radio, "qk_colour", "kind", tr("qk_colour"), choices=qk_plots.COLOUR_BY, format_func=colour_labels.get, horizontal=True)
-    proj = qk_ui.projection(model_name, layer, head, method)
+    if qk_ui.projection.has(model_name, layer, head, method):
+        proj = qk_ui.projection(model_name, layer, head, method)
+    else:
+        with st.spinner(tr(f"qk_running_{method}")):  # UMAP: seconds to minutes (its first run compiles)
+            proj = qk_ui.projection(model_name, layer, head, method)
 except AttnvizError as err:
     ui.show_error(err)
     st.stop()

@@ -158,3 +158,16 @@ def test_the_page_offers_umap_only_where_its_package_is_installed():
     assert len(options) == (2 if qk_space.umap_available() else 1)
     if not qk_space.umap_available():
         assert "umap-learn" in shown_text(at)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not qk_space.umap_available(), reason="the optional umap-learn is not installed (pip install attnviz[umap])")
+def test_umap_projects_every_query_and_key_the_same_way_each_time():
+    g = torch.Generator().manual_seed(6)
+    vectors = qk_space.ProbeVectors(
+        q=torch.randn(1, 60, 2, 8, generator=g), k=torch.randn(1, 60, 2, 8, generator=g), kv_head_of=torch.tensor([0, 1]),
+        tokens=[f"t{i}" for i in range(60)], contexts=[""] * 60, positions=torch.arange(60), inputs=torch.zeros(60, dtype=torch.int64),
+    )  # fmt: skip
+    proj = qk_space.project(vectors, 0, 1, "umap")
+    assert proj.coords.shape == (120, 2) and proj.explained is None and torch.isfinite(proj.coords).all()
+    assert torch.equal(proj.coords, qk_space.project(vectors, 0, 1, "umap").coords)  # seeded

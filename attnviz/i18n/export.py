@@ -34,6 +34,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "qk_method": {"en": "Projection", "zh": "投影方法"},
     "qk_method_pca": {"en": "PCA", "zh": "PCA"},
     "qk_method_umap": {"en": "UMAP", "zh": "UMAP"},
+    "qk_running_pca": {"en": "Projecting with PCA…", "zh": "正在用 PCA 投影…"},
+    "qk_running_umap": {"en": "Projecting with UMAP (its first run on this server compiles for a minute or two)…", "zh": "正在用 UMAP 投影（它在本服务器上的首次运行需要编译一两分钟）…"},
     "qk_colour": {"en": "Colour by", "zh": "着色依据"},
     "qk_colour_kind": {"en": "query or key", "zh": "查询或键"},
     "qk_colour_position": {"en": "position", "zh": "位置"},
