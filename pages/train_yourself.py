@@ -20,9 +20,9 @@ busy = training_job.current()
 if busy is not None and busy is not job:
     st.warning(tr("s2s_train_busy", percent=f"{100 * busy.view().fraction:.0f}"))
 if st.button(tr("s2s_train_start"), key="s2s_train_start", type="primary", disabled=busy is not None):
-    job = s2s.start_training(plan)
-    if job is None:
-        st.warning(tr("s2s_train_busy", percent="…"))
+    if s2s.start_training(plan) is not None:
+        st.rerun()  # drawn again as running: the button off, the progress polled
+    st.warning(tr("s2s_train_busy", percent="…"))  # another session started one first
 
 
 @st.fragment(run_every=POLL_SECONDS)

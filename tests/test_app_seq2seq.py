@@ -195,6 +195,8 @@ def test_a_second_session_waits_while_a_training_runs_and_the_owner_can_cancel_i
     monkeypatch.setattr(seq2seq_ui, "run_training", endless)
     owner = open_page("pages/train_yourself.py")
     owner.button(key="s2s_train_start").click().run()
+    assert owner.button(key="s2s_train_start").disabled  # the run after the click already shows the training running
+    assert owner.get("progress") and owner.button(key="s2s_train_cancel")
     other = open_page("pages/train_yourself.py", lang="zh")
     assert not other.exception
     assert other.button(key="s2s_train_start").disabled
