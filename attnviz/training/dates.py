@@ -107,6 +107,7 @@ FORMATS: dict[str, str] = {
     "m/d/yyyy": "{m}/{d}/{yyyy}",  # 7/4/2026
     "dd.mm.yyyy": "{dd}.{mm}.{yyyy}",  # 30.11.2026
     "dd-mm-yyyy": "{dd}-{mm}-{yyyy}",  # 30-11-2026
+    "dd-mm-yy": "{dd}-{mm}-{yy}",  # 30-11-26
     "m/d/yy": "{m}/{d}/{yy}",  # 11/30/26, 7/4/26 (slashes with the year last are always month first)
     "yyyy/mm/dd": "{yyyy}/{mm}/{dd}",  # 2026/11/30
     "zh_num": "{zh_year}年{zh_m}月{zh_d}日",  # 二〇二六年十一月三十日
@@ -224,6 +225,15 @@ class DateGenerator:
         """Several dates in one source (see :func:`join_examples`), each a training (or held-out) pair."""
         parts = [self.held_out_example() if held_out else self.train_example() for _ in range(n_dates)]
         return join_examples(parts)
+
+
+EVAL_SEED = 1234
+EVAL_SIZE = 2000
+
+
+def evaluation_set() -> list[Example]:
+    """The held-out pairs the bundled translator's accuracy is measured on (its manifest and its test)."""
+    return DateGenerator(EVAL_SEED).held_out(EVAL_SIZE)
 
 
 MULTI_SOURCE_SEP = "; "
