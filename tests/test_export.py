@@ -219,3 +219,11 @@ def test_an_uploaded_capture_lives_in_the_shared_byte_bounded_cache_not_in_the_s
     ui.capture_cache.clear()  # the cache lets it go: nothing of the session keeps it
     gc.collect()
     assert loaded() is None
+
+
+def test_every_page_draws_its_charts_through_export_chart():
+    """No page calls ``plotly_chart`` itself: every chart gets the camera at presentation size and the Export menu."""
+    pages = sorted(REPO.glob("pages/**/*.py"))
+    direct = [str(path.relative_to(REPO)) for path in pages if re.search(r"\.plotly_chart\(", path.read_text())]
+    assert direct == []
+    assert sum("export.chart(" in path.read_text() for path in pages) >= 25
