@@ -182,17 +182,21 @@ def test_a_short_training_runs_and_shows_its_curves_and_snapshots(no_job, monkey
     assert chart(at, "s2s_train_snapshot_map")["layout"]["title"]["text"] == html.escape(title, quote=False)
 
 
+def endless(plan, recorder):
+    """A training that runs until it is stopped (module-level: the training process imports it by name)."""
+    step = 0
+    while not recorder.should_stop():
+        step += 1
+        recorder.loss(step, 1.0 / step)
+        time.sleep(0.01)
+
+
+@pytest.mark.slow
 def test_a_second_session_waits_while_a_training_runs_and_the_owner_can_cancel_it(no_job, monkeypatch):
+    import functools
+
     from attnviz.app import seq2seq_ui
-
-    def endless(plan, job):  # a training that runs until it is cancelled
-        step = 0
-        while not job.should_stop():
-            step += 1
-            job.loss(step, 1.0 / step)
-            time.sleep(0.01)
-
-    monkeypatch.setattr(seq2seq_ui, "run_training", endless)
+    monkeypatch.setattr(seq2seq_ui, "start_training", lambda plan: no_job.start_for_session(functools.partial(endless, plan), 10**6))
     owner = open_page("pages/train_yourself.py")
     owner.button(key="s2s_train_start").click().run()
     assert owner.button(key="s2s_train_start").disabled  # the run after the click already shows the training running

@@ -269,10 +269,10 @@ def training_plan() -> TrainingPlan:
     return TrainingPlan(steps=max(1, steps), snapshot_every=max(1, min(TrainingPlan.snapshot_every, steps // 4)), eval_every=max(1, min(TrainingPlan.eval_every, steps // 2)))
 
 
-def run_training(plan: TrainingPlan, job: training_job.TrainingJob) -> None:
+def run_training(plan: TrainingPlan, job: training_job.Recorder) -> None:
     """Train ``plan``'s Transformer from scratch (``attnviz.training.train.train``), recording into ``job``:
     the loss of every step, held-out exact-match accuracy every ``eval_every`` steps, and the fixed
-    example's cross-attention (teacher-forced) at every snapshot. Runs in the job's thread; writes nothing to disk."""
+    example's cross-attention (teacher-forced) at every snapshot. Runs in the job's training process; writes nothing to disk."""
     tok = char_vocab.build_tokenizer()
     cfg = plan.config()
     with train.seeded(plan.seed):

@@ -1,17 +1,23 @@
-"""One training of the small translator at a time per server, in a background thread the process owns.
+"""One training of the small translator at a time per server, in a process of its own that the server owns.
 
-"Train it yourself" starts a job (``start``); the thread runs the training loop and records what
-the page draws (step, loss, held-out accuracy, cross-attention snapshots) in the job, under the
-job's lock; the page polls ``TrainingJob.view``. A second session that asks while a job runs is
-told to wait (``current`` is that job). The cancel button's callback (``cancel``) sets the job's
-stop flag, which the loop reads between steps. Nothing is written to disk: the trained weights
-live in the thread only and go with it; the job keeps at most ``MAX_SNAPSHOTS`` snapshots and
-one loss per step, so its memory is bounded by the step count the page allows.
+"Train it yourself" starts a job (``start``). The training loop runs in a child process
+(``multiprocessing``, spawned, one torch thread): in the server's process its many small torch
+calls waited for the interpreter lock held by the pages' reruns (measured: 0.14 s a step alone,
+0.7 s beside one busy Python thread, about 1 s in the served app). The child sends what it
+records (step, loss, held-out accuracy, cross-attention snapshots) over a queue; a daemon thread
+of the server puts each message into the job, under the job's lock, and the page polls
+``TrainingJob.view``. A second session that asks while a job runs is told to wait (``current`` is
+that job). The cancel button's callback (``cancel``) and the time limit set the job's stop event,
+which the loop reads between steps. Nothing is written to disk: the trained weights live in the
+child only and go with it; the job keeps at most ``MAX_SNAPSHOTS`` snapshots and one loss per
+step, so its memory is bounded by the step count the page allows.
 """
 
 from __future__ import annotations
 
 import logging
+import multiprocessing
+import queue
 import threading
 import time
 from dataclasses import dataclass, field
@@ -61,18 +67,53 @@ class JobView:
         return min(1.0, self.step / max(1, self.total_steps))
 
 
-class TrainingJob:
-    """A training run in a daemon thread: ``train(record)`` is called there with this job as its recorder.
+class Recorder:
+    """What the training loop records into, in the training process: each call is a message to the server's job.
 
-    The training function calls ``loss(step, value)``, ``evaluated(step, accuracy)`` and
+    ``train(recorder)`` calls ``loss(step, value)``, ``evaluated(step, accuracy)`` and
     ``snapshot(step, cross, output)`` as it goes and stops early when ``should_stop()`` is true.
+    """
+
+    def __init__(self, messages, stop) -> None:
+        self._messages, self._stop = messages, stop
+
+    def should_stop(self) -> bool:
+        return self._stop.is_set()
+
+    def loss(self, step: int, value: float) -> None:
+        self._messages.put(("loss", step, float(value)))
+
+    def evaluated(self, step: int, accuracy: float) -> None:
+        self._messages.put(("evaluated", step, float(accuracy)))
+
+    def snapshot(self, step: int, cross: torch.Tensor, output: str) -> None:
+        self._messages.put(("snapshot", step, cross.detach().float().cpu().numpy(), output))
+
+
+def _train_in_child(train: Callable[[Recorder], None], messages, stop) -> None:
+    """The training process's entry: one torch thread, ``train(Recorder)``, then an "end" message with the error, if any."""
+    torch.set_num_threads(1)
+    try:
+        train(Recorder(messages, stop))
+        messages.put(("end", ""))
+    except Exception as err:  # reported on the page by the server's job
+        messages.put(("end", f"{type(err).__name__}: {err}"))
+
+
+SPAWN = multiprocessing.get_context("spawn")  # a fresh interpreter: no copy of the server's threads or locks
+
+
+class TrainingJob:
+    """A training run in a child process, its record kept here (see the module docstring).
+
+    ``train`` must be picklable (a module-level function, or ``functools.partial`` of one).
     """
 
     def __init__(self, total_steps: int, seconds_limit: float | None = None) -> None:
         self.total_steps = total_steps
         self.seconds_limit = seconds_limit
         self._lock = threading.Lock()
-        self._stop = threading.Event()
+        self._stop = SPAWN.Event()
         self._started = time.monotonic()
         self._seconds: float | None = None
         self._status, self._error, self._step = "running", "", 0
@@ -84,14 +125,7 @@ class TrainingJob:
         self._snapshots: list[Snapshot] = []
         self.thread: threading.Thread | None = None
 
-    # --- called by the training loop, in the job's thread ---
-    def should_stop(self) -> bool:
-        """True once cancelled, or once ``seconds_limit`` has passed (the run then ends as "timeout")."""
-        if self.seconds_limit is not None and time.monotonic() - self._started > self.seconds_limit:
-            self._timed_out = True
-            return True
-        return self._stop.is_set()
-
+    # --- the training process's messages, put into the record by the job's thread ---
     def loss(self, step: int, value: float) -> None:
         with self._lock:
             self._step = step
@@ -107,7 +141,7 @@ class TrainingJob:
         with self._lock:
             if len(self._snapshots) >= MAX_SNAPSHOTS:  # thin out: keep every other one, the first and the newest
                 self._snapshots = self._snapshots[::2]
-            self._snapshots.append(Snapshot(step, cross.detach().float().cpu().clone(), output))
+            self._snapshots.append(Snapshot(step, torch.as_tensor(cross).float(), output))
 
     # --- read by the pages ---
     @property
@@ -127,17 +161,32 @@ class TrainingJob:
                 list(self._eval_steps), list(self._accuracy), list(self._snapshots), self._error,
             )  # fmt: skip
 
-    def _run(self, train: Callable[[TrainingJob], None]) -> None:
-        status, error = "done", ""
-        try:
-            train(self)
-            if self._stop.is_set():
-                status = "cancelled"
-            elif self._timed_out:
-                status = "timeout"
-        except Exception as err:  # a failed run is reported on the page, not raised in a thread nobody joins
-            LOG.exception("training failed")
-            status, error = "failed", f"{type(err).__name__}: {err}"
+    def _run(self, train: Callable[[Recorder], None]) -> None:
+        """In the job's thread: start the training process, put its messages into the record until it ends."""
+        messages = SPAWN.Queue()
+        process = SPAWN.Process(target=_train_in_child, args=(train, messages, self._stop), name="attnviz-training", daemon=True)
+        process.start()
+        error = None
+        while error is None:
+            if self.seconds_limit is not None and time.monotonic() - self._started > self.seconds_limit and not self._stop.is_set():
+                self._timed_out = True
+                self._stop.set()
+            try:
+                kind, *args = messages.get(timeout=0.2)
+            except queue.Empty:
+                if not process.is_alive():
+                    error = f"the training process ended with exit code {process.exitcode}"
+                continue
+            if kind == "end":
+                error = args[0]
+            else:
+                getattr(self, kind)(*args)
+        process.join(10)
+        if process.is_alive():
+            process.kill()
+        status = "failed" if error else "cancelled" if self._stop.is_set() and not self._timed_out else "timeout" if self._timed_out else "done"
+        if error:
+            LOG.error("training failed: %s", error)
         with self._lock:
             self._status, self._error = status, error
             self._seconds = time.monotonic() - self._started
@@ -153,13 +202,13 @@ def current() -> TrainingJob | None:
         return _current if _current is not None and _current.running else None
 
 
-def start(train: Callable[[TrainingJob], None], total_steps: int, seconds_limit: float | None = None) -> TrainingJob | None:
+def start(train: Callable[[Recorder], None], total_steps: int, seconds_limit: float | None = None) -> TrainingJob | None:
     """Start ``train`` in a new job, unless one is running (then None: the caller says "wait").
 
     Args:
-        train: the training loop, called with the job as its recorder (see ``TrainingJob``).
+        train: the training loop, called in a child process with a ``Recorder`` (picklable: see ``TrainingJob``).
         total_steps: the steps it will run (for the progress bar).
-        seconds_limit: stop after this many seconds (``should_stop`` turns true), None for no limit.
+        seconds_limit: stop after this many seconds (the stop event is set, the status "timeout"), None for no limit.
     """
     global _current
     with _SLOT:
@@ -177,7 +226,7 @@ def session_job() -> TrainingJob | None:
     return st.session_state.get(JOB_KEY)
 
 
-def start_for_session(train: Callable[[TrainingJob], None], total_steps: int, seconds_limit: float | None = None) -> TrainingJob | None:
+def start_for_session(train: Callable[[Recorder], None], total_steps: int, seconds_limit: float | None = None) -> TrainingJob | None:
     """``start``, the job kept as this session's (``session_job``); None while another job runs."""
     job = start(train, total_steps, seconds_limit)
     if job is not None:
