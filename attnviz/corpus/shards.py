@@ -15,6 +15,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from attnviz.analysis import head_metrics
@@ -72,11 +73,5 @@ def _write_batch(model, batch: list[reader.Record], settings: Settings, writer: 
     writer.write_table(table)
     summary["texts"] += len(batch)
     summary["rows"] += table.num_rows
-    first_rows = table.filter(_first_head(table))  # one row per text
+    first_rows = table.filter(pc.and_(pc.equal(table.column("layer"), 0), pc.equal(table.column("head"), 0)))  # one row per text
     summary["truncated"] += sum(1 for cut in first_rows.column("n_truncated").to_pylist() if cut)
-
-
-def _first_head(table):
-    import pyarrow.compute as pc
-
-    return pc.and_(pc.equal(table.column("layer"), 0), pc.equal(table.column("head"), 0))
