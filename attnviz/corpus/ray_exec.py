@@ -6,8 +6,9 @@ each, never the texts), so every actor reads its shard's texts itself and writes
 batches, hence the same files. ``map_batches`` runs with ``batch_size=1`` (one shard per
 call) on an ``ActorPoolStrategy`` of ``actors`` actors, each with ``num_gpus=1`` where the
 cluster has GPUs, otherwise an equal share of the CPUs (its torch threads set to that
-share). On a cluster of several machines the corpus and the output folder must be on a
-file system every machine sees at the same path.
+share). Paths (the corpus, the output folder, a local model folder) are made absolute, as
+an actor's working directory is not the driver's; on a cluster of several machines they
+must be on a file system every machine sees at the same path.
 
 Ray is an optional extra: ``pip install -e .[ray]``.
 """
@@ -85,7 +86,7 @@ def write_shards(address: str, model_name: str, corpus: str, kind: str, shards: 
             ShardWriter,
             batch_size=1,
             compute=ray.data.ActorPoolStrategy(size=size),
-            fn_constructor_kwargs=dict(model_name=model_name, corpus=os.path.abspath(corpus), kind=kind, settings=asdict(settings), out_dir=str(Path(out_dir).resolve()), threads=cpus),
+            fn_constructor_kwargs=dict(model_name=os.path.abspath(model_name) if os.path.isdir(model_name) else model_name, corpus=os.path.abspath(corpus), kind=kind, settings=asdict(settings), out_dir=str(Path(out_dir).resolve()), threads=cpus),
             num_gpus=1 if gpus else 0,
             num_cpus=1 if gpus else cpus,
         )
