@@ -227,7 +227,7 @@ class TrainingPlan:
     n_layers: int = 1
     d_mlp: int = 256
     steps: int = 800
-    seconds_limit: float = 55.0
+    seconds_limit: float = 50.0
     batch: int = 32
     lr: float = 3e-3
     warmup: int = 50
