@@ -130,6 +130,7 @@ def test_section_buttons_step_a_lessons_tabs_with_the_arrow_keys():
     prev, following = at.button(key="present_section_prev"), at.button(key="present_section_next")
     assert (prev.proto.shortcut.lower(), following.proto.shortcut.lower()) == ("left", "right")
     assert prev.disabled and not following.disabled  # on the first section
+    assert {"present_section_prev", "present_section_next"} <= {button.key for button in at.sidebar.button}  # at the sidebar's top
     following.click().run()
     assert at.session_state[present.SECTION_KEY] == titles[1]
     for _ in titles[2:]:  # to the last section, where "next" is disabled

@@ -55,7 +55,8 @@ def notes_box(key: str) -> None:
 def sections(classroom: bool, parts: list[tuple[str, Callable[[], None]]]) -> None:
     """Draw each (title, draw) part: stacked under headers, or one tab each when ``classroom`` (present mode) is on."""
     if classroom:
-        for tab, (_, draw) in zip(present.section_tabs([title for title, _ in parts]), parts, strict=True):  # ← → step the tabs
+        tabs = present.section_tabs([title for title, _ in parts], buttons=present.controls())  # ← → step the tabs; their buttons in the sidebar
+        for tab, (_, draw) in zip(tabs, parts, strict=True):
             with tab:
                 draw()
         return
