@@ -6,6 +6,8 @@ run, byte for byte, and continue a folder the in-process run began.
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from attnviz.corpus import Settings, capture_corpus
@@ -40,16 +42,17 @@ def test_two_ray_actors_write_the_same_files_as_the_in_process_run(tmp_path, loc
     ours.tokenizer.save_pretrained(folder)
     corpus = tmp_path / "c.txt"
     corpus.write_text("\n".join(TEXTS) + "\n", encoding="utf-8")
+    model = os.path.relpath(folder)  # relative: the actors, in another working directory, must still find it
     settings = Settings(batch_size=2, top_k=4, shard_size=2)
     here, on_ray = tmp_path / "here", tmp_path / "ray"
-    capture_corpus(str(corpus), str(folder), str(here), settings)
+    capture_corpus(str(corpus), model, str(here), settings)
     counted = []
-    manifest = capture_corpus(str(corpus), str(folder), str(on_ray), settings, ray_address="local", actors=2, on_texts=counted.append)
+    manifest = capture_corpus(str(corpus), model, str(on_ray), settings, ray_address="local", actors=2, on_texts=counted.append)
     assert manifest["complete"] and manifest["bad_rows"] == 1 and manifest["texts_captured"] == 6
     assert sorted(counted) == [1, 2, 2, 2]  # one call per shard: texts 0-1, 2-3, 4-5, 6
     files = lambda out: {p.name: p.read_bytes() for p in sorted(out.iterdir())}  # noqa: E731
     assert len(files(here)) == 5 and files(here) == files(on_ray)
 
     (here / "shard-000002.parquet").unlink()  # the in-process run's folder, continued on Ray
-    capture_corpus(str(corpus), str(folder), str(here), settings, ray_address="local", actors=1)
+    capture_corpus(str(corpus), model, str(here), settings, ray_address="local", actors=1)
     assert files(here) == files(on_ray)
