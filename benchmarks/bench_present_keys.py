@@ -15,10 +15,8 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "e2e"))
-from harness import AppServer, launch_browser, wait_idle  # noqa: E402
+from tests.e2e.harness import AppServer, launch_browser, wait_idle
 
 # Installed before the app's scripts: the time of the last keydown, and of the first DOM change after it
 # that shows the chart title armed in ``window.__keys.expected``.
