@@ -14,19 +14,17 @@ tr = ui.tr
 st.title(tr("s2s_tr_title"))
 st.markdown(tr("s2s_tr_intro"))
 name = s2s.translator_choice()
-source = s2s.source_box("s2s_source", s2s.EXAMPLES[0], s2s.EXAMPLES, tr("s2s_source_label"))
+col_text, col_example, col_layer, col_head = st.columns([2.4, 1.6, 0.8, 1.2], vertical_alignment="bottom")
+source = s2s.source_box("s2s_source", s2s.EXAMPLES[0], s2s.EXAMPLES, tr("s2s_source_label"), columns=(col_text, col_example))
 s2s.translator(name)  # stops with a message unless it loads as an encoder–decoder
 cap = s2s.source_capture(name, source)
 view = s2s.translation_view(cap)
-st.markdown(tr("s2s_tr_output", source=escape_markdown(source), output=escape_markdown(view.translation) or "∅", n=len(view.outputs)))
-
-col_step, col_layer, col_head = st.columns([4, 1, 1], vertical_alignment="bottom")
-with col_step:
-    step = s2s.step_picker(len(view.outputs), view.outputs, of=(name, source))
 layer = ui.kept_widget(col_layer.selectbox, "s2s_layer", cap.n_decoder_layers - 1, tr("s2s_decoder_layer"), choices=list(range(cap.n_decoder_layers)))
 heads = s2s.head_labels(cap.n_heads)
 head = ui.kept_widget(col_head.selectbox, "s2s_head", "mean", tr("head"), choices=list(heads), format_func=heads.get)
-st.markdown(tr("s2s_tr_so_far", step=step, written=escape_markdown(view.written(step)) or "∅", token=escape_markdown(view.outputs[step]), given=escape_markdown(view.inputs[step])))
+step = s2s.step_picker(len(view.outputs), view.outputs, of=(name, source))
+output = tr("s2s_tr_output", source=escape_markdown(source), output=escape_markdown(view.translation) or "∅", n=len(view.outputs))
+st.markdown(output + " " + tr("s2s_tr_so_far", step=step, written=escape_markdown(view.written(step)) or "∅", token=escape_markdown(view.outputs[step]), given=escape_markdown(view.inputs[step])))
 
 col_align, col_steps = st.columns([3, 2]) if not present.is_on() else (st.container(), st.container())
 with col_align:

@@ -110,9 +110,9 @@ def use_example(key: str) -> None:
         st.session_state[key] = st.session_state[ui.KEPT][key] = example
 
 
-def source_box(key: str, default: str, examples: list[str], label: str) -> str:
-    """A text box (``key``, kept across pages) with an example picker beside it; returns the text."""
-    col_text, col_example = st.columns([3, 2])
+def source_box(key: str, default: str, examples: list[str], label: str, columns: tuple | None = None) -> str:
+    """A text box (``key``, kept across pages) with an example picker beside it (in ``columns``, default two new ones); returns the text."""
+    col_text, col_example = columns or st.columns([3, 2])
     with col_example:
         st.selectbox(ui.tr("examples"), examples, index=None, placeholder=ui.tr("example_none"), key=f"{key}_example", on_change=use_example, args=(key,))
     with col_text:

@@ -42,16 +42,16 @@ STRINGS = {
     # --- Translation ---
     "s2s_tr_title": {"en": "Translation: cross-attention", "zh": "翻译：交叉注意力"},
     "s2s_tr_intro": {
-        "en": "A small encoder–decoder Transformer (Vaswani et al. 2017), trained by this project's own script to rewrite a date written in English or Chinese as ISO 8601 (\"30 November 2026\" → \"2026-11-30\"), one character per token. The **encoder** reads the whole source; the **decoder** writes the output one token at a time. In each decoder block the **cross-attention** sub-layer takes its queries from the decoder and its keys and values from the encoder's output: for every output token, a weight over every source token. Every number below is the model's own.",
-        "zh": "一个小型编码器–解码器 Transformer（Vaswani 等，2017），由本项目自己的脚本训练：把用英文或中文写的日期改写为 ISO 8601 格式（“30 November 2026”→“2026-11-30”），每个字符一个 token。**编码器**一次读入整个源序列；**解码器**一次写出一个 token。每个解码器块里的**交叉注意力**子层，查询来自解码器，键和值来自编码器的输出：每个输出 token 对每个源 token 都有一个权重。下面的每个数字都来自模型本身。",
+        "en": "A small encoder–decoder Transformer (Vaswani et al. 2017), trained by this project's own script, rewrites a date written in English or Chinese as ISO 8601, one character per token. In each decoder block, **cross-attention** takes its queries from the decoder and its keys and values from the encoder's output: every output token weighs every source token. Every number below is the model's own.",
+        "zh": "一个小型编码器–解码器 Transformer（Vaswani 等，2017），由本项目自己的脚本训练，把用英文或中文写的日期改写为 ISO 8601 格式，每个字符一个 token。每个解码器块里的**交叉注意力**，查询来自解码器，键和值来自编码器的输出：每个输出 token 都给每个源 token 一个权重。下面的每个数字都来自模型本身。",
     },
     "s2s_tr_output": {
-        "en": "**{source}** → **{output}** ({n} output tokens, the last one the end token; greedy decoding: at each step the most probable token).",
+        "en": "**{source}** → **{output}** ({n} output tokens, the last the end token; greedy: each step the most probable token).",
         "zh": "**{source}** → **{output}**（{n} 个输出 token，最后一个是结束 token；贪心解码：每一步取概率最高的 token）。",
     },
     "s2s_tr_so_far": {
-        "en": "Step {step}: the decoder has been given **{given}** and has written **{written}** so far; it now writes **{token}**. Its row is outlined in red below.",
-        "zh": "第 {step} 步：解码器得到的输入是 **{given}**，到目前为止已写出 **{written}**；这一步写出 **{token}**。下图中红框标出的就是这一行。",
+        "en": "Step {step}: given **{given}**, having written **{written}**, the decoder now writes **{token}** (the row outlined in red).",
+        "zh": "第 {step} 步：输入 **{given}**，已写出 **{written}**，解码器这一步写出 **{token}**（红框标出的那一行）。",
     },
     "s2s_decoder_layer": {"en": "Decoder layer", "zh": "解码器层"},
     "s2s_encoder_layer": {"en": "Encoder layer", "zh": "编码器层"},
@@ -60,7 +60,7 @@ STRINGS = {
         "en": "Each row is one output token (a query), each column one source token (a key); a row sums to 1. Where the year's digits of the output attend to the year in the source, and the month to the month's name, the model has learned an alignment, as Bahdanau et al. 2015 (Figure 3) show for translation.",
         "zh": "每一行是一个输出 token（查询），每一列是一个源 token（键）；每行之和为 1。如果输出中年份的数字关注源文本中的年份、月份关注月份名，说明模型学到了对齐，正如 Bahdanau 等（2015，图 3）在翻译中所展示的。",
     },
-    "s2s_multiples_title": {"en": "Step {step} ({token}): every layer and head over the source", "zh": "第 {step} 步（{token}）：每一层、每个头对源序列的权重"},
+    "s2s_multiples_title": {"en": "Step {step} ({token}): every layer and head", "zh": "第 {step} 步（{token}）：各层各头"},
     "s2s_multiples_caption": {
         "en": "The same output step in every decoder layer (panels) and head (rows): heads of one layer often read different parts of the source.",
         "zh": "同一个输出步在每个解码器层（分图）和每个头（行）中的权重：同一层的不同头常常读源序列的不同部分。",

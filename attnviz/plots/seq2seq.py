@@ -30,6 +30,11 @@ def _escape(text: str) -> str:
     return html.escape(text, quote=False)
 
 
+def _ticks(tokens: list[str]) -> list[str]:
+    """Escaped tick labels; a repeated token keeps its plain text (the axis places ticks by position, the hover names it)."""
+    return [_escape(tok) for tok in tokens]
+
+
 def alignment_map(
     weights: torch.Tensor, source_tokens: list[str], output_tokens: list[str], title: str, lang: str = "en", step: int | None = None
 ) -> go.Figure:
@@ -53,11 +58,12 @@ def alignment_map(
             hovertemplate="%{customdata}: %{z:.4f}<extra></extra>",
         )
     )  # fmt: skip
-    fig.update_xaxes(tickmode="array", tickvals=list(range(cols)), ticktext=token_labels(source_tokens), title=t("s2s_axis_source", lang), side="top", showgrid=False)
-    fig.update_yaxes(tickmode="array", tickvals=list(range(rows)), ticktext=token_labels(output_tokens), title=t("s2s_axis_output", lang), autorange="reversed", showgrid=False)
+    fig.update_xaxes(tickmode="array", tickvals=list(range(cols)), ticktext=_ticks(source_tokens), title=t("s2s_axis_source", lang), side="top", showgrid=False)
+    fig.update_yaxes(tickmode="array", tickvals=list(range(rows)), ticktext=_ticks(output_tokens), title=t("s2s_axis_output", lang), autorange="reversed", showgrid=False)
     if step is not None and 0 <= step < rows:
         fig.add_shape(type="rect", x0=-0.5, x1=cols - 0.5, y0=step - 0.5, y1=step + 0.5, line={"color": STEP_COLOUR, "width": 3})
-    fig.update_layout(title=_escape(title), height=min(760, 200 + 26 * max(rows, 6)), margin={"t": 110, "l": 10, "r": 10, "b": 10})
+    title_above = {"text": _escape(title), "yref": "container", "y": 0.995, "yanchor": "top"}  # above the top axis and its title
+    fig.update_layout(title=title_above, height=min(760, 230 + 26 * max(rows, 6)), margin={"t": 120, "l": 10, "r": 10, "b": 10})
     return fig
 
 
@@ -84,7 +90,7 @@ def step_multiples(rows: torch.Tensor, source_tokens: list[str], title: str, lan
             row=layer + 1, col=1,
         )  # fmt: skip
         fig.update_yaxes(tickmode="array", tickvals=list(range(n_heads)), ticktext=[f"H{h}" for h in range(n_heads)], autorange="reversed", row=layer + 1, col=1)
-    fig.update_xaxes(tickmode="array", tickvals=list(range(n_src)), ticktext=labels, showgrid=False)
+    fig.update_xaxes(tickmode="array", tickvals=list(range(n_src)), ticktext=_ticks(source_tokens), showgrid=False)
     fig.update_layout(title=_escape(title), height=min(900, 120 + n_layers * (40 + 22 * n_heads)), margin={"t": 80, "l": 10, "r": 10, "b": 10})
     return fig
 
