@@ -53,6 +53,7 @@ def test_chinese_page_says_attention_is_not_explanation():
 @pytest.mark.slow
 def test_a_target_of_two_tokens_is_a_clear_error_and_typed_text_stays_text():
     at = open_page()
+    at.select_slider(key="attr_steps").set_value(16).run()  # the default prompt's run on the way is short
     at.selectbox(key="attr_model").set_value("smollm2").run()
     at.text_input(key="attr_target").set_value(" *Mary* Jane").run()
     assert not at.exception
@@ -63,6 +64,7 @@ def test_a_target_of_two_tokens_is_a_clear_error_and_typed_text_stays_text():
 @pytest.mark.slow
 def test_smollm2_ioi_explains_the_logit_difference_of_mary_over_john(smollm2):
     at = open_page()
+    at.select_slider(key="attr_steps").set_value(64).run()  # 96 gradient runs of SmolLM2 fit AppTest's timeout on a busy CPU
     at.selectbox(key="attr_model").set_value("smollm2").run()
     assert not at.exception
     prompt = "When Mary and John went to the store, John gave a drink to"
@@ -71,4 +73,7 @@ def test_smollm2_ioi_explains_the_logit_difference_of_mary_over_john(smollm2):
     assert f"= {float(logits[mary] - logits[john]):.4f}" in shown_text(at)  # the output explained, by a fresh capture
     heat = chart(at, "attr_map")["data"][0]
     assert len(heat["x"]) == 14 and heat["x"][-1] == " to ·13"  # a repeated token is labelled by its position
-    assert "vocabulary’s mean embedding" in shown_text(at)
+    assert "vocabulary’s mean embedding" in shown_text(at) and "the first token, the attention sink, keeps its own" in shown_text(at)
+    assert float(heat["text"][4][0]) == 0  # the first token is in the baseline as it is: no attribution
+    total, change = array(chart(at, "attr_complete")["data"][0]["y"])
+    assert abs(total - change) <= 0.01 * abs(change)  # completeness on SmolLM2 (113% before the first token was kept)

@@ -36,7 +36,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "Output explained: the cosine similarity of the two sentences’ mean-pooled embeddings = {value}.",
         "zh": "被解释的输出：两个句子平均池化嵌入的余弦相似度 = {value}。",
     },
-    "attr_computing": {"en": "Computing five attributions (integrated gradients: {steps} gradient runs)…", "zh": "正在计算五种归因（积分梯度：{steps} 次梯度计算）…"},
+    "attr_computing": {
+        "en": "Computing five attributions (integrated gradients: {steps} gradient points, placed where the output changes; about one and a half times as many gradient runs)…",
+        "zh": "正在计算五种归因（积分梯度：{steps} 个梯度点，放在输出变化之处；梯度计算约为其一倍半）…",
+    },
     "attr_method_attention": {"en": "Attention (last layer)", "zh": "注意力（最后一层）"},
     "attr_method_rollout": {"en": "Attention rollout", "zh": "注意力 rollout"},
     "attr_method_flow": {"en": "Attention flow", "zh": "注意力流"},
