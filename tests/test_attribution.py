@@ -59,6 +59,39 @@ def test_flow_on_two_layers_is_the_sum_over_paths_of_the_narrower_edge(tiny_bert
         torch.testing.assert_close(attr.attention_flow(cap, query), expected, rtol=0, atol=1e-5)
 
 
+def test_rollout_on_a_three_token_capture_entry_by_entry(tiny_bert):
+    """[CLS] cat [SEP]: every entry of R_1 = A_1 · A_0 written out as a sum over the middle token, from Hugging Face's attentions."""
+    hf, ours = tiny_bert
+    cap = ours.run_with_capture("cat")
+    assert cap.n_tokens == 3
+    att = hf_patterns(hf, ours, "cat").double()  # [2, 4, 3, 3]
+    a = [[[0.5 * float(att[layer, :, i, j].mean()) + 0.5 * (i == j) for j in range(3)] for i in range(3)] for layer in range(2)]
+    a = [[[v / sum(row) for v in row] for row in layer] for layer in a]
+    expected = [[sum(a[1][i][k] * a[0][k][j] for k in range(3)) for j in range(3)] for i in range(3)]
+    torch.testing.assert_close(attr.rollout(cap)[1].double(), torch.tensor(expected, dtype=torch.float64), rtol=0, atol=1e-5)
+
+
+@pytest.mark.slow
+def test_flow_on_minilm_equals_an_independent_max_flow(minilm, minilm_hf):
+    """Six layers: the graph built here from Hugging Face's attentions, solved by Edmonds–Karp (attnviz uses preflow-push)."""
+    import networkx as nx
+    from networkx.algorithms.flow import edmonds_karp
+
+    text = "The cat sat on the mat."
+    cap = minilm.run_with_capture(text)
+    att = hf_patterns(minilm_hf, minilm, text).double()  # [6, 12, n, n]
+    n = cap.n_tokens
+    graph = nx.DiGraph()
+    for layer in range(6):
+        mixed = 0.5 * att[layer].mean(0) + 0.5 * torch.eye(n, dtype=torch.float64)
+        mixed = mixed / mixed.sum(-1, keepdim=True)
+        for i in range(n):
+            for j in range(n):
+                graph.add_edge(f"{layer}:{j}", f"{layer + 1}:{i}", capacity=float(mixed[i, j]))
+    expected = [nx.maximum_flow_value(graph, f"0:{j}", "6:0", flow_func=edmonds_karp) for j in range(n)]
+    torch.testing.assert_close(attr.attention_flow(cap, 0).double(), torch.tensor(expected, dtype=torch.float64), rtol=0, atol=1e-4)
+
+
 def test_flow_refuses_long_inputs(tiny_bert):
     _, ours = tiny_bert
     cap = ours.run_with_capture(SHORT)
