@@ -1,7 +1,7 @@
 """One training of the small translator at a time per server, in a process of its own that the server owns.
 
 "Train it yourself" starts a job (``start``). The training loop runs in a child process
-(``multiprocessing``, spawned, one torch thread): in the server's process its many small torch
+(``multiprocessing``, forked, one torch thread): in the server's process its many small torch
 calls waited for the interpreter lock held by the pages' reruns (measured: 0.14 s a step alone,
 0.7 s beside one busy Python thread, about 1 s in the served app). The child sends what it
 records (step, loss, held-out accuracy, cross-attention snapshots) over a queue; a daemon thread
@@ -91,7 +91,8 @@ class Recorder:
 
 
 def _train_in_child(train: Callable[[Recorder], None], messages, stop) -> None:
-    """The training process's entry: one torch thread, ``train(Recorder)``, then an "end" message with the error, if any."""
+    """The training process's entry: one torch thread (set first, as a DataLoader worker does), ``train(Recorder)``,
+    then an "end" message with the error, if any."""
     torch.set_num_threads(1)
     try:
         train(Recorder(messages, stop))
@@ -100,20 +101,23 @@ def _train_in_child(train: Callable[[Recorder], None], messages, stop) -> None:
         messages.put(("end", f"{type(err).__name__}: {err}"))
 
 
-SPAWN = multiprocessing.get_context("spawn")  # a fresh interpreter: no copy of the server's threads or locks
+# Forked, as PyTorch's DataLoader forks its workers: the child starts with the server's modules
+# already imported (a spawned child re-imported attnviz: 34 s of wall time at load average 10)
+# and, like a DataLoader worker, sets one torch thread before any torch call.
+CHILDREN = multiprocessing.get_context("fork")
 
 
 class TrainingJob:
     """A training run in a child process, its record kept here (see the module docstring).
 
-    ``train`` must be picklable (a module-level function, or ``functools.partial`` of one).
+    ``train`` runs in the forked child, with the server's modules and objects as they were at the fork.
     """
 
     def __init__(self, total_steps: int, seconds_limit: float | None = None) -> None:
         self.total_steps = total_steps
         self.seconds_limit = seconds_limit
         self._lock = threading.Lock()
-        self._stop = SPAWN.Event()
+        self._stop = CHILDREN.Event()
         self._started = time.monotonic()
         self._seconds: float | None = None
         self._status, self._error, self._step = "running", "", 0
@@ -163,19 +167,20 @@ class TrainingJob:
 
     def _run(self, train: Callable[[Recorder], None]) -> None:
         """In the job's thread: start the training process, put its messages into the record until it ends."""
-        messages = SPAWN.Queue()
-        process = SPAWN.Process(target=_train_in_child, args=(train, messages, self._stop), name="attnviz-training", daemon=True)
+        messages = CHILDREN.Queue()
+        process = CHILDREN.Process(target=_train_in_child, args=(train, messages, self._stop), name="attnviz-training", daemon=True)
         process.start()
         error = None
         while error is None:
             if self.seconds_limit is not None and time.monotonic() - self._started > self.seconds_limit and not self._stop.is_set():
                 self._timed_out = True
                 self._stop.set()
+            alive = process.is_alive()  # read before the queue: a child that ended has flushed its messages
             try:
-                kind, *args = messages.get(timeout=0.2)
+                kind, *args = messages.get(timeout=0.2 if alive else 2.0)
             except queue.Empty:
-                if not process.is_alive():
-                    error = f"the training process ended with exit code {process.exitcode}"
+                if not alive:
+                    error = f"the training process ended with exit code {process.exitcode} before its last message"
                 continue
             if kind == "end":
                 error = args[0]
@@ -206,7 +211,7 @@ def start(train: Callable[[Recorder], None], total_steps: int, seconds_limit: fl
     """Start ``train`` in a new job, unless one is running (then None: the caller says "wait").
 
     Args:
-        train: the training loop, called in a child process with a ``Recorder`` (picklable: see ``TrainingJob``).
+        train: the training loop, called in a forked child process with a ``Recorder``.
         total_steps: the steps it will run (for the progress bar).
         seconds_limit: stop after this many seconds (the stop event is set, the status "timeout"), None for no limit.
     """
