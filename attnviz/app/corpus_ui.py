@@ -14,6 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from attnviz.app import ui
+from attnviz.app.cache import process_wide
 from attnviz.corpus import results
 from attnviz.errors import AttnvizError
 from attnviz.lessons.safe_text import escape_markdown
@@ -23,12 +24,12 @@ TOP_TEXTS = 10
 SHOWN_TOKENS = 60  # a text's tokens shown in the table, then …
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@process_wide(max_entries=32)  # not st.cache_data: any client can clear that
 def _means(folder: str, stamp: int, metric: str) -> np.ndarray:
     return results.metric_means(results.open_output(folder), metric)
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@process_wide(max_entries=64)
 def _top(folder: str, stamp: int, metric: str, layer: int, head: int) -> list[dict]:
     return results.top_texts(results.open_output(folder), metric, layer, head, TOP_TEXTS)
 
