@@ -23,14 +23,14 @@ layer = ui.kept_widget(col_layer.selectbox, "s2s_layer", cap.n_decoder_layers - 
 heads = s2s.head_labels(cap.n_heads)
 head = ui.kept_widget(col_head.selectbox, "s2s_head", "mean", tr("head"), choices=list(heads), format_func=heads.get)
 step = s2s.step_picker(len(view.outputs), view.outputs, of=(name, source))
-output = tr("s2s_tr_output", source=escape_markdown(source), output=escape_markdown(view.translation) or "∅", n=len(view.outputs))
-st.markdown(output + " " + tr("s2s_tr_so_far", step=step, written=escape_markdown(view.written(step)) or "∅", token=escape_markdown(view.outputs[step]), given=escape_markdown(view.inputs[step])))
 
 col_align, col_steps = st.columns([3, 2]) if not present.is_on() else (st.container(), st.container())
 with col_align:
     title = tr("s2s_alignment_title", layer=layer, head=heads[head])
     fig = plots.alignment_map(s2s.cross_weights(cap, layer, head), view.source_tokens, view.outputs, title, ui.lang(), step=step)
     export.chart(present.fit(fig, height=present.CHART_HEIGHT), key="s2s_alignment")
+    output = tr("s2s_tr_output", source=escape_markdown(source), output=escape_markdown(view.translation) or "∅", n=len(view.outputs))
+    st.markdown(output + " " + tr("s2s_tr_so_far", step=step, written=escape_markdown(view.written(step)) or "∅", token=escape_markdown(view.outputs[step]), given=escape_markdown(view.inputs[step])))
     st.caption(tr("s2s_alignment_caption"))
 with col_steps:
     title = tr("s2s_multiples_title", step=step, token=view.outputs[step])
