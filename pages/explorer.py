@@ -30,7 +30,7 @@ if not presenting:
 ui.restore("model", "sentence", "sentence_pair", "view")
 
 
-capture_box = controls.expander(tr("export_capture_box"))
+capture_box = st.sidebar.expander(tr("export_capture_box"))  # in the sidebar: the chart stays in view
 loaded = export.uploaded_capture(capture_box)  # a saved capture: shown as it was captured, no model runs
 if loaded is None:
     col_model, col_example = columns([1, 2])

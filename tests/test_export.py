@@ -138,7 +138,8 @@ def test_the_512_token_minilm_capture_fits_the_file_limit_and_the_server_takes_i
 
 
 def upload(at, data: bytes, name: str = "capture.safetensors"):
-    return at.file_uploader(key=export.UPLOAD_KEY).set_value((name, data, "application/octet-stream")).run()
+    nonce = at.session_state[export.UPLOAD_NONCE] if export.UPLOAD_NONCE in at.session_state else 0
+    return at.file_uploader(key=f"{export.UPLOAD_KEY}_{nonce}").set_value((name, data, "application/octet-stream")).run()
 
 
 @pytest.mark.slow
@@ -212,9 +213,9 @@ def test_an_uploaded_capture_lives_in_the_shared_byte_bounded_cache_not_in_the_s
     at = new_app().run()
     upload(at, saved.to_bytes())
     cache = ui.capture_cache()
-    uploads = [key for key in list(cache._items) if key[0] == "upload"]
-    loaded = weakref.ref(cache.get(uploads[0]))
+    loaded = weakref.ref(cache.get(at.session_state[export.LOADED_CAPTURE]))  # the session holds the cache key alone
     assert loaded().text == "Owls hunt at night." and loaded().nbytes <= cache.max_bytes  # its bytes count in the cache's budget
+    assert not at.file_uploader[0].value  # the uploader is a fresh one: Streamlit let the file's bytes go
     del cache
     ui.capture_cache.clear()  # the cache lets it go: nothing of the session keeps it
     gc.collect()

@@ -41,6 +41,7 @@ WIDTH, HEIGHT, PNG_SCALE = 1600, 900, 2  # presentation size: a 16:9 slide; PNGs
 CAPTURE_FILE_MB = 40
 CAPTURE_FILE_MAX = CAPTURE_FILE_MB * 2**20
 UPLOAD_KEY = "capture_upload"
+UPLOAD_NONCE, LOADED_CAPTURE, UPLOAD_ERROR = "capture_upload_nonce", "capture_loaded", "capture_upload_error"
 _EXPORT_LOCK = threading.Lock()  # one chromium render at a time: the server's cores serve the class first
 _SERVER_STARTED = False
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet reads a cell starting so as a formula
@@ -212,23 +213,53 @@ def capture_download(container, cap: Capture, model_name: str, text: str, text_p
     )  # fmt: skip
 
 
+def upload_key() -> str:
+    """The uploader's widget key this run: a new one after each file, so Streamlit lets the file's bytes go."""
+    return f"{UPLOAD_KEY}_{st.session_state.get(UPLOAD_NONCE, 0)}"
+
+
 def uploaded_capture(container) -> Capture | None:
     """The uploader for a saved capture (``.safetensors``, at most ``CAPTURE_FILE_MB`` MiB) and the capture it holds.
 
     The capture is loaded once (``Capture.load``: safetensors, never pickle) and kept in the
-    shared byte-bounded capture cache under the upload's id, its bytes counted in the budget;
-    a damaged or foreign file shows ``CaptureFileError``'s message and gives None.
+    shared byte-bounded capture cache under the upload's id, its bytes counted in the budget.
+    Then the uploader is replaced by a fresh one (a new widget key) and the page reruns, so
+    Streamlit drops the file's bytes: a session keeps only the cache key (a class of 50 each
+    loading a 40 MiB file holds nothing outside the cache's budget). A damaged or foreign file
+    shows ``CaptureFileError``'s message; a capture the cache has since let go shows a note.
     """
-    upload = container.file_uploader(ui.tr("export_capture_upload"), type=["safetensors"], key=UPLOAD_KEY, max_upload_size=CAPTURE_FILE_MB, help=ui.tr("export_capture_upload_help"))
-    if upload is None:
+    upload = container.file_uploader(ui.tr("export_capture_upload"), type=["safetensors"], key=upload_key(), max_upload_size=CAPTURE_FILE_MB, help=ui.tr("export_capture_upload_help"))
+    if upload is not None:
+        st.session_state.pop(UPLOAD_ERROR, None)
+        try:
+            if upload.size > CAPTURE_FILE_MAX:
+                raise CaptureFileError(detail=f"{upload.size / 2**20:.0f} MiB > {CAPTURE_FILE_MB} MiB")
+            key = ("upload", upload.file_id)
+            ui.capture_cache().get_or_compute(key, lambda: checked(Capture.load(upload.getvalue())), upload.size)
+            st.session_state[LOADED_CAPTURE] = key
+        except CaptureFileError as err:
+            st.session_state[UPLOAD_ERROR] = err
+        st.session_state[UPLOAD_NONCE] = st.session_state.get(UPLOAD_NONCE, 0) + 1
+        st.rerun()
+    if UPLOAD_ERROR in st.session_state:
+        with container:
+            ui.show_error(st.session_state[UPLOAD_ERROR])
+    key = st.session_state.get(LOADED_CAPTURE)
+    if key is None:
         return None
-    try:
-        if upload.size > CAPTURE_FILE_MAX:
-            raise CaptureFileError(detail=f"{upload.size / 2**20:.0f} MiB > {CAPTURE_FILE_MB} MiB")
-        return ui.capture_cache().get_or_compute(("upload", upload.file_id), lambda: checked(Capture.load(upload.getvalue())), upload.size)
-    except CaptureFileError as err:
-        ui.show_error(err)
+    cap = ui.capture_cache().get(key)
+    if cap is None:  # the cache made room for others' captures
+        del st.session_state[LOADED_CAPTURE]
+        container.warning(ui.tr("export_capture_evicted"))
         return None
+    container.button(ui.tr("export_capture_close"), key="capture_close", on_click=close_capture)
+    return cap
+
+
+def close_capture() -> None:
+    """Callback: back from a loaded capture to the typed text."""
+    st.session_state.pop(LOADED_CAPTURE, None)
+    st.session_state.pop(UPLOAD_ERROR, None)
 
 
 def checked(cap: Capture) -> Capture:

@@ -17,6 +17,11 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "This capture holds {mb} MiB, more than the {most} MiB a capture file may have here; save it with the library instead: attnviz.load_model(...).run_with_capture(text).save(path).",
         "zh": "这个捕获结果有 {mb} MiB，超过此处捕获文件上限 {most} MiB；请改用库保存：attnviz.load_model(...).run_with_capture(text).save(path)。",
     },
+    "export_capture_close": {"en": "Back to the typed text", "zh": "回到输入的文本"},
+    "export_capture_evicted": {
+        "en": "The loaded capture was let go to make room in the server's memory for other captures: load the file again.",
+        "zh": "为给其他捕获结果腾出服务器内存，已载入的捕获结果被释放：请再次载入该文件。",
+    },
     "export_capture_upload": {"en": "Load a saved capture (.safetensors)", "zh": "载入保存的捕获结果（.safetensors）"},
     "export_capture_upload_help": {"en": "A file saved with “Download the capture”: the Explorer shows it as it was captured, without running a model.", "zh": "用“下载捕获结果”保存的文件：注意力探查器按原样显示它，不会再运行模型。"},
     "export_capture_loaded": {
