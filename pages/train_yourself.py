@@ -48,7 +48,8 @@ elif job is not None:
     if view.snapshots:
         st.subheader(tr("s2s_train_sub_snapshots"))
         st.markdown(tr("s2s_train_snapshots_text", source=plan.example_source, target=plan.example_target))
-        index = ui.kept_widget(st.slider, "s2s_train_snapshot", len(view.snapshots) - 1, tr("s2s_train_snapshot"), min_value=0, max_value=len(view.snapshots) - 1)
+        last = len(view.snapshots) - 1  # a slider needs two values at least (a training cancelled at once has one snapshot)
+        index = ui.kept_widget(st.slider, "s2s_train_snapshot", last, tr("s2s_train_snapshot"), min_value=0, max_value=last) if last else 0
         shot = view.snapshots[index]
         sharp = s2s.sharpness(view.snapshots)
         col_map, col_curve = st.columns([3, 2])

@@ -34,7 +34,8 @@ st.caption(tr("s2s_why_weights_caption"))
 
 st.subheader(tr("s2s_why_sub_scoring"))
 st.markdown(tr("s2s_why_scoring_text", d_dec=run.d_query, d_enc=run.d_key))
-step = ui.kept_widget(st.slider, "s2s_why_step", 0, tr("s2s_step_label"), min_value=0, max_value=len(run.output_tokens) - 1)
+last = len(run.output_tokens) - 1  # a slider needs two values at least
+step = ui.kept_widget(st.slider, "s2s_why_step", 0, tr("s2s_step_label"), min_value=0, max_value=last) if last else 0
 rules = s2s.scoring_rules(run, step)
 for rule in rules.weights:
     col_name, col_formula = st.columns([1, 3])

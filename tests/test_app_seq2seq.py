@@ -313,3 +313,23 @@ def test_lessons_3_4_and_7_link_here_where_they_speak_of_cross_attention(lesson,
     assert not at.exception
     links = [(link.proto.page, link.proto.label) for link in at.get("page_link")]
     assert any(page.endswith(target) and text == t(label, "zh") for page, text in links), links
+
+
+def one_snapshot(plan, recorder):
+    """A training that ends after one step with one snapshot (as one cancelled at once does)."""
+    recorder.snapshot(0, torch.full((1, 4, len(plan.example_outputs), len(plan.example_tokens)), 1 / len(plan.example_tokens)), "")
+    recorder.loss(1, 5.0)
+
+
+def test_a_training_with_one_snapshot_shows_it_without_a_slider(no_job, monkeypatch):
+    import functools
+
+    from attnviz.app import seq2seq_ui
+    monkeypatch.setattr(seq2seq_ui, "start_training", lambda plan: no_job.start_for_session(functools.partial(one_snapshot, plan), 1))
+    at = open_page("pages/train_yourself.py")
+    at.button(key="s2s_train_start").click().run()
+    at = run_until_done(at, 60)
+    assert not at.exception
+    assert not [s for s in at.slider if s.key == "s2s_train_snapshot"]
+    shown = torch.tensor(array(chart(at, "s2s_train_snapshot_map")["data"][0]["z"])).float()
+    assert_close(shown, torch.full(shown.shape, 1 / shown.shape[1]), atol=1e-6, rtol=0)  # uniform, as recorded
