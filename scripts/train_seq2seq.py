@@ -160,7 +160,7 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=1500, help="Transformer training steps")
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--lr", type=float, default=2e-3)
-    parser.add_argument("--rnn-steps", type=int, default=1000, help="training steps of each GRU model")
+    parser.add_argument("--rnn-steps", type=int, default=600, help="training steps of each GRU model")
     parser.add_argument("--rnn-batch-size", type=int, default=64)
     parser.add_argument("--rnn-lr", type=float, default=3e-3)
     parser.add_argument("--rnn-hidden", type=int, default=64, help="GRU units (each direction in the encoder)")
