@@ -261,7 +261,7 @@ def tiny_transformer(seed: int = 0) -> EncoderDecoder:
 def test_a_short_run_lowers_the_loss(make):
     tok = build_tokenizer()
     net = make()
-    result = train(net, date_batches(tok, 0, 16), steps=40, lr=3e-3, warmup=5)
+    result = train(net, date_batches(tok, 0, 16), steps=40, lr=3e-3, warmup=5, threads=1)
     assert result.steps == 40 and not result.cancelled
     assert sum(result.losses[-5:]) / 5 < 0.6 * result.losses[0]
     assert result.accuracies[-1] > result.accuracies[0]
@@ -276,6 +276,9 @@ def test_training_is_deterministic_and_reports_progress_snapshots_and_cancels():
     assert all(torch.equal(p, q) for p, q in zip(a.state_dict().values(), b.state_dict().values()))
     assert [s for s, _, _ in seen] == [1, 2, 3, 4, 5, 6] and all(0 <= acc <= 1 for _, _, acc in seen)
     assert shots == [(0, False, False), (4, False, False), (6, False, False)]  # before training, every 4 steps, at the end; eval, no grad
+    threads_before, seen_threads = torch.get_num_threads(), []
+    train(tiny_transformer(), date_batches(tok, 3, 8), steps=2, threads=1, progress=lambda *args: seen_threads.append(torch.get_num_threads()))
+    assert seen_threads == [1, 1] and torch.get_num_threads() == threads_before  # one thread while training, restored after
     calls = []
     result = train(tiny_transformer(), date_batches(tok, 3, 8), steps=50, should_stop=lambda: len(calls) >= 3, progress=lambda *args: calls.append(args))
     assert result.cancelled and result.steps == 3 and len(result.losses) == 3
