@@ -107,11 +107,11 @@ def test_cross_attention_aligns_year_with_year_month_with_month_and_day_with_day
 def test_the_gru_models_accuracy_by_source_length_is_the_manifests():
     """The held-out multi-date set is rebuilt and decoded; the manifest's curve must be what we measure.
 
-    What the committed weights show (600 steps each on the shared machine): Bahdanau attention
-    reads 1 to 3 dates at 88-94% exact match in every length bucket; the GRU without attention has
-    not learnt the task at all in those steps (0-1% everywhere), so the Figure 2 fall with length
-    is not visible yet: the no-attention model needs far longer training. The test holds the
-    attention model high on every bucket with 100 or more examples and far above the other.
+    What the committed weights show (1,200 steps each): Bahdanau attention reads 1 to 3 dates at
+    99% exact match in every length bucket; the GRU without attention gets 12% of the short
+    sources (under 20 characters) and none of the longer ones: it falls with length, but from a
+    low start (it needs far longer training). The test holds the attention model high on every
+    bucket with 100 or more examples and far above the other.
     """
     nets, tok, manifest = read_toy_rnn(TOY_RNN)
     curve = manifest["accuracy"]
