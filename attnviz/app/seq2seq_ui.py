@@ -369,6 +369,7 @@ class LengthCurve:
     n_examples: int
     task: str
     seed: int
+    steps: int  # training steps, the same for both models
 
 
 def length_curve() -> LengthCurve:
@@ -378,7 +379,7 @@ def length_curve() -> LengthCurve:
     buckets = list(measured["buckets"])
     counts = [int(measured["examples"][b]) for b in buckets]
     accuracy = {name: [float(measured[name]["by_length"][b]) for b in buckets] for name in bundle.RNN_MODELS}
-    return LengthCurve(buckets, accuracy, counts, sum(counts), str(manifest["task"]), int(manifest["seed"]))
+    return LengthCurve(buckets, accuracy, counts, sum(counts), str(manifest["task"]), int(manifest["seed"]), int(manifest["steps"]))
 
 
 def curve_names(curve: LengthCurve) -> dict[str, list[float]]:

@@ -91,6 +91,10 @@ STRINGS = {
         "en": "Measured by the training script on {n} held-out sources it never trained on (seed {seed}), read from the models' manifests; task: {task}.",
         "zh": "由训练脚本在 {n} 个训练时从未见过的留出源文本上测得（随机种子 {seed}），读自模型的清单文件；任务：{task}。",
     },
+    "s2s_curve_reading": {
+        "en": "Read it honestly: trained for the same {steps} steps as the attention model, the GRU without attention gets {plain_first:.0%} of the shortest sources ({first}) right and {plain_last:.0%} of the longest ({last}); the one with attention gets at least {attn_min:.0%} in every bucket. The bottleneck shows here as a model that has barely learnt the task yet, not as Bahdanau et al.'s slow fall with length (their models trained for days).",
+        "zh": "如实地读：与注意力模型同样训练 {steps} 步，没有注意力的 GRU 在最短的源文本（{first}）上答对 {plain_first:.0%}，在最长的（{last}）上答对 {plain_last:.0%}；有注意力的在每一档都至少答对 {attn_min:.0%}。这里的瓶颈表现为模型几乎还没学会这个任务，而不是 Bahdanau 等论文中随长度缓慢下降的曲线（他们的模型训练了好几天）。",
+    },
     "s2s_model_plain": {"en": "GRU, no attention", "zh": "GRU，无注意力"},
     "s2s_model_attention": {"en": "GRU + Bahdanau attention", "zh": "GRU + Bahdanau 注意力"},
     "s2s_why_sub_live": {"en": "A live example", "zh": "现场示例"},
