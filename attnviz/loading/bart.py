@@ -18,7 +18,7 @@ import re
 import torch
 
 from attnviz.errors import ConfigError, WeightsMismatchError
-from attnviz.loading.checks import check_keys
+from attnviz.loading.checks import check_keys, token_embedding
 from attnviz.model.seq2seq_config import Seq2SeqConfig
 
 EMBEDDING_NAMES = ("model.shared.weight", "model.encoder.embed_tokens.weight", "model.decoder.embed_tokens.weight")  # one tensor, saved under any of these
@@ -110,25 +110,13 @@ def check_checkpoint(state_dict: dict[str, torch.Tensor], cfg: Seq2SeqConfig) ->
         WeightsMismatchError: for missing, unexpected or mis-shaped keys, or no token embedding.
     """
     check_keys(state_dict, expected_shapes(cfg), IGNORED)
-    embedding = token_embedding(state_dict)
+    embedding = token_embedding(state_dict, EMBEDDING_NAMES)
     if tuple(embedding.shape) != (cfg.d_vocab, cfg.d_model):
         raise WeightsMismatchError(detail=f"token embedding {tuple(embedding.shape)} != {(cfg.d_vocab, cfg.d_model)}")
     bias = state_dict.get("final_logits_bias")
     if bias is not None and tuple(bias.shape) != (1, cfg.d_vocab):
         raise WeightsMismatchError(detail=f"final_logits_bias {tuple(bias.shape)} != {(1, cfg.d_vocab)}")
     return state_dict
-
-
-def token_embedding(state_dict: dict[str, torch.Tensor]) -> torch.Tensor:
-    """The shared token embedding, under whichever of its tied names the checkpoint saved it.
-
-    Raises:
-        WeightsMismatchError: when none of them is there.
-    """
-    for name in EMBEDDING_NAMES:
-        if name in state_dict:
-            return state_dict[name]
-    raise WeightsMismatchError(detail=f"missing the token embedding (one of {list(EMBEDDING_NAMES)})")
 
 
 def convert_bart(state_dict: dict[str, torch.Tensor], cfg: Seq2SeqConfig) -> dict[str, torch.Tensor]:
@@ -138,7 +126,7 @@ def convert_bart(state_dict: dict[str, torch.Tensor], cfg: Seq2SeqConfig) -> dic
         WeightsMismatchError: as ``check_checkpoint``.
     """
     sd = check_checkpoint(state_dict, cfg)
-    out = {"W_E": token_embedding(sd)}
+    out = {"W_E": token_embedding(sd, EMBEDDING_NAMES)}
     if not cfg.tie_embeddings:
         out["lm_head.weight"] = sd["lm_head.weight"]
     out["final_logits_bias"] = sd["final_logits_bias"][0] if "final_logits_bias" in sd else torch.zeros(cfg.d_vocab)  # Hugging Face: zeros when absent

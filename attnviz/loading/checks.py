@@ -25,3 +25,15 @@ def check_keys(state_dict: dict[str, torch.Tensor], shapes: dict[str, tuple[int,
             if part
         )
         raise WeightsMismatchError(detail=detail)
+
+
+def token_embedding(state_dict: dict[str, torch.Tensor], names: tuple[str, ...]) -> torch.Tensor:
+    """The shared token embedding ``[d_vocab, d_model]``, under whichever of its tied ``names`` the checkpoint saved it.
+
+    Raises:
+        WeightsMismatchError: when none of them is there.
+    """
+    for name in names:
+        if name in state_dict:
+            return state_dict[name]
+    raise WeightsMismatchError(detail=f"missing the token embedding (one of {list(names)})")

@@ -18,7 +18,7 @@ import re
 import torch
 
 from attnviz.errors import ConfigError, WeightsMismatchError
-from attnviz.loading.checks import check_keys
+from attnviz.loading.checks import check_keys, token_embedding
 from attnviz.model.seq2seq_config import Seq2SeqConfig
 
 EMBEDDING_NAMES = ("shared.weight", "encoder.embed_tokens.weight", "decoder.embed_tokens.weight", "lm_head.weight")  # tied: one tensor under any of these
@@ -98,18 +98,6 @@ def expected_shapes(cfg: Seq2SeqConfig) -> dict[str, tuple[int, ...]]:
     return shapes
 
 
-def token_embedding(state_dict: dict[str, torch.Tensor]) -> torch.Tensor:
-    """The shared token embedding, under whichever of its tied names the checkpoint saved it.
-
-    Raises:
-        WeightsMismatchError: when none of them is there.
-    """
-    for name in EMBEDDING_NAMES:
-        if name in state_dict:
-            return state_dict[name]
-    raise WeightsMismatchError(detail=f"missing the token embedding (one of {list(EMBEDDING_NAMES)})")
-
-
 def check_checkpoint(state_dict: dict[str, torch.Tensor], cfg: Seq2SeqConfig) -> dict[str, torch.Tensor]:
     """The strict key and shape check (also on meta tensors of a safetensors header).
 
@@ -117,7 +105,7 @@ def check_checkpoint(state_dict: dict[str, torch.Tensor], cfg: Seq2SeqConfig) ->
         WeightsMismatchError: for missing, unexpected or mis-shaped keys, or no token embedding.
     """
     check_keys(state_dict, expected_shapes(cfg), IGNORED)
-    embedding = token_embedding(state_dict)
+    embedding = token_embedding(state_dict, EMBEDDING_NAMES)
     if tuple(embedding.shape) != (cfg.d_vocab, cfg.d_model):
         raise WeightsMismatchError(detail=f"token embedding {tuple(embedding.shape)} != {(cfg.d_vocab, cfg.d_model)}")
     return state_dict
@@ -130,7 +118,7 @@ def convert_t5(state_dict: dict[str, torch.Tensor], cfg: Seq2SeqConfig) -> dict[
         WeightsMismatchError: as ``check_checkpoint``.
     """
     sd = check_checkpoint(state_dict, cfg)
-    out = {"W_E": token_embedding(sd)}
+    out = {"W_E": token_embedding(sd, EMBEDDING_NAMES)}
     for stack, n in (("encoder", cfg.n_encoder_layers), ("decoder", cfg.n_decoder_layers)):
         out[f"{stack}.position_bias.weight"] = sd[f"{stack}.block.0.layer.0.SelfAttention.relative_attention_bias.weight"]
         out[f"{stack}.ln_final.w"] = sd[f"{stack}.final_layer_norm.weight"]
