@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from harness import VIEWPORT, AppServer, launch_browser
+from present_checks import PROJECTOR
 
 
 @pytest.fixture(scope="session")
@@ -36,6 +37,15 @@ def page(browser):
 
     new_page.on("dialog", on_dialog)
     yield new_page
+    context.close()
+
+
+@pytest.fixture
+def projector(browser):
+    """A page at 1280 × 720, a projector's screen, with a 2-minute timeout."""
+    context = browser.new_context(viewport=PROJECTOR)
+    context.set_default_timeout(120_000)
+    yield context.new_page()
     context.close()
 
 

@@ -7,63 +7,12 @@ from __future__ import annotations
 
 import pytest
 from harness import ARTIFACTS, type_sentence, wait_idle
+from present_checks import CHARTS_JS, PROJECTOR, assert_readable, open_present
 
 from attnviz.app import present
 
-PROJECTOR = {"width": 1280, "height": 720}
 LONG_TEXT = " ".join(f"word{i % 37} is here" for i in range(75))  # 300 MiniLM tokens (word, ##12, is, here) with [CLS], [SEP]
 LONGEST_TEXT = " ".join(f"word{i % 37} is here" for i in range(600))  # more SmolLM2 tokens than the app takes: cut to ui.app_max_tokens
-
-# Every chart on the page: its box, and the box and computed font size of each tick label (non-empty).
-CHARTS_JS = """() => Array.from(document.querySelectorAll('[data-testid="stPlotlyChart"]')).map(chart => {
-  const box = chart.getBoundingClientRect();
-  const title = chart.querySelector('.gtitle');
-  const labels = ['x', 'y'].map(axis => Array.from(chart.querySelectorAll(`.${axis}tick text`))
-    .filter(t => t.textContent.trim() !== '')
-    .map(t => { const r = t.getBoundingClientRect();
-      return {text: t.textContent, size: parseFloat(getComputedStyle(t).fontSize), left: r.left, right: r.right, top: r.top, bottom: r.bottom}; }));
-  const titleBox = title ? title.getBoundingClientRect() : null;
-  return {top: box.top, height: box.height, width: box.width, title: title ? title.textContent : '', x: labels[0], y: labels[1],
-          titleBox: titleBox && {text: title.textContent, left: titleBox.left, right: titleBox.right, top: titleBox.top, bottom: titleBox.bottom}};
-})"""
-
-
-def overlapping(labels: list[dict], slack: float = 0.5) -> list[tuple[str, str]]:
-    """Pairs of labels whose boxes overlap (by more than ``slack`` px each way)."""
-    pairs = []
-    for i, a in enumerate(labels):
-        for b in labels[i + 1 :]:
-            if min(a["right"], b["right"]) - max(a["left"], b["left"]) > slack and min(a["bottom"], b["bottom"]) - max(a["top"], b["top"]) > slack:
-                pairs.append((a["text"], b["text"]))
-    return pairs
-
-
-@pytest.fixture
-def projector(browser):
-    context = browser.new_context(viewport=PROJECTOR)
-    context.set_default_timeout(120_000)
-    yield context.new_page()
-    context.close()
-
-
-def open_present(page, url: str, name: str, drawn: str = ".xtick text") -> list[dict]:
-    page.goto(url)
-    wait_idle(page)
-    page.wait_for_selector(f'[data-testid="stPlotlyChart"] {drawn}', state="attached")
-    page.wait_for_timeout(800)  # plotly's last layout pass
-    ARTIFACTS.joinpath("present").mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "present" / f"{name}.png"))
-    return page.evaluate(CHARTS_JS)
-
-
-def assert_readable(chart: dict, axes: tuple[str, ...] = ("x", "y")) -> None:
-    for axis in axes:
-        assert chart[axis], f"no {axis} tick labels"
-        assert min(label["size"] for label in chart[axis]) >= 18, (chart["title"], axis, [label["size"] for label in chart[axis]])
-        assert not overlapping(chart[axis]), (chart["title"], axis, overlapping(chart[axis])[:3])
-        if chart["titleBox"]:  # the chart's title covers no label
-            covered = [label["text"] for label in chart[axis] if overlapping([chart["titleBox"], label])]
-            assert not covered, (chart["title"], axis, covered)
 
 
 def test_explorer_heatmap_fills_the_projector_screen(app_server, projector):
@@ -166,7 +115,7 @@ def test_language_switch_and_present_toggle_are_on_the_first_screen(app_server, 
     projector.screenshot(path=str(ARTIFACTS / "present" / f"sidebar_{path or 'explorer'}_{lang}.png"))
 
 
-SELECTED_TAB_JS = "() => (document.querySelector('[role=\"tab\"][aria-selected=\"true\"]') || {}).textContent"
+SELECTED_TAB_JS = '() => (document.querySelector(\'[role="tab"][aria-selected="true"]\') || {}).textContent'
 
 
 def test_arrow_keys_step_through_a_lessons_sections(app_server, projector):
