@@ -15,8 +15,11 @@ ui.init_state()
 tr = ui.tr
 pages = {
     tr("section_explore"): [
-        st.Page("pages/explorer.py", title=tr("page_explorer"), icon="🔎", url_path="explorer", default=True),
+        st.Page("pages/explorer.py", title=tr("page_explorer"), icon="🔎", url_path="home", default=True),
         st.Page("pages/step_by_step.py", title=tr("steps_page"), icon="🧮", url_path="step_by_step"),
+        # Streamlit serves the default page at "/" only (its url_path "home" is reserved, not served);
+        # this unlisted twin answers /explorer, which people type and links use
+        st.Page("pages/explorer.py", title=tr("page_explorer"), icon="🔎", url_path="explorer", visibility="hidden"),
     ],
     tr("dec_section"): [
         st.Page("pages/next_token.py", title=tr("dec_nav_next"), icon="🔮", url_path="next_token"),

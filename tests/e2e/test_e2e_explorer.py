@@ -83,9 +83,7 @@ def test_clicking_a_small_map_in_the_model_view_opens_that_head(app_server, page
     screenshot(page, "explorer-model-view")
     x, y = page.evaluate(HEAD_MAP_CENTRE_JS, [2, 5])
     page.mouse.click(x, y)
-    page.wait_for_function(
-        "() => (document.querySelector('[data-testid=\"stPlotlyChart\"] .gtitle') || {}).textContent === 'Layer 2, head 5'"
-    )
+    page.wait_for_function("() => (document.querySelector('[data-testid=\"stPlotlyChart\"] .gtitle') || {}).textContent === 'Layer 2, head 5'")
     wait_idle(page)
     assert "layer=2" in page.url and "head=5" in page.url and "view=head" in page.url
     assert axis_labels(page, "x")[2] == "animal"
@@ -184,7 +182,19 @@ def test_a_page_address_as_the_first_request_after_a_restart_works(page, tokens_
         wait_for_tokens(page, tokens_of(sentence))
         wait_idle(page)
         assert page.locator('[data-testid="stException"]').count() == 0
+        assert page.get_by_text("Page not found").count() == 0  # /explorer is a page, not a fallback to "/"
         assert page.get_by_role("heading", name="Attention Explorer").is_visible()
+
+
+@pytest.mark.parametrize("path", ["/", "/explorer"])
+def test_the_explorer_answers_at_its_addresses(app_server, page, path):
+    """The default page is served at "/"; /explorer (the address links and people type) opens it too, with no "Page not found"."""
+    page.goto(f"{app_server.url}{path}?lang=zh")
+    page.get_by_role("heading", name="注意力探查器").wait_for()
+    wait_idle(page)
+    page.wait_for_timeout(500)
+    assert page.get_by_text("Page not found").count() == 0 and page.get_by_text("找不到").count() == 0
+    assert page.locator('[data-testid="stException"]').count() == 0
 
 
 def test_a_lesson_address_as_the_first_request_after_a_restart_opens_in_the_frame(page):
