@@ -5,7 +5,7 @@ import streamlit as st
 import attnviz
 from attnviz.analysis import steps
 from attnviz.analysis.metrics import entropy_bits, max_entropy_bits
-from attnviz.app import export, present, ui
+from attnviz.app import export, present, steps_ui, ui
 from attnviz.errors import AttnvizError
 from attnviz.plots import maps
 from attnviz.plots import steps as step_plots
@@ -24,6 +24,7 @@ lang = ui.lang()
 st.title(tr("steps_title"))
 if not present.is_on():  # present mode: the steps come first, the controls go to the sidebar beside them
     st.caption(tr("steps_intro"))
+step_buttons = st.sidebar.container() if present.is_on() else None  # present mode: ← → (Previous/Next step) above the controls
 
 ui.restore("steps_model", "steps_sentence", "steps_pair", kept_as=SHARED)
 col_model, col_text, col_pair = present.columns([1, 2, 1])
@@ -115,123 +116,148 @@ def per_token(values, title: str, key: str) -> None:
     show(step_plots.heat_strip(values, title, lang, row_tokens=tokens, window=win), key, step_plots.matrix_table(values[win.start : win.stop], token_rows))
 
 
-tab_steps, tab_scale, tab_masks, tab_heads = st.tabs(
-    [tr("steps_tab_steps"), tr("steps_tab_scale"), tr("steps_tab_masks"), tr("steps_tab_heads")]
-)
+tab_steps, tab_scale, tab_masks, tab_heads = st.tabs([tr("steps_tab_steps"), tr("steps_tab_scale"), tr("steps_tab_masks"), tr("steps_tab_heads")])
 
 with tab_steps:
-    st.caption(tr("steps_where", layer=layer, head=head, query=query))
+    present.controls().caption(tr("steps_where", layer=layer, head=head, query=query))
+    sections = steps_ui.Steps(hs.rotary, buttons=step_buttons)
 
-    st.subheader(tr("steps_step1"))
-    st.latex(rf"x = X_{{{query}}} \in \mathbb{{R}}^{{{d_model}}}, \qquad X \in \mathbb{{R}}^{{{n} \times {d_model}}}")
-    if decoder:
-        st.caption(tr("steps_step1_text_decoder", layer=layer, norm=norm_name))
-        if norm_name == "RMSNorm":
-            resid = steps.layer_input(cap, layer)[query]
-            st.latex(rf"\mathrm{{RMSNorm}}(r) = \frac{{r}}{{\sqrt{{\tfrac{{1}}{{{d_model}}}\sum_c r_c^2 + \epsilon}}}} \odot \gamma")
-            st.caption(tr("steps_rmsnorm_text", rms=f"{float(resid.pow(2).mean().sqrt()):.4f}"))
-    else:
-        st.caption(tr("steps_step1_text", layer=layer))
-    strip(hs.x, "x", "steps_x")
-    per_token(hs.X, f"X{shown}", "steps_X")
+    with sections.step("input") as (charts, notes):
+        notes.latex(rf"x = X_{{{query}}} \in \mathbb{{R}}^{{{d_model}}}, \qquad X \in \mathbb{{R}}^{{{n} \times {d_model}}}")
+        if decoder:
+            notes.caption(tr("steps_step1_text_decoder", layer=layer, norm=norm_name))
+            if norm_name == "RMSNorm":
+                resid = steps.layer_input(cap, layer)[query]
+                notes.latex(rf"\mathrm{{RMSNorm}}(r) = \frac{{r}}{{\sqrt{{\tfrac{{1}}{{{d_model}}}\sum_c r_c^2 + \epsilon}}}} \odot \gamma")
+                notes.caption(tr("steps_rmsnorm_text", rms=f"{float(resid.pow(2).mean().sqrt()):.4f}"))
+        else:
+            notes.caption(tr("steps_step1_text", layer=layer))
+        with charts:
+            strip(hs.x, "x", "steps_x")
+            per_token(hs.X, f"X{shown}", "steps_X")
 
-    st.subheader(tr("steps_step2"))
-    st.latex(
-        rf"q = x\,W_Q^{{({head})}} + b_Q^{{({head})}} \in \mathbb{{R}}^{{{d_head}}}, \quad "
-        rf"K = X\,W_K^{{({head})}} + b_K^{{({head})}}, \quad V = X\,W_V^{{({head})}} + b_V^{{({head})}} \in \mathbb{{R}}^{{{n} \times {d_head}}}"
-    )
-    st.caption(tr("steps_step2_text", d_model=d_model, d_head=d_head, start=head * d_head, end=(head + 1) * d_head - 1, err=hs.projection_error))
-    for col, name in zip(st.columns(3), "QKV", strict=True):
-        with col:
-            weight = getattr(hs, f"W_{name}")
-            show(step_plots.heat_strip(weight, f"W_{name} [{d_model} × {d_head}]", lang), f"steps_W_{name}", step_plots.matrix_table(weight))
-    sharing = steps.heads_sharing(cap, head)
-    if len(sharing) > 1:
-        st.caption(tr("steps_gqa_text", head=head, kv=hs.kv_head, heads=", ".join(map(str, sharing)), n_heads=cap.n_heads, n_kv=cap.n_kv_heads))
-    strip(hs.q, f"q [{d_head}]", "steps_q")
-    per_token(hs.K, f"K [{n} × {d_head}]{shown}", "steps_K")
-    per_token(hs.V, f"V [{n} × {d_head}]{shown}", "steps_V")
+    with sections.step("qkv") as (charts, notes):
+        notes.latex(
+            rf"q = x\,W_Q^{{({head})}} + b_Q^{{({head})}} \in \mathbb{{R}}^{{{d_head}}}, \quad "
+            rf"K = X\,W_K^{{({head})}} + b_K^{{({head})}}, \quad V = X\,W_V^{{({head})}} + b_V^{{({head})}} \in \mathbb{{R}}^{{{n} \times {d_head}}}"
+        )
+        notes.caption(tr("steps_step2_text", d_model=d_model, d_head=d_head, start=head * d_head, end=(head + 1) * d_head - 1, err=hs.projection_error))
+        with charts:
+            first, second = st.container(), st.container()
+            weights_box, vectors_box = (second, first) if present.is_on() else (first, second)  # present mode: q first, its 600 px weights after
+        with weights_box:
+            for col, name in zip(st.columns(3), "QKV", strict=True):
+                with col:
+                    weight = getattr(hs, f"W_{name}")
+                    show(step_plots.heat_strip(weight, f"W_{name} [{d_model} × {d_head}]", lang), f"steps_W_{name}", step_plots.matrix_table(weight))
+        sharing = steps.heads_sharing(cap, head)
+        if len(sharing) > 1:
+            (notes if present.is_on() else weights_box).caption(tr("steps_gqa_text", head=head, kv=hs.kv_head, heads=", ".join(map(str, sharing)), n_heads=cap.n_heads, n_kv=cap.n_kv_heads))
+        with vectors_box:
+            strip(hs.q, f"q [{d_head}]", "steps_q")
+            per_token(hs.K, f"K [{n} × {d_head}]{shown}", "steps_K")
+            per_token(hs.V, f"V [{n} × {d_head}]{shown}", "steps_V")
 
     if hs.rotary:
-        st.subheader(tr("steps_rope_head"))
-        rope_key = ui.kept_widget(st.selectbox, "steps_rope_key", 0, tr("steps_rope_text", half=d_head // 2), choices=range(n), format_func=token_names.__getitem__)
-        rv = steps.rope_view(cap, layer, head, query, rope_key)
-        col_vec, col_pairs = st.columns(2)
-        vector_names = [f"{v} {tr(when)}" for v in "qk" for when in ("steps_rope_before", "steps_rope_after")]
-        with col_vec:
-            show(step_plots.heat_strip(rv.stacked, tr("steps_rope_vectors_title"), lang, row_names=vector_names), "steps_rope_vectors", step_plots.matrix_table(rv.stacked, vector_names))
-        with col_pairs:
-            export.chart(present.fit(step_plots.rope_pairs_figure(rv.angles_q, rv.angles_k, tr("steps_rope_pairs_title"), lang)), key="steps_rope_pairs")
-        st.caption(tr("steps_rope_norms", **{name: f"{float(v.norm()):.4f}" for name, v in (("q_before", rv.q_before), ("q_after", rv.q_after), ("k_before", rv.k_before), ("k_after", rv.k_after))}))
-        series = {tr("steps_rope_before"): rv.scores_before, tr("steps_rope_after"): rv.scores_after}
-        show(step_plots.weights_compare(series, tokens, tr("steps_rope_scores_title") + shown, lang, win, y_title=tr("steps_score")), "steps_rope_scores", step_plots.series_table(series, token_rows, win))
+        with sections.step("rope") as (charts, notes):
+            rope_key = ui.kept_widget(notes.selectbox, "steps_rope_key", 0, tr("steps_rope_text", half=d_head // 2), choices=range(n), format_func=token_names.__getitem__)
+            rv = steps.rope_view(cap, layer, head, query, rope_key)
+            with charts:
+                col_vec, col_pairs = st.columns(2)
+                vector_names = [f"{v} {tr(when)}" for v in "qk" for when in ("steps_rope_before", "steps_rope_after")]
+                with col_vec:
+                    show(step_plots.heat_strip(rv.stacked, tr("steps_rope_vectors_title"), lang, row_names=vector_names), "steps_rope_vectors", step_plots.matrix_table(rv.stacked, vector_names))
+                with col_pairs:
+                    export.chart(present.fit(step_plots.rope_pairs_figure(rv.angles_q, rv.angles_k, tr("steps_rope_pairs_title"), lang)), key="steps_rope_pairs")
+            notes.caption(
+                tr("steps_rope_norms", **{name: f"{float(v.norm()):.4f}" for name, v in (("q_before", rv.q_before), ("q_after", rv.q_after), ("k_before", rv.k_before), ("k_after", rv.k_after))})
+            )
+            series = {tr("steps_rope_before"): rv.scores_before, tr("steps_rope_after"): rv.scores_after}
+            with charts if not present.is_on() else notes:
+                show(
+                    step_plots.weights_compare(series, tokens, tr("steps_rope_scores_title") + shown, lang, win, y_title=tr("steps_score")),
+                    "steps_rope_scores",
+                    step_plots.series_table(series, token_rows, win),
+                )
 
-    st.subheader(tr("steps_neuron_head"))
-    neuron_key = ui.kept_widget(st.selectbox, "steps_neuron_key", 0, tr("steps_neuron_text", d_head=d_head), choices=range(n), format_func=token_names.__getitem__)
-    nv = steps.neuron_view(hs, neuron_key)
-    show(step_plots.neuron_figure(hs.q, hs.K[neuron_key], nv.products, tr("steps_neuron_title", query=query, key_pos=neuron_key), lang), "steps_neuron", step_plots.vector_table(nv.products, "q_c · k_c"))
-    cols = st.columns(3)
-    cols[0].metric(tr("steps_neuron_sum"), f"{nv.dot:.6f}")
-    cols[1].metric(tr("steps_neuron_scale"), f"{nv.scale:.6f}")
-    cols[2].metric(tr("steps_neuron_score"), f"{nv.score:.6f}")
-    st.latex(rf"s_{{{query},{neuron_key}}} = \frac{{1}}{{\sqrt{{{d_head}}}}} \sum_{{c=1}}^{{{d_head}}} q_c\, k_{{{neuron_key},c}} = {nv.scale:.6f} \times {nv.dot:.6f} = {nv.score:.6f}")
-    captured = float(cap.head_scores_raw(layer, head)[query, neuron_key])
-    st.caption(tr("steps_neuron_captured", captured=f"{captured:.6f}", err=step_plots.small_number(abs(captured - nv.score))))
-    if not hs.allowed[neuron_key]:
-        st.caption(tr("steps_neuron_masked"))
+    with sections.step("neuron") as (charts, notes):
+        neuron_key = ui.kept_widget(notes.selectbox, "steps_neuron_key", 0, tr("steps_neuron_text", d_head=d_head), choices=range(n), format_func=token_names.__getitem__)
+        nv = steps.neuron_view(hs, neuron_key)
+        with charts:
+            show(
+                step_plots.neuron_figure(hs.q, hs.K[neuron_key], nv.products, tr("steps_neuron_title", query=query, key_pos=neuron_key), lang),
+                "steps_neuron",
+                step_plots.vector_table(nv.products, "q_c · k_c"),
+            )
+        cols = notes.columns(3)
+        cols[0].metric(tr("steps_neuron_sum"), f"{nv.dot:.6f}")
+        cols[1].metric(tr("steps_neuron_scale"), f"{nv.scale:.6f}")
+        cols[2].metric(tr("steps_neuron_score"), f"{nv.score:.6f}")
+        notes.latex(rf"s_{{{query},{neuron_key}}} = \frac{{1}}{{\sqrt{{{d_head}}}}} \sum_{{c=1}}^{{{d_head}}} q_c\, k_{{{neuron_key},c}} = {nv.scale:.6f} \times {nv.dot:.6f} = {nv.score:.6f}")
+        captured = float(cap.head_scores_raw(layer, head)[query, neuron_key])
+        notes.caption(tr("steps_neuron_captured", captured=f"{captured:.6f}", err=step_plots.small_number(abs(captured - nv.score))))
+        if not hs.allowed[neuron_key]:
+            notes.caption(tr("steps_neuron_masked"))
 
-    st.subheader(tr("steps_step3"))
-    top = int(hs.scaled.argmax())
-    st.latex(
-        rf"q \cdot k_j = \sum_{{c=1}}^{{{d_head}}} q_c\, k_{{j,c}}, \qquad s_j = \frac{{q \cdot k_j}}{{\sqrt{{{d_head}}}}}, \qquad "
-        rf"s_{{{top}}} = \frac{{{float(hs.dots[top]):.4f}}}{{{d_head ** 0.5:.4f}}} = {float(hs.scaled[top]):.4f}"
-    )
-    st.caption(tr("steps_step3_text", top=top))
-    strip(hs.dots, f"q · kⱼ [{n}]{shown}", "steps_dots", by_token=True)
-    strip(hs.scaled, f"sⱼ = q · kⱼ / √{d_head} [{n}]{shown}", "steps_scaled", by_token=True)
-
-    st.subheader(tr("steps_step4"))
-    st.latex(r"\tilde s_j = s_j + M_{ij}, \qquad M_{ij} \in \{0, -\infty\}")
-    st.caption(tr("steps_causal_step4", query=query, later=n - 1 - query) if decoder else tr("steps_step4_text"))
-    show(step_plots.mask_strip(hs.allowed, tokens, f"M{step_plots.subscript(query)}ⱼ [{n}]{shown}", lang, win), "steps_mask", step_plots.mask_table(hs.allowed[win.start : win.stop], token_rows))
-    masked_text = step_plots.masked_cell_text(hs.scaled, hs.allowed)
-    strip(hs.scaled.masked_fill(~hs.allowed, float("nan")), f"s̃ⱼ [{n}]{shown}", "steps_masked", by_token=True, cell_text=masked_text)
-
-    st.subheader(tr("steps_step5"))
-    st.latex(
-        rf"w_j = \frac{{e^{{\tilde s_j - m}}}}{{\sum_k e^{{\tilde s_k - m}}}}, \qquad m = \max_k \tilde s_k = {hs.shift:.4f}, \qquad "
-        rf"\sum_k e^{{\tilde s_k - m}} = {hs.exp_sum:.4f}"
-    )
-    st.caption(tr("steps_step5_text", err=hs.weights_error))
-    strip(hs.exp, f"e^(s̃ⱼ − m) [{n}]{shown}", "steps_exp", by_token=True, weights=True)
-    strip(hs.weights, f"wⱼ [{n}]{shown}", "steps_weights", by_token=True, weights=True)
-
-    st.subheader(tr("steps_step6"))
-    st.latex(rf"z = \sum_j w_j\, v_j \in \mathbb{{R}}^{{{d_head}}}")
-    st.caption(tr("steps_step6_text", err=hs.z_error))
-    strip(hs.z, f"z [{d_head}]", "steps_z")
-
-    st.subheader(tr("steps_step7"))
-    n_heads = cap.n_heads
-    st.latex(
-        rf"\mathrm{{MultiHead}}(X) = \left[z^{{(0)}} \,\|\, \cdots \,\|\, z^{{({n_heads - 1})}}\right] W_O + b_O, \qquad "
-        rf"W_O \in \mathbb{{R}}^{{{n_heads * d_head} \times {d_model}}}"
-    )
-    if out.post_norm:
-        st.latex(
-            rf"\mathrm{{LayerNorm}}(r) = \frac{{r - \mu}}{{\sigma}} \odot \gamma + \beta, \qquad r = x + \mathrm{{MultiHead}}(X)_{{{query}}}, \quad "
-            rf"\mu = {float(out.mean[query]):.4f}, \quad \sigma = {float(out.std[query]):.4f}"
+    with sections.step("scores") as (charts, notes):
+        top = int(hs.scaled.argmax())
+        notes.latex(
+            rf"q \cdot k_j = \sum_{{c=1}}^{{{d_head}}} q_c\, k_{{j,c}}, \qquad s_j = \frac{{q \cdot k_j}}{{\sqrt{{{d_head}}}}}, \qquad "
+            rf"s_{{{top}}} = \frac{{{float(hs.dots[top]):.4f}}}{{{d_head**0.5:.4f}}} = {float(hs.scaled[top]):.4f}"
         )
-        st.caption(tr("steps_step7_text", n=n, width=n_heads * d_head, d_model=d_model, err_out=out.attn_out_error, err_mid=out.resid_mid_error))
-    else:
-        st.latex(rf"\mathrm{{resid\_mid}}_{{{query}}} = \mathrm{{resid\_pre}}_{{{query}}} + \mathrm{{MultiHead}}(X)_{{{query}}}")
-        st.caption(tr("steps_step7_text_decoder", n=n, width=n_heads * d_head, d_model=d_model, err_out=out.attn_out_error, err_mid=out.resid_mid_error))
-    concat_row = out.by_head(query)  # [head, d_head]
-    head_names = [f"{tr('head')} {h}" for h in range(n_heads)]
-    show(step_plots.heat_strip(concat_row, tr("steps_concat_title"), lang, row_names=head_names), "steps_concat", step_plots.matrix_table(concat_row, head_names))
-    strip(out.attn_out[query], tr("steps_attn_out_title", d_model=d_model), "steps_attn_out")
-    strip(out.resid_sum[query], tr("steps_resid_sum_title"), "steps_resid_sum")
-    strip(out.resid_mid[query], tr("steps_resid_mid_title"), "steps_resid_mid")
+        notes.caption(tr("steps_step3_text", top=top))
+        with charts:
+            strip(hs.dots, f"q · kⱼ [{n}]{shown}", "steps_dots", by_token=True)
+            strip(hs.scaled, f"sⱼ = q · kⱼ / √{d_head} [{n}]{shown}", "steps_scaled", by_token=True)
+
+    with sections.step("mask") as (charts, notes):
+        notes.latex(r"\tilde s_j = s_j + M_{ij}, \qquad M_{ij} \in \{0, -\infty\}")
+        notes.caption(tr("steps_causal_step4", query=query, later=n - 1 - query) if decoder else tr("steps_step4_text"))
+        with charts:
+            show(
+                step_plots.mask_strip(hs.allowed, tokens, f"M{step_plots.subscript(query)}ⱼ [{n}]{shown}", lang, win), "steps_mask", step_plots.mask_table(hs.allowed[win.start : win.stop], token_rows)
+            )
+            masked_text = step_plots.masked_cell_text(hs.scaled, hs.allowed)
+            strip(hs.scaled.masked_fill(~hs.allowed, float("nan")), f"s̃ⱼ [{n}]{shown}", "steps_masked", by_token=True, cell_text=masked_text)
+
+    with sections.step("softmax") as (charts, notes):
+        notes.latex(
+            rf"w_j = \frac{{e^{{\tilde s_j - m}}}}{{\sum_k e^{{\tilde s_k - m}}}}, \qquad m = \max_k \tilde s_k = {hs.shift:.4f}, \qquad "
+            rf"\sum_k e^{{\tilde s_k - m}} = {hs.exp_sum:.4f}"
+        )
+        notes.caption(tr("steps_step5_text", err=hs.weights_error))
+        with charts:
+            strip(hs.exp, f"e^(s̃ⱼ − m) [{n}]{shown}", "steps_exp", by_token=True, weights=True)
+            strip(hs.weights, f"wⱼ [{n}]{shown}", "steps_weights", by_token=True, weights=True)
+
+    with sections.step("sum") as (charts, notes):
+        notes.latex(rf"z = \sum_j w_j\, v_j \in \mathbb{{R}}^{{{d_head}}}")
+        notes.caption(tr("steps_step6_text", err=hs.z_error))
+        with charts:
+            strip(hs.z, f"z [{d_head}]", "steps_z")
+
+    with sections.step("heads") as (charts, notes):
+        n_heads = cap.n_heads
+        notes.latex(
+            rf"\mathrm{{MultiHead}}(X) = \left[z^{{(0)}} \,\|\, \cdots \,\|\, z^{{({n_heads - 1})}}\right] W_O + b_O, \qquad "
+            rf"W_O \in \mathbb{{R}}^{{{n_heads * d_head} \times {d_model}}}"
+        )
+        if out.post_norm:
+            notes.latex(
+                rf"\mathrm{{LayerNorm}}(r) = \frac{{r - \mu}}{{\sigma}} \odot \gamma + \beta, \qquad r = x + \mathrm{{MultiHead}}(X)_{{{query}}}, \quad "
+                rf"\mu = {float(out.mean[query]):.4f}, \quad \sigma = {float(out.std[query]):.4f}"
+            )
+            notes.caption(tr("steps_step7_text", n=n, width=n_heads * d_head, d_model=d_model, err_out=out.attn_out_error, err_mid=out.resid_mid_error))
+        else:
+            notes.latex(rf"\mathrm{{resid\_mid}}_{{{query}}} = \mathrm{{resid\_pre}}_{{{query}}} + \mathrm{{MultiHead}}(X)_{{{query}}}")
+            notes.caption(tr("steps_step7_text_decoder", n=n, width=n_heads * d_head, d_model=d_model, err_out=out.attn_out_error, err_mid=out.resid_mid_error))
+        concat_row = out.by_head(query)  # [head, d_head]
+        head_names = [f"{tr('head')} {h}" for h in range(n_heads)]
+        with charts:
+            show(step_plots.heat_strip(concat_row, tr("steps_concat_title"), lang, row_names=head_names), "steps_concat", step_plots.matrix_table(concat_row, head_names))
+            strip(out.attn_out[query], tr("steps_attn_out_title", d_model=d_model), "steps_attn_out")
+            strip(out.resid_sum[query], tr("steps_resid_sum_title"), "steps_resid_sum")
+            strip(out.resid_mid[query], tr("steps_resid_mid_title"), "steps_resid_mid")
 
 
 with tab_scale:
@@ -319,7 +345,11 @@ with tab_masks:
             causal = steps.causal_pattern(cap.head_scores_raw(layer, head), cap.attn_mask)
             future = float(steps.masked_out_weight(cap.pattern[layer, head, query], dec_mask[query]))
             st.metric(tr("steps_causal_future", query=query), f"{future:.4f}")
-            show(step_plots.mask_strip(dec_mask[query], tokens, f"M{step_plots.subscript(query)}ⱼ{shown}", lang, win), "steps_causal_mask", step_plots.mask_table(dec_mask[query, win.start : win.stop], token_rows))
+            show(
+                step_plots.mask_strip(dec_mask[query], tokens, f"M{step_plots.subscript(query)}ⱼ{shown}", lang, win),
+                "steps_causal_mask",
+                step_plots.mask_table(dec_mask[query, win.start : win.stop], token_rows),
+            )
             series = {tr("steps_encoder_weights"): cap.pattern[layer, head, query], tr("steps_decoder_weights"): causal[query]}
             export.chart(step_plots.weights_compare(series, tokens, tr("steps_causal_compare_title", query=query) + shown, lang, win), key="steps_causal_compare")
             head_map(causal, cap.head_scores_raw(layer, head), dec_mask, tr("steps_causal_map_title", layer=layer, head=head), "steps_causal_map")

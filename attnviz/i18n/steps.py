@@ -253,4 +253,14 @@ STRINGS: dict[str, dict[str, str]] = {
     },
     "steps_neuron_masked": {"en": "This key comes after the query: the causal mask will hide it in step 4.", "zh": "这个键在查询之后：第 4 步的因果掩码会把它遮住。"},
     "steps_open_journey": {"en": "Follow this token's whole journey →", "zh": "查看这个 token 的完整旅程 →"},
+    # present mode: one step per screen, these are the tabs' short titles
+    "steps_sec_input": {"en": "1 · Input", "zh": "1 · 输入"},
+    "steps_sec_qkv": {"en": "2 · q, K, V", "zh": "2 · q、K、V"},
+    "steps_sec_rope": {"en": "RoPE", "zh": "RoPE"},
+    "steps_sec_neuron": {"en": "q·k per neuron", "zh": "逐元素 q·k"},
+    "steps_sec_scores": {"en": "3 · Scores", "zh": "3 · 分数"},
+    "steps_sec_mask": {"en": "4 · Mask", "zh": "4 · 掩码"},
+    "steps_sec_softmax": {"en": "5 · Softmax", "zh": "5 · Softmax"},
+    "steps_sec_sum": {"en": "6 · Sum", "zh": "6 · 加权和"},
+    "steps_sec_heads": {"en": "7 · W_O", "zh": "7 · W_O"},
 }
