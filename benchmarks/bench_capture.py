@@ -27,13 +27,13 @@ import resource
 import statistics
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import torch
 
 import attnviz
 from attnviz.loading.registry import gguf_source, model_folder
+from benchmarks.timing import interleaved
 
 ENV_SETTINGS = ("THP_MEM_ALLOC_ENABLE", "MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_")
 
@@ -76,11 +76,6 @@ def reference(name: str, model: attnviz.HookedTransformer):
     return hf.eval().to(model.device)
 
 
-def sync(device: torch.device) -> None:
-    if device.type == "cuda":
-        torch.cuda.synchronize()
-
-
 def bench(name: str, runs: int, sizes: list[int]) -> list[dict]:
     model = attnviz.load_model(name)
     hf = reference(name, model)
@@ -100,18 +95,8 @@ def bench(name: str, runs: int, sizes: list[int]) -> list[dict]:
                 out = hf(**inputs, output_attentions=True, **options)
                 [a.cpu() for a in out.attentions]
 
-        for fn in (ours, theirs, ours, theirs):  # warm-up
-            fn()
-        times = {"ours": [], "theirs": []}
-        for _ in range(runs):
-            for label, fn in (("ours", ours), ("theirs", theirs)):
-                sync(model.device)
-                start = time.perf_counter()
-                fn()
-                sync(model.device)
-                times[label].append(time.perf_counter() - start)
-        ours_ms = statistics.median(times["ours"]) * 1e3
-        theirs_ms = statistics.median(times["theirs"]) * 1e3
+        medians = interleaved(runs, warmup=2, device=model.device, ours=ours, theirs=theirs)
+        ours_ms, theirs_ms = medians["ours"] * 1e3, medians["theirs"] * 1e3
         rows.append(
             {
                 "model": name,
@@ -126,8 +111,7 @@ def bench(name: str, runs: int, sizes: list[int]) -> list[dict]:
             }
         )
         print(
-            f"n={n:4d}  capture {ours_ms:8.2f} ms  hf eager {theirs_ms:8.2f} ms  ratio {ours_ms / theirs_ms:.3f}  "
-            f"capture {rows[-1]['capture_bytes'] / 2**20:.1f} MiB",
+            f"n={n:4d}  capture {ours_ms:8.2f} ms  hf eager {theirs_ms:8.2f} ms  ratio {ours_ms / theirs_ms:.3f}  capture {rows[-1]['capture_bytes'] / 2**20:.1f} MiB",
             flush=True,
         )
     peak = torch.cuda.max_memory_allocated() if model.device.type == "cuda" else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
@@ -143,11 +127,7 @@ def capture_bytes(name: str, sizes: list[int]) -> list[dict]:
     rows = []
     for n in sizes:
         cap = model.run_with_capture(text_of_length(model, n))
-        by_field = {
-            field: tensor.element_size() * tensor.nelement()
-            for field, tensor in vars(cap).items()
-            if isinstance(tensor, torch.Tensor) and tensor.nelement() * tensor.element_size() > 2**20
-        }
+        by_field = {field: tensor.element_size() * tensor.nelement() for field, tensor in vars(cap).items() if isinstance(tensor, torch.Tensor) and tensor.nelement() * tensor.element_size() > 2**20}
         rows.append({"model": name, "n_tokens": cap.n_tokens, "capture_bytes": cap.nbytes, "by_field": by_field})
         fields = ", ".join(f"{k} {v / 2**20:.1f}" for k, v in sorted(by_field.items(), key=lambda kv: -kv[1]))
         print(f"n={cap.n_tokens:4d}  capture {cap.nbytes / 2**20:7.1f} MiB  ({fields} MiB)", flush=True)

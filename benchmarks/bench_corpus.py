@@ -30,6 +30,7 @@ import torch
 from attnviz.analysis import probes
 from attnviz.corpus import Settings, capture_corpus
 from attnviz.corpus.rows import batch_rows
+from benchmarks.timing import timed
 
 HERE = Path(__file__).parent
 
@@ -51,7 +52,15 @@ def timed_run(corpus: Path, model: str, out: Path, settings: Settings, **ray) ->
         tokens += sum(n for n, l, h in zip(table["n_tokens"], table["layer"], table["head"], strict=True) if l == 0 and h == 0)
     size = sum(p.stat().st_size for p in out.glob("shard-*.parquet"))
     texts = manifest["texts_captured"]
-    return {"seconds": round(seconds, 2), "texts": texts, "tokens": tokens, "rows": manifest["rows_written"], "texts_per_s": round(texts / seconds, 2), "tokens_per_s": round(tokens / seconds, 1), "parquet_bytes": size}
+    return {
+        "seconds": round(seconds, 2),
+        "texts": texts,
+        "tokens": tokens,
+        "rows": manifest["rows_written"],
+        "texts_per_s": round(texts / seconds, 2),
+        "tokens_per_s": round(tokens / seconds, 1),
+        "parquet_bytes": size,
+    }
 
 
 def same_files(a: Path, b: Path) -> bool:
@@ -66,16 +75,10 @@ def breakdown(model_name: str, texts: list[str], settings: Settings) -> dict:
     model = attnviz.load_model(model_name, device="cpu")
     indices = list(range(len(texts)))
     batch_rows(model, indices, texts, settings)  # warm-up
-    start = time.perf_counter()
-    caps = model.run_batch_with_capture(texts, max_tokens=settings.max_tokens)
-    forward = time.perf_counter() - start
-    start = time.perf_counter()
-    table = batch_rows(model, indices, texts, settings)
-    both = time.perf_counter() - start
+    caps, forward = timed(lambda: model.run_batch_with_capture(texts, max_tokens=settings.max_tokens))
+    table, both = timed(lambda: batch_rows(model, indices, texts, settings))
     sink = io.BytesIO()
-    start = time.perf_counter()
-    pq.write_table(table, sink, compression="zstd")
-    write = time.perf_counter() - start
+    _, write = timed(lambda: pq.write_table(table, sink, compression="zstd"))
     tokens = sum(int(cap.attn_mask.any(0).sum()) for cap in caps)
     return {
         "batch": len(texts), "tokens": tokens, "forward_ms_per_text": round(forward * 1e3 / len(texts), 1),
@@ -136,12 +139,16 @@ def write(results: dict) -> None:
                 continue
             run = result[key]
             same = "–" if key == "in_process" else ("yes" if run["identical_to_in_process"] else "no")
-            lines.append(f"| {model} | {cut} | {label} | {run['texts_per_s']:.1f} | {run['tokens_per_s']:,.0f} | {run['seconds']:.1f} | {run['rows']:,} | {run['parquet_bytes'] / 2**20:.1f} MiB | {same} |")
+            lines.append(
+                f"| {model} | {cut} | {label} | {run['texts_per_s']:.1f} | {run['tokens_per_s']:,.0f} | {run['seconds']:.1f} | {run['rows']:,} | {run['parquet_bytes'] / 2**20:.1f} MiB | {same} |"
+            )
     lines += ["", "Where the time goes, one batch (in microseconds per token): forward pass with capture / rows (patterns, metrics, top-k) / Parquet write; and the Parquet bytes per token:", ""]
     for model, result in results["models"].items():
         for key in ("breakdown", "breakdown_512"):
             b = result[key]
-            lines.append(f"- {model}, {b['batch']} texts of {b['tokens'] // b['batch']} tokens on average: {b['forward_us_per_token']} / {b['rows_us_per_token']} / {b['write_us_per_token']} µs per token; {b['parquet_bytes_per_token']:,.0f} B per token")
+            lines.append(
+                f"- {model}, {b['batch']} texts of {b['tokens'] // b['batch']} tokens on average: {b['forward_us_per_token']} / {b['rows_us_per_token']} / {b['write_us_per_token']} µs per token; {b['parquet_bytes_per_token']:,.0f} B per token"
+            )
     lines.append("<!-- corpus:end -->")
     section = "\n".join(lines)
     path = HERE / "results.md"

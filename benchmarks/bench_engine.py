@@ -23,7 +23,6 @@ import json
 import os
 import platform
 import resource
-import statistics
 import time
 from pathlib import Path
 
@@ -33,6 +32,7 @@ import attnviz
 from attnviz.analysis import overview
 from attnviz.loading.registry import gguf_source, model_folder
 from attnviz.plots import maps
+from benchmarks.timing import interleaved, timed
 
 HERE = Path(__file__).resolve().parent
 MIB = 1 << 20
@@ -53,19 +53,6 @@ def hf_model(name: str, attn: str):
     if source is not None:
         return AutoModelForCausalLM.from_pretrained(source.parent, gguf_file=source.name, attn_implementation=attn, trust_remote_code=False).eval()
     return AutoModel.from_pretrained(str(model_folder(name)), attn_implementation=attn, trust_remote_code=False).eval()
-
-
-def interleaved(runs: int, **sides) -> dict[str, float]:
-    """Median seconds of each side, run in turn ``runs`` times after one warm-up each."""
-    times = {name: [] for name in sides}
-    for name, fn in sides.items():
-        fn()
-    for _ in range(runs):
-        for name, fn in sides.items():
-            start = time.perf_counter()
-            fn()
-            times[name].append(time.perf_counter() - start)
-    return {name: statistics.median(values) for name, values in times.items()}
 
 
 def peak_rss_mib() -> float:
@@ -114,9 +101,7 @@ def smollm2(runs: int, sizes: list[int]) -> list[dict]:
         )
         cap = model.run_tokens_with_capture(ids)
         block = maps.overview_block(n)
-        start = time.perf_counter()
-        overview.pooled_map(cap, 20, slice(7, 8), block)
-        overview_s = time.perf_counter() - start
+        _, overview_s = timed(lambda: overview.pooled_map(cap, 20, slice(7, 8), block))
         rows.append(
             {"model": "smollm2", "n_tokens": n, "capture_ms": round(medians["capture"] * 1e3, 1), "hf_sdpa_ms": round(medians["hf_sdpa"] * 1e3, 1),
              "ratio_capture_vs_sdpa": round(medians["capture"] / medians["hf_sdpa"], 3), "capture_bytes": cap.nbytes,
@@ -143,15 +128,23 @@ def write(results: dict) -> None:
     ]
     for row in results["minilm"]:
         lines.append(f"| MiniLM | {row['n_tokens']} | capture + one head {row['capture_one_head_ms']:.1f} ms | SDPA forward {row['hf_sdpa_ms']:.1f} ms | {row['ratio_one_head_vs_sdpa']:.2f} | ≤ 1.1 |")
-        lines.append(f"| MiniLM | {row['n_tokens']} | capture + every pattern {row['capture_every_pattern_ms']:.1f} ms | eager + attentions {row['hf_eager_attentions_ms']:.1f} ms | {row['ratio_every_pattern_vs_eager']:.2f} | ≤ 1.0 |")
+        lines.append(
+            f"| MiniLM | {row['n_tokens']} | capture + every pattern {row['capture_every_pattern_ms']:.1f} ms | eager + attentions {row['hf_eager_attentions_ms']:.1f} ms | {row['ratio_every_pattern_vs_eager']:.2f} | ≤ 1.0 |"
+        )
     for row in results["smollm2"]:
         lines.append(f"| SmolLM2 | {row['n_tokens']:,} | capture {row['capture_ms'] / 1e3:.2f} s | SDPA forward {row['hf_sdpa_ms'] / 1e3:.2f} s | {row['ratio_capture_vs_sdpa']:.2f} | ≤ 1.2 |")
     lines += ["", "| model | tokens | capture bytes | one head's overview after the capture | process peak RSS so far |", "|---|---:|---:|---:|---:|"]
     for row in results["minilm"]:
         lines.append(f"| MiniLM | {row['n_tokens']} | {row['capture_bytes'] / MIB:.1f} MiB | | |")
     for row in results["smollm2"]:
-        lines.append(f"| SmolLM2 | {row['n_tokens']:,} | {row['capture_bytes'] / MIB:,.0f} MiB ({row['capture_gib']:.2f} GiB; target ≤ 2.5 GiB at 8,192) | {row['one_head_overview_s']:.2f} s (target ≤ 1 s) | {row['peak_rss_mib_so_far']:,} MiB |")
-    lines += ["", "Hugging Face eager with `output_attentions=True` would hold 30 · 9 · 8,192² · 4 B = 72 GiB of patterns for SmolLM2 at 8,192 tokens; the capture derives each head's pattern when it is read.", "<!-- engine:end -->"]
+        lines.append(
+            f"| SmolLM2 | {row['n_tokens']:,} | {row['capture_bytes'] / MIB:,.0f} MiB ({row['capture_gib']:.2f} GiB; target ≤ 2.5 GiB at 8,192) | {row['one_head_overview_s']:.2f} s (target ≤ 1 s) | {row['peak_rss_mib_so_far']:,} MiB |"
+        )
+    lines += [
+        "",
+        "Hugging Face eager with `output_attentions=True` would hold 30 · 9 · 8,192² · 4 B = 72 GiB of patterns for SmolLM2 at 8,192 tokens; the capture derives each head's pattern when it is read.",
+        "<!-- engine:end -->",
+    ]
     section = "\n".join(lines)
     path = HERE / "results.md"
     text = path.read_text() if path.exists() else "# attnviz benchmark results\n"
