@@ -14,6 +14,7 @@ converted once into attnviz's own folder format (``loading.gguf_cache``,
 from __future__ import annotations
 
 import json
+from functools import partial
 from pathlib import Path
 from typing import Callable, NamedTuple
 
@@ -25,7 +26,8 @@ from attnviz.loading import bert, gpt2, llama
 from attnviz.loading.device import resolve_device
 from attnviz.loading.native import NATIVE_CONFIG, check_layer_count, read_native_config
 from attnviz.loading.registry import REGISTRY, SEQ2SEQ_REGISTRY, model_folder
-from attnviz.loading.seq2seq import is_seq2seq_folder, load_seq2seq
+from attnviz.loading.seq2seq import NATIVE_CONFIG as SEQ2SEQ_CONFIG
+from attnviz.loading.seq2seq import assemble, is_seq2seq_folder, read_seq2seq_config, read_seq2seq_tokenizer, seq2seq_state_format
 from attnviz.loading.weights import check_dtypes, read_header, read_tensors, reading, weight_files
 from attnviz.model.config import ModelConfig
 from attnviz.model.decoder import Decoder
@@ -125,11 +127,30 @@ def load_model(name_or_path: str | Path, device: str | torch.device = "auto", pr
         name = folder.name
     verified_cache = key in REGISTRY and bool(REGISTRY[key].gguf)  # its content hash was checked
     cfg = read_config(folder, name)
-    state = read_state(folder, cfg, check_finite=not verified_cache)
+    state = read_state(folder, *state_format(folder, cfg), check_finite=not verified_cache)
     tokenizer = read_tokenizer(folder, cfg)
     with reading(folder):
         network = assemble_network(cfg, state).to(target)
     return HookedTransformer(cfg, network, tokenizer, target)
+
+
+def load_seq2seq(folder: Path, name: str, device: torch.device) -> HookedSeq2Seq:
+    """The encoder–decoder model in ``folder`` (``attnviz.loading.seq2seq``'s formats), float32 on ``device``.
+
+    Raises:
+        ModelLoadError: for every failure, naming the file: an unreadable or invalid
+            config, missing safetensors weights (``UnsafeWeightsError``), weights that do
+            not fit the config or hold NaN/±inf, a tokenizer that is missing, unreadable
+            or larger than the vocabulary.
+    """
+    if not is_seq2seq_folder(folder):
+        raise ModelLoadError(path=str(folder / SEQ2SEQ_CONFIG), problem=Text("load_unreadable", detail="no such file; scripts/train_seq2seq.py writes it"))
+    cfg = read_seq2seq_config(folder, name)
+    state = read_state(folder, *seq2seq_state_format(folder, cfg))
+    tokenizer = read_seq2seq_tokenizer(folder, cfg)
+    with reading(folder):
+        network = assemble(cfg, state).to(device)
+    return HookedSeq2Seq(cfg, network, tokenizer, device)
 
 
 def read_config(folder: Path, name: str) -> ModelConfig:
@@ -156,14 +177,23 @@ def read_config(folder: Path, name: str) -> ModelConfig:
         return ModelConfig.from_hf(hf_config, name=name)
 
 
-def read_state(folder: Path, cfg: ModelConfig, check_finite: bool = True) -> dict[str, torch.Tensor]:
-    """The folder's weights in attnviz's layout, float32, checked before they are read.
+def read_state(folder: Path, is_used: Callable, check: Callable, convert: Callable, check_finite: bool = True) -> dict[str, torch.Tensor]:
+    """The folder's weights in attnviz's layout, float32, checked before they are read: every format's loading order.
 
-    First the safetensors headers alone: every tensor the converter uses must be floating
-    point, and the names and shapes must be exactly those ``cfg`` implies (the converter's
-    strict check on the header's meta tensors; for attnviz's own format, the network's
-    parameters on the meta device): nothing is read or allocated. Only then are the
-    tensors read, as float32, refused when they hold NaN or ±inf, and converted.
+    1. The safetensors headers alone: names, dtypes and shapes, no tensor data.
+    2. Every tensor the format uses must be floating point.
+    3. ``check``: the used tensors' names and shapes against the config, on the header's
+       meta tensors (nothing is read or allocated).
+    4. Only then the used tensors are read, as float32, refused when they hold NaN or ±inf
+       (``check_finite=False`` only for a cache whose content hash was verified).
+    5. ``convert``: into the network's names and shapes.
+
+    Args:
+        folder: holds ``model.safetensors`` or shards with their index.
+        is_used, check, convert: what differs between formats, bound to the config
+            (``state_format`` for BERT, GPT-2, Llama and attnviz's own format,
+            ``seq2seq.seq2seq_state_format`` for the encoder–decoders): ``is_used(name) -> bool``,
+            ``check(header)`` raising ``WeightsMismatchError``, ``convert(tensors) -> state``.
 
     Raises:
         UnsafeWeightsError: no safetensors weights.
@@ -171,20 +201,33 @@ def read_state(folder: Path, cfg: ModelConfig, check_finite: bool = True) -> dic
             not fit the config, NaN or ±inf values.
     """
     files = weight_files(folder)
-    where = files[0] if len(files) == 1 else folder
+    where = files[0] if len(files) == 1 else folder  # the file an error names
     header = read_header(files)
-    native, family = (folder / NATIVE_CONFIG).is_file(), NETWORKS[cfg.family]
-    used = (lambda name: True) if native else (lambda name: family.is_used(name, cfg))
-    check_dtypes(header, used, where)
-    with reading(where):  # names and shapes only
-        if native:
+    check_dtypes(header, is_used, where)
+    with reading(where):
+        check({name: tensor for name, tensor in header.items() if is_used(name)})
+    tensors = read_tensors(files, is_used, check_finite)
+    with reading(where):
+        return convert(tensors)
+
+
+def state_format(folder: Path, cfg: ModelConfig) -> tuple[Callable, Callable, Callable]:
+    """``read_state``'s ``(is_used, check, convert)`` for an encoder or decoder folder of ``cfg``.
+
+    attnviz's own format (``attnviz.loading.native``) holds the network's state dict as it
+    is: every tensor is used, the block count and then every name and shape are checked by
+    building the network on the meta device, nothing is converted. A Hugging Face folder
+    uses its family's converter.
+    """
+    if (folder / NATIVE_CONFIG).is_file():
+
+        def check_native(header: dict[str, torch.Tensor]) -> None:
             check_layer_count(header, cfg)
             assemble_network(cfg, header)
-        else:
-            family.check(header, cfg)
-    tensors = read_tensors(files, used, check_finite)
-    with reading(where):
-        return tensors if native else family.convert(tensors, cfg)
+
+        return lambda name: True, check_native, lambda tensors: tensors
+    family = NETWORKS[cfg.family]
+    return partial(family.is_used, cfg=cfg), partial(family.check, cfg=cfg), partial(family.convert, cfg=cfg)
 
 
 def read_tokenizer(folder: Path, cfg: ModelConfig):

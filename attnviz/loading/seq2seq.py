@@ -1,4 +1,4 @@
-"""Loading an encoder–decoder model: the bundled translator or a local BART, Marian or T5 folder.
+"""The encoder–decoder folders ``attnviz.loading.load_model`` reads: the bundled translator, or a local BART, Marian or T5 folder.
 
 Two folder formats:
 - attnviz's own (``attnviz-seq2seq.json`` holding ``{"config": Seq2SeqConfig.to_json(),
@@ -7,7 +7,9 @@ Two folder formats:
 - a Hugging Face folder whose ``config.json`` has ``model_type`` bart, marian or t5,
   converted by ``attnviz.loading.bart`` or ``attnviz.loading.t5``.
 
-The checks are those of the other families (``attnviz.loading``): safetensors only, the
+This module reads their config and tokenizer and says how their weights are checked and
+converted (``seq2seq_state_format``); ``attnviz.loading.read_state`` reads them in the
+same order as every other family's. The checks are those of the other families: safetensors only, the
 config's sizes checked before anything is allocated, names, dtypes and shapes checked
 on the headers before any tensor is read, NaN and ±inf refused, ``trust_remote_code=False``
 on every transformers call, every failure one ``ModelLoadError`` naming the file.
@@ -16,6 +18,7 @@ on every transformers call, every failure one ``ModelLoadError`` naming the file
 from __future__ import annotations
 
 import json
+from functools import partial
 from pathlib import Path
 from typing import Callable, NamedTuple
 
@@ -24,10 +27,9 @@ from transformers import AutoConfig, AutoTokenizer, PreTrainedTokenizerFast
 
 from attnviz.errors import ConfigError, ModelLoadError, Text, WeightsMismatchError
 from attnviz.loading import bart, t5
-from attnviz.loading.weights import check_dtypes, read_header, read_tensors, reading, weight_files
+from attnviz.loading.weights import reading
 from attnviz.model.seq2seq import EncoderDecoder
 from attnviz.model.seq2seq_config import Seq2SeqConfig
-from attnviz.model.seq2seq_runner import HookedSeq2Seq
 
 NATIVE_CONFIG = "attnviz-seq2seq.json"
 FORMAT = 1
@@ -64,25 +66,6 @@ def is_seq2seq_folder(folder: Path) -> bool:
     return (folder / NATIVE_CONFIG).is_file() or hf_model_type(folder) in CONVERTERS
 
 
-def load_seq2seq(folder: Path, name: str, device: torch.device) -> HookedSeq2Seq:
-    """The encoder–decoder model in ``folder``, float32 on ``device``.
-
-    Raises:
-        ModelLoadError: for every failure, naming the file: an unreadable or invalid
-            config, missing safetensors weights (``UnsafeWeightsError``), weights that do
-            not fit the config or hold NaN/±inf, a tokenizer that is missing, unreadable
-            or larger than the vocabulary.
-    """
-    if not is_seq2seq_folder(folder):
-        raise ModelLoadError(path=str(folder / NATIVE_CONFIG), problem=Text("load_unreadable", detail="no such file; scripts/train_seq2seq.py writes it"))
-    cfg = read_seq2seq_config(folder, name)
-    state = read_seq2seq_state(folder, cfg)
-    tokenizer = read_seq2seq_tokenizer(folder, cfg)
-    with reading(folder):
-        network = assemble(cfg, state).to(device)
-    return HookedSeq2Seq(cfg, network, tokenizer, device)
-
-
 def read_seq2seq_config(folder: Path, name: str) -> Seq2SeqConfig:
     """The folder's ``Seq2SeqConfig``, from ``attnviz-seq2seq.json`` or a Hugging Face ``config.json``.
 
@@ -112,29 +95,17 @@ def _renamed(fields, name: str) -> Seq2SeqConfig:
     return Seq2SeqConfig.from_json(fields | {"name": name})
 
 
-def read_seq2seq_state(folder: Path, cfg: Seq2SeqConfig) -> dict[str, torch.Tensor]:
-    """The folder's weights in ``EncoderDecoder``'s layout, float32, checked on the headers before they are read.
+def seq2seq_state_format(folder: Path, cfg: Seq2SeqConfig) -> tuple[Callable, Callable, Callable]:
+    """``attnviz.loading.read_state``'s ``(is_used, check, convert)`` for an encoder–decoder folder of ``cfg``.
 
-    Raises:
-        UnsafeWeightsError: no safetensors weights.
-        ModelLoadError: a damaged file, a weight of another dtype, names or shapes that do
-            not fit the config, NaN or ±inf values.
+    attnviz's own folder holds ``EncoderDecoder``'s state dict as it is: every tensor is
+    used, every name and shape checked by building the network on the meta device
+    (``assemble``), nothing converted. A Hugging Face folder uses its family's converter.
     """
-    files = weight_files(folder)
-    where = files[0] if len(files) == 1 else folder
-    header = read_header(files)
-    native = (folder / NATIVE_CONFIG).is_file()
-    converter = None if native else CONVERTERS[hf_model_type(folder)]
-    used = (lambda name: True) if native else (lambda name: converter.is_used(name, cfg))
-    check_dtypes(header, used, where)
-    with reading(where):  # names and shapes only, nothing read
-        if native:
-            assemble(cfg, header)
-        else:
-            converter.check({name: tensor for name, tensor in header.items() if used(name)}, cfg)
-    tensors = read_tensors(files, used)
-    with reading(where):
-        return tensors if native else converter.convert(tensors, cfg)
+    if (folder / NATIVE_CONFIG).is_file():
+        return lambda name: True, partial(assemble, cfg), lambda tensors: tensors
+    converter = CONVERTERS[hf_model_type(folder)]
+    return partial(converter.is_used, cfg=cfg), partial(converter.check, cfg=cfg), partial(converter.convert, cfg=cfg)
 
 
 def assemble(cfg: Seq2SeqConfig, state: dict[str, torch.Tensor]) -> EncoderDecoder:
