@@ -14,6 +14,7 @@ from apptest_helpers import array, new_app, shown_text
 from bert_helpers import hf_query_cosines
 from torch.testing import assert_close
 
+from attnviz.app import lesson_frame, present
 from attnviz.lessons import scoring
 from attnviz.lessons.safe_text import escape_markdown
 
@@ -151,6 +152,70 @@ def test_soft_hard_local_general_page(minilm):
     assert general.shape == (len(minilm.tokenizer("The street was too wide for the animal.")["input_ids"]), n)
     bucket = min(int(4 * (1 - soft[it].max())), 3)
     assert "The model says" in reveal(at, 3, bucket) and at.success
+
+
+def keys(widgets) -> set[str]:
+    return {widget.key for widget in widgets}
+
+
+def element_order(block) -> list[str]:
+    """The types of the elements in ``block``, in the order they are shown (depth first)."""
+    order = []
+    for child in block.children.values():
+        order += element_order(child) if hasattr(child, "children") else [child.type]  # a block (container, column, tab) or an element
+    return order
+
+
+def test_present_mode_puts_a_sections_controls_in_the_sidebar_and_its_chart_first():
+    """Lesson 3 (Issue #12): in present mode the page's widgets and the open section's are in the sidebar, the other
+    sections' stay in their hidden tabs, each tab starts with its chart; out of present mode all is in the page, as before."""
+    at = open_lesson("soft_hard")
+    page_widgets = {"lesson3_sentence", "lesson3_layer", "lesson3_head", "lesson3_query"}
+    assert not keys(at.sidebar.text_input) & page_widgets and not keys(at.sidebar.slider)
+    assert {"lesson3_k", "lesson3_radius"} <= keys(at.main.slider) and "lesson3_sentence" in keys(at.main.text_input)
+    soft = element_order(at.main)
+    assert soft.index("latex") < soft.index("plotly_chart")  # the formula, then the chart, as written
+    at.slider(key="lesson3_k").set_value(3).run()
+
+    at.toggle(key="present").set_value(True).run()
+    assert not at.exception
+    assert at.sidebar.subheader[0].value == "Lesson 3 · Soft, hard and local attention" and not at.title
+    assert page_widgets <= keys(at.sidebar.text_input) | keys(at.sidebar.selectbox)
+    assert not keys(at.sidebar.slider) and {"lesson3_k", "lesson3_radius"} <= keys(at.main.slider)  # Soft is open: it has no slider
+    for tab in at.tabs[:4]:  # soft, hard, local, general: each starts with its chart
+        assert element_order(tab)[0] == "plotly_chart", (tab.label, element_order(tab)[:3])
+    assert chart(at, "lesson3_soft_chart")["layout"]["height"] == lesson_frame.CHART_HEIGHT
+
+    at.button(key="present_section_next").click().run()  # Hard
+    assert at.session_state[present.SECTION_KEY] == at.tabs[1].label
+    assert keys(at.sidebar.slider) == {"lesson3_k"} and at.slider(key="lesson3_k").value == 3  # the value moved with it
+    assert "lesson3_radius" in keys(at.main.slider)
+    at.button(key="present_section_next").click().run()  # Local
+    assert keys(at.sidebar.slider) == {"lesson3_radius"} and "lesson3_k" in keys(at.main.slider)
+    assert at.slider(key="lesson3_k").value == 3
+
+    at.toggle(key="present").set_value(False).run()
+    assert not at.exception and not keys(at.sidebar.slider) and not keys(at.sidebar.text_input) & page_widgets
+    assert at.title[0].value == "Lesson 3 · Soft, hard and local attention" and at.slider(key="lesson3_k").value == 3
+
+
+def test_present_mode_lays_long_labelled_bars_across():
+    """Lesson 2: the catalogue's titles (up to 36 characters) as upright 18 px labels would leave the bars a strip;
+    in present mode the bars run across, one row per title, the first on top; out of present mode they stand."""
+    at = open_lesson("search")
+    standing = chart(at, "lesson2_weights_chart")
+    assert standing["data"][0].get("orientation") != "h"
+    at.toggle(key="present").set_value(True).run()
+    assert not at.exception
+    lying = chart(at, "lesson2_weights_chart")
+    assert lying["data"][0]["orientation"] == "h" and lying["layout"]["yaxis"]["autorange"] == "reversed"
+    assert lying["data"][0]["y"] == standing["data"][0]["x"] and lying["data"][0]["x"] == standing["data"][0]["y"]
+    assert lying["data"][0]["marker"]["color"] == standing["data"][0]["marker"]["color"]  # the chosen item keeps its colour
+    assert lying["layout"]["xaxis"]["title"]["text"] == standing["layout"]["yaxis"]["title"]["text"]
+    output = chart(at, "lesson2_output_chart")
+    assert output["layout"]["xaxis"]["range"] == [0, 1]  # the output's fixed 0 … 1 scale moved to the bars' axis
+    soft = chart(at, "lesson2_similarity_chart")
+    assert max(len(label) for label in soft["data"][0]["y"]) > lesson_frame.LONG_LABEL
 
 
 @pytest.mark.slow
@@ -328,7 +393,7 @@ def test_lessons_in_chinese_keep_what_the_student_typed():
     at.toggle(key="present").set_value(True).run()
     at.selectbox(key="lang").set_value("zh").run()
     assert not at.exception
-    assert at.title[0].value.startswith("第 3 课")
+    assert at.sidebar.subheader[0].value.startswith("第 3 课")  # present mode: the title heads the sidebar, the tabs the page
     assert at.text_input(key="lesson3_sentence").value == "Dogs chase cats in the garden."
     at.switch_page("pages/lessons/word_vectors.py").run()
     at.switch_page("pages/lessons/soft_hard.py").run()
@@ -337,7 +402,7 @@ def test_lessons_in_chinese_keep_what_the_student_typed():
     for page in ("search", "scoring", "separate_qk", "positions", "block", "cost", "it_reference", "multi_head"):
         at.switch_page(f"pages/lessons/{page}.py").run()
         assert not at.exception, page
-        assert at.title[0].value.startswith("第 ") and "课" in at.title[0].value
+        assert at.sidebar.subheader[0].value.startswith("第 ") and "课" in at.sidebar.subheader[0].value
         assert at.toggle(key="present").value and at.tabs[-1].label == "先预测，再揭晓"
 
 

@@ -5,7 +5,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from attnviz.app import export, ui
+from attnviz.app import export, present, ui
 from attnviz.app import lesson_frame as cr
 from attnviz.lessons import block
 from attnviz.plots import lessons as lesson_plots
@@ -40,25 +40,27 @@ def page_links(links: list[tuple[str, str, str]]) -> None:
             st.page_link(page, label=f"{tr(part)} → {tr(title)}")
 
 
-def diagram() -> None:
+def diagram(at: cr.Place) -> None:
     st.markdown(tr("lesson7_diagram_text", n_layers=cfg.n_layers))
     labels = {box: tr(f"lesson7_box_{box}") for box in lesson_plots.DIAGRAM_BOXES}
     fig = lesson_plots.transformer_diagram(labels, tr("lesson7_encoder"), tr("lesson7_decoder"), tr("lesson7_cross_arrow"), tr("lesson7_repeat"))
-    export.chart(fig, key="lesson7_diagram")
+    if at.presenting:  # the boxes' text at 18 px; the figure's own margins (there are no axes)
+        fig.update_layout(height=cr.CHART_HEIGHT, font={"size": present.FONT})
+    export.chart(fig, key="lesson7_diagram", container=at.chart)
     st.caption(tr("lesson7_diagram_caption"))
     st.info(tr("lesson7_bundled_models"))
     st.markdown(tr("lesson7_links"))
     page_links(LINKS)
 
 
-def residual() -> None:
+def residual(at: cr.Place) -> None:
     st.latex(r"x' = \mathrm{LayerNorm}\big(x + \mathrm{MultiHead}(x)\big) \qquad \mathrm{LayerNorm}(y) = w \odot \frac{y - \mu(y)}{\sigma(y)} + b")
     st.markdown(tr("lesson7_residual_text"))
-    sentence = ui.kept_widget(st.text_input, "lesson7_sentence", ui.DEFAULT_TEXT, tr("sentence"))
+    sentence = ui.kept_widget(at.controls.text_input, "lesson7_sentence", ui.DEFAULT_TEXT, tr("sentence"))
     cap = cr.capture(sentence)
     if cap is None:
         return
-    layer = ui.kept_widget(st.selectbox, "lesson7_layer", 0, tr("layer"), choices=range(cap.n_layers))
+    layer = ui.kept_widget(at.controls.selectbox, "lesson7_layer", 0, tr("layer"), choices=range(cap.n_layers))
     step = block.residual_step(cap, model.network, layer)
     table = pd.DataFrame(
         {
@@ -75,7 +77,7 @@ def residual() -> None:
     st.metric(tr("lesson7_recompute_error"), f"{step.max_error:.1e}")
 
 
-def feed_forward() -> None:
+def feed_forward(at: cr.Place) -> None:
     st.latex(r"\mathrm{FFN}(x) = \mathrm{GELU}(x W_{in} + b_{in})\, W_{out} + b_{out} \qquad %d \to %d \to %d" % (cfg.d_model, cfg.d_mlp, cfg.d_model))
     ffn = block.group_totals(parts, per_copy=True)["feed_forward"]
     st.markdown(tr("lesson7_ffn_text", d_model=cfg.d_model, d_mlp=cfg.d_mlp, ratio=f"{cfg.d_mlp / cfg.d_model:g}", count=f"{ffn:,}"))
@@ -101,7 +103,7 @@ def sizes_table() -> None:
     st.markdown(tr("lesson7_sizes_text"))
 
 
-def counts() -> None:
+def counts(at: cr.Place) -> None:
     total = sum(totals.values())
     st.markdown(tr("lesson7_counts_text", n_layers=cfg.n_layers))
     table = pd.DataFrame(
@@ -117,16 +119,14 @@ def counts() -> None:
     st.metric(tr("lesson7_total"), f"{total:,}")
     names = [tr(f"lesson7_group_{g}") for g in block.GROUPS]
     fig = lesson_plots.bar_chart(names, [totals[g] for g in block.GROUPS], title=tr("lesson7_groups_title"), y_title=tr("lesson7_col_total"))
-    export.chart(fig, key="lesson7_groups_chart")
+    export.chart(cr.fit_bars(fig), key="lesson7_groups_chart", container=at.chart)
 
 
-def masked() -> None:
+def masked(at: cr.Place) -> None:
     st.markdown(tr("lesson7_masked_text"))
-    st.latex(
-        r"\mathrm{softmax}\Big(\frac{QK^\top}{\sqrt{d_k}} + M\Big) V \qquad M_{ij} = \begin{cases} 0 & j \le i \\ -\infty & j > i \end{cases}"
-    )
+    st.latex(r"\mathrm{softmax}\Big(\frac{QK^\top}{\sqrt{d_k}} + M\Big) V \qquad M_{ij} = \begin{cases} 0 & j \le i \\ -\infty & j > i \end{cases}")
     cr.notes_box("lesson7_mask")
-    sentence = ui.kept_widget(st.text_input, "lesson7_mask_sentence", ui.DEFAULT_TEXT, tr("sentence"))
+    sentence = ui.kept_widget(at.controls.text_input, "lesson7_mask_sentence", ui.DEFAULT_TEXT, tr("sentence"))
     cap = cr.capture(sentence)
     if cap is None:
         return
@@ -140,17 +140,13 @@ def masked() -> None:
     page_links(MASK_LINKS)
 
 
-def cross_attention() -> None:
+def cross_attention(at: cr.Place) -> None:
     st.markdown(tr("lesson7_cross_text"))
     st.page_link("pages/translation.py", label=tr("s2s_link_translation"), icon="🈯")
     cr.notes_box("lesson7_cross")
-    st.latex(
-        r"\mathrm{head}_i = \mathrm{softmax}\Big(\frac{(Y W_i^Q)(X W_i^K)^\top}{\sqrt{d_k}}\Big)\, X W_i^V \;\in \mathbb{R}^{m \times d_k}"
-    )
+    st.latex(r"\mathrm{head}_i = \mathrm{softmax}\Big(\frac{(Y W_i^Q)(X W_i^K)^\top}{\sqrt{d_k}}\Big)\, X W_i^V \;\in \mathbb{R}^{m \times d_k}")
     st.latex(r"\mathrm{MultiHead}(Y, X) = \mathrm{Concat}(\mathrm{head}_1, \dots, \mathrm{head}_h)\, W^O \;\in \mathbb{R}^{m \times d_{model}}")
-    st.latex(
-        r"W_i^Q, W_i^K, W_i^V \in \mathbb{R}^{d_{model} \times d_k}, \quad W^O \in \mathbb{R}^{h d_k \times d_{model}}, \quad d_k = d_{model}/h"
-    )
+    st.latex(r"W_i^Q, W_i^K, W_i^V \in \mathbb{R}^{d_{model} \times d_k}, \quad W^O \in \mathbb{R}^{h d_k \times d_{model}}, \quad d_k = d_{model}/h")
     paper = block.PAPER_BASE
     st.markdown(
         tr(
@@ -160,7 +156,7 @@ def cross_attention() -> None:
     )  # fmt: skip
 
 
-def question() -> None:
+def question(at: cr.Place) -> None:
     cr.predict_then_reveal(block.largest_group_question(totals), "lesson7")
 
 

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from attnviz.app import export, ui
+from attnviz.app import export, present, ui
 from attnviz.app import lesson_frame as cr
 from attnviz.errors import AttnvizError
 from attnviz.lessons import cost
@@ -16,7 +16,7 @@ classroom = cr.start(8)
 layer_names = {layer: tr(f"lesson8_layer_{layer}") for layer in cost.LAYERS}
 
 
-def table() -> None:
+def table(at: cr.Place) -> None:
     st.markdown(tr("lesson8_table_text"))
     rows = pd.DataFrame(
         {
@@ -30,15 +30,15 @@ def table() -> None:
     st.markdown(tr("lesson8_table_after"))
 
 
-def measure() -> None:
+def measure(at: cr.Place) -> None:
     st.markdown(tr("lesson8_measure_text"))
-    col_min, col_max, col_d, col_k, col_cap = st.columns(5)
+    col_min, col_max, col_d, col_k, col_cap = present.columns([1] * 5, parent=at.controls)
     n_min = ui.kept_widget(col_min.selectbox, "lesson8_n_min", 64, tr("lesson8_n_min"), choices=LENGTHS)
     n_max = ui.kept_widget(col_max.selectbox, "lesson8_n_max", 2048, tr("lesson8_n_max"), choices=LENGTHS)
     d = ui.kept_widget(col_d.selectbox, "lesson8_d", 64, tr("lesson8_d"), choices=(8, 16, 32, 64, 128, 256))
     repeats = ui.kept_widget(col_k.slider, "lesson8_repeats", 5, tr("lesson8_repeats"), min_value=1, max_value=15, help=tr("lesson8_repeats_help"))
     cap_s = ui.kept_widget(col_cap.slider, "lesson8_cap", 10, tr("lesson8_cap"), min_value=1, max_value=60)
-    if st.button(tr("lesson8_run"), key="lesson8_run", type="primary"):
+    if at.controls.button(tr("lesson8_run"), key="lesson8_run", type="primary"):
         slot = st.empty()
         bar = slot.progress(0.0, text=tr("lesson8_running"))
         try:
@@ -59,12 +59,12 @@ def measure() -> None:
     st.caption(tr("lesson8_measured_with", d=d, repeats=repeats, cap=cap_s))
     times, memory = cost.exponents(result, "seconds"), cost.exponents(result, "peak_bytes")
     charts = (("seconds", times, "lesson8_time_axis", "lesson8_time_chart"), ("peak_bytes", memory, "lesson8_memory_axis", "lesson8_memory_chart"))
-    col_time, col_memory = st.columns(2)
+    col_time, col_memory = cr.columns(2, parent=at.chart)
     for col, (what, fits, axis, key) in zip((col_time, col_memory), charts, strict=True):
         series = {layer: result.series(layer, what) for layer in cost.LAYERS}
         labels = {layer: tr("lesson8_legend", layer=layer_names[layer], p=fits[layer].text) for layer in cost.LAYERS}
         fig = lesson_plots.cost_loglog(series, labels, what, title=tr(f"{axis}_title", d=d), x_title="n", y_title=tr(axis))
-        export.chart(fig, key=key, container=col)
+        export.chart(cr.fit(fig), key=key, container=col)
     fitted = pd.DataFrame(
         {
             tr("lesson8_col_layer"): [layer_names[layer] for layer in cost.LAYERS],
@@ -92,7 +92,7 @@ def measure() -> None:
         st.warning(tr("lesson8_skipped", cap=cap_s, skipped=skipped))
 
 
-def question() -> None:
+def question(at: cr.Place) -> None:
     stored = st.session_state.get(RESULT)
     cr.predict_then_reveal(cost.fastest_growth_question(None if stored is None else stored[0]), "lesson8", judge="theory")
 

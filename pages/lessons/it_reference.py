@@ -12,15 +12,15 @@ from attnviz.plots import lessons as lesson_plots
 tr = ui.tr
 classroom = cr.start(9)
 model = cr.model()
-col_a, col_b = st.columns(2)
+col_a, col_b = present.columns([1, 1], parent=cr.controls())
 text_a = ui.kept_widget(col_a.text_input, "lesson9_sentence_a", ui.EXAMPLES[0], tr("lesson9_sentence_a"))
 text_b = ui.kept_widget(col_b.text_input, "lesson9_sentence_b", ui.EXAMPLES[1], tr("lesson9_sentence_b"))
-col_query, col_key1, col_key2 = st.columns(3)
+col_query, col_key1, col_key2 = present.columns([1, 1, 1], parent=cr.controls())
 query_word = ui.kept_widget(col_query.text_input, "lesson9_query", "it", tr("lesson9_query"))
 key_1 = ui.kept_widget(col_key1.text_input, "lesson9_key1", "animal", tr("lesson9_key1"), help=tr("lesson9_key1_help"))
 key_2 = ui.kept_widget(col_key2.text_input, "lesson9_key2", "street", tr("lesson9_key2"), help=tr("lesson9_key2_help"))
 threshold = ui.kept_widget(
-    st.slider, "lesson9_threshold", 0.05, tr("lesson9_threshold"), min_value=0.0, max_value=0.5, step=0.01, help=tr("lesson9_threshold_help")
+    cr.controls().slider, "lesson9_threshold", 0.05, tr("lesson9_threshold"), min_value=0.0, max_value=0.5, step=0.01, help=tr("lesson9_threshold_help")
 )  # fmt: skip
 cap_a, cap_b = cr.capture(text_a), cr.capture(text_b)
 if cap_a is None or cap_b is None:
@@ -32,31 +32,31 @@ except AttnvizError as err:
     st.stop()
 
 
-def sentences() -> None:
+def sentences(at: cr.Place) -> None:
     st.markdown(cr.md("lesson9_sentences_text", query=query_word, key1=key_1, key2=key_2))
     st.text("A: " + " ".join(cap_a.tokens))
     st.text("B: " + " ".join(cap_b.tokens))
 
 
-def every_head() -> None:
+def every_head(at: cr.Place) -> None:
     st.markdown(cr.md("lesson9_maps_text", query=query_word, key1=key_1, key2=key_2))
     changes = result.changes(threshold)
     limit = max(float(result.preference_a.abs().max()), float(result.preference_b.abs().max()), 1e-6)
-    col_left, col_right = cr.columns(2)
+    col_left, col_right = cr.columns(2, parent=at.chart)
     for col, pref, name in ((col_left, result.preference_a, "A"), (col_right, result.preference_b, "B")):
         fig = lesson_plots.preference_map(
             pref, limit, key_1, key_2, title=tr("lesson9_map_title", sentence=name, key1=key_1, key2=key_2),
             layer_title=tr("layer"), head_title=tr("head"), right=changes.right_flips, wrong=changes.wrong_flips,
         )  # fmt: skip
-        export.chart(present.fit(fig), key=f"lesson9_map_{name}", container=col)
+        export.chart(cr.fit(fig, height=None), key=f"lesson9_map_{name}", container=col)
     st.caption(cr.md("lesson9_maps_scale", limit=f"{limit:.2f}", key1=key_1, key2=key_2))
 
 
-def changed() -> None:
+def changed(at: cr.Place) -> None:
     st.markdown(cr.md("lesson9_shift_text", query=query_word, key1=key_1, key2=key_2))
     changes = result.changes(threshold)
     fig = lesson_plots.shift_chart(result.shift, threshold, title=tr("lesson9_shift_title"), x_title=tr("lesson9_shift_x"), y_title=tr("lesson9_shift_y", key1=key_1, key2=key_2))
-    export.chart(present.fit(fig), key="lesson9_shift_chart")
+    export.chart(cr.fit(fig), key="lesson9_shift_chart", container=at.chart)
     cols = st.columns(4)
     for col, label, heads in zip(
         cols, ("lesson9_right_flips", "lesson9_wrong_flips", "lesson9_leans_right", "lesson9_leans_wrong"),
@@ -91,7 +91,7 @@ def changed() -> None:
         }
     )
     st.dataframe(rows, hide_index=True, key="lesson9_changed_table")
-    col_head, col_sentence, col_button = st.columns([1, 2, 1])
+    col_head, col_sentence, col_button = present.columns([1, 2, 1], parent=at.controls)
     names = {lh: tr("heatmap_title", layer=lh[0], head=lh[1]) for lh in listed}  # labels fixed in this run's language
     choice = col_head.selectbox(tr("lesson9_pick_head"), listed, key="lesson9_open_head", format_func=names.__getitem__)
     sentence = col_sentence.selectbox(tr("sentence"), [text_a, text_b], key="lesson9_open_sentence")
@@ -103,7 +103,7 @@ def changed() -> None:
         st.switch_page("pages/explorer.py")
 
 
-def question() -> None:
+def question(at: cr.Place) -> None:
     largest = divmod(int(result.shift.abs().argmax()), cap_a.n_heads)
     layer, head = cr.layer_head("lesson9_q", cap_a.n_layers, cap_a.n_heads, default=largest)
     cr.predict_then_reveal(it.most_attended_question(cap_a, layer, head, result.query_pos_a), "lesson9")

@@ -19,7 +19,7 @@ counts = mh.attention_parameters(model.network)
 shown = {}  # the capture the heads section made in this run, for the closing question
 
 
-def subspaces() -> None:
+def subspaces(at: cr.Place) -> None:
     st.markdown(tr("lesson10_subspaces_text"))
     st.latex(r"\mathrm{head}_i = \mathrm{Attention}(Q W_i^Q,\; K W_i^K,\; V W_i^V), \qquad W_i^Q, W_i^K, W_i^V \in \mathbb{R}^{d_{model} \times d_k}")
     st.latex(r"\mathrm{MultiHead}(Q, K, V) = \mathrm{Concat}(\mathrm{head}_1, \dots, \mathrm{head}_h)\, W^O, \qquad d_k = d_v = d_{model}/h")
@@ -43,7 +43,7 @@ def subspaces() -> None:
     st.markdown(tr("lesson10_sizes_text"))
 
 
-def parameters() -> None:
+def parameters(at: cr.Place) -> None:
     st.markdown(tr("lesson10_params_text", h=counts.n_heads, d_model=counts.d_model, d_k=counts.d_head, per_head=f"{counts.per_head_projection:,}"))
     st.latex(
         r"\underbrace{h \cdot d_{model} \cdot d_k}_{%d \cdot %d \cdot %d} = d_{model} \cdot d_{model} = %s"
@@ -56,13 +56,13 @@ def parameters() -> None:
     col_wide.metric(tr("lesson10_count_wide", h=counts.n_heads, d_model=counts.d_model), f"{counts.full_width_heads:,}")
     labels = [tr("lesson10_bar_actual"), tr("lesson10_bar_one"), tr("lesson10_bar_wide")]
     fig = lesson_plots.bar_chart(labels, [counts.actual, counts.one_full_head, counts.full_width_heads], title=tr("lesson10_bar_title"), y_title=tr("lesson7_col_total"))
-    export.chart(fig, key="lesson10_params_chart")
+    export.chart(cr.fit_bars(fig), key="lesson10_params_chart", container=at.chart)
     st.markdown(tr("lesson10_params_after"))
 
 
-def heads() -> None:
+def heads(at: cr.Place) -> None:
     st.markdown(tr("lesson10_heads_text"))
-    sentence = ui.kept_widget(st.text_input, "lesson10_sentence", ui.DEFAULT_TEXT, tr("sentence"))
+    sentence = ui.kept_widget(at.controls.text_input, "lesson10_sentence", ui.DEFAULT_TEXT, tr("sentence"))
     cap = cr.capture(sentence)
     if cap is None:
         return
@@ -72,15 +72,15 @@ def heads() -> None:
         entropy, title=tr("lesson10_entropy_title"), x_title=tr("head"), y_title=tr("layer"), colorscale="Viridis",
         zmin=0, colorbar_title=tr("lesson10_bits"), annotate=True,
     )  # fmt: skip
-    export.chart(fig, key="lesson10_entropy_chart")
+    export.chart(cr.fit(fig), key="lesson10_entropy_chart", container=at.chart)
     st.caption(tr("lesson10_entropy_caption", n=cap.n_tokens, max_bits=f"{max_entropy_bits(cap.n_tokens):.2f}"))
-    layer = ui.kept_widget(st.selectbox, "lesson10_layer", 0, tr("layer"), choices=range(cap.n_layers))
+    layer = ui.kept_widget(at.controls.selectbox, "lesson10_layer", 0, tr("layer"), choices=range(cap.n_layers))
     distances = mh.head_distances(cap.pattern[layer])
     fig = lesson_plots.grid_map(
         distances, title=tr("lesson10_distance_title", layer=layer), x_title=tr("head"), y_title=tr("head"), colorscale="Viridis",
         zmin=0, zmax=1, colorbar_title=tr("lesson10_distance"),
     )  # fmt: skip
-    export.chart(fig, key="lesson10_distance_chart")
+    export.chart(cr.fit(fig), key="lesson10_distance_chart")
     alike, different = mh.extreme_pairs(distances)
     st.markdown(
         tr(
@@ -90,13 +90,14 @@ def heads() -> None:
         )
     )  # fmt: skip
     for pair, name in ((different, "different"), (alike, "alike")):
-        columns = st.columns(2)
+        columns = cr.columns(2)
         for col, head in zip(columns, pair, strict=True):
             title = tr(f"lesson10_pair_{name}", layer=layer, head=head)
-            export.chart(maps.attention_heatmap(cap.pattern[layer, head], cap.tokens, title=title, lang=lang), key=f"lesson10_{name}_{head}", container=col)
+            pair_map = cr.fit(maps.attention_heatmap(cap.pattern[layer, head], cap.tokens, title=title, lang=lang), x_angle=-90)
+            export.chart(pair_map, key=f"lesson10_{name}_{head}", container=col)
 
 
-def question() -> None:
+def question(at: cr.Place) -> None:
     cap = shown.get("cap")
     cr.predict_then_reveal(None if cap is None else mh.most_varied_layer_question(cap), "lesson10")
 

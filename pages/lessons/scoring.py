@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from attnviz.analysis.metrics import entropy_bits
-from attnviz.app import export, ui
+from attnviz.app import export, present, ui
 from attnviz.app import lesson_frame as cr
 from attnviz.errors import AttnvizError
 from attnviz.lessons import scoring
@@ -13,12 +13,12 @@ from attnviz.plots import lessons as lesson_plots
 tr = ui.tr
 MAPS_PER_ROW = 2
 classroom = cr.start(4)
-sentence = ui.kept_widget(st.text_input, "lesson4_sentence", "The cat sat on the mat because it was warm.", tr("sentence"))
+sentence = ui.kept_widget(cr.controls().text_input, "lesson4_sentence", "The cat sat on the mat because it was warm.", tr("sentence"))
 cap = cr.capture(sentence)
 if cap is None:
     st.stop()
-layer, head = cr.layer_head("lesson4", cap.n_layers, cap.n_heads, default=(2, 3))
-seed = int(ui.kept_widget(st.number_input, "lesson4_seed", 0, tr("lesson4_seed"), min_value=0, max_value=9999, step=1))
+layer, head = cr.layer_head("lesson4", cap.n_layers, cap.n_heads, default=(2, 3), parent=cr.controls())
+seed = int(ui.kept_widget(cr.controls().number_input, "lesson4_seed", 0, tr("lesson4_seed"), min_value=0, max_value=9999, step=1))
 q, k = cap.q[layer, :, head], cap.k[layer, :, head]  # [pos, d_head] each
 d = q.shape[-1]
 params = scoring.random_scoring_params(d, d, seed=seed)
@@ -26,7 +26,7 @@ weights = {rule: scoring.weights(rule, q, k, params) for rule in scoring.RULES}
 names = {rule: tr(f"lesson4_rule_{rule}") for rule in scoring.RULES}
 
 
-def rules() -> None:
+def rules(at: cr.Place) -> None:
     st.markdown(tr("lesson4_rules_text", d=d, n=cap.n_tokens))
     st.info(tr("lesson4_random_note", seed=seed))
     for rule in scoring.RULES:
@@ -39,16 +39,16 @@ def rules() -> None:
     st.markdown(tr("lesson4_general_names"))
 
 
-def maps() -> None:
+def maps(at: cr.Place) -> None:
     st.markdown(tr("lesson4_maps_text"))
     for start in range(0, len(scoring.RULES), MAPS_PER_ROW):
         row = scoring.RULES[start : start + MAPS_PER_ROW]
-        for col, rule in zip(st.columns(MAPS_PER_ROW), row):
+        for col, rule in zip(cr.columns(MAPS_PER_ROW, parent=at.chart), row):  # present mode: stacked, the first map on the first screen
             fig = lesson_plots.matrix_heatmap(weights[rule], cap.tokens, cap.tokens, title=names[rule], zmin=0, zmax=1, colorbar_title=tr("weight"))
             fig.update_xaxes(side="bottom", tickangle=-60)
             fig.update_traces(colorbar={"thickness": 12})
             fig.update_layout(height=520, margin={"t": 50, "l": 10, "r": 10})
-            export.chart(fig, key=f"lesson4_map_{rule}", container=col)
+            export.chart(cr.fit(fig, x_angle=-90), key=f"lesson4_map_{rule}", container=col)
     table = pd.DataFrame(
         {
             tr("lesson4_col_rule"): [names[r] for r in scoring.RULES],
@@ -61,11 +61,11 @@ def maps() -> None:
     st.markdown(tr("lesson4_scaled_text", d=d))
 
 
-def my_att() -> None:
+def my_att(at: cr.Place) -> None:
     st.markdown(tr("lesson4_seq2seq_text"))
     st.page_link("pages/why_attention.py", label=tr("s2s_link_why"), icon="🍾")
     st.latex(r"w = \mathrm{softmax}\big(W_{attn}\,[Q_0; K_0] + b_{attn}\big) \in \mathbb{R}^{1 \times n_{pos}} \qquad \mathrm{applied} = w\,V")
-    cols = st.columns(5)
+    cols = present.columns([1] * 5, parent=at.controls)
     defaults = {"query_size": 32, "key_size": 32, "n_positions": 32, "value_size": 64, "output_size": 32}
     sizes = {
         name: ui.kept_widget(col.number_input, f"lesson4_{name}", default, tr(f"lesson4_{name}"), min_value=1, max_value=scoring.MAX_SIZE, step=1)
@@ -90,7 +90,7 @@ def my_att() -> None:
     cr.notes_box("lesson4_output_shape")
     attn_weights = scoring.step_tensor(steps, "weights")[0]
     fig = lesson_plots.bar_chart([str(i) for i in range(len(attn_weights))], attn_weights, title=tr("lesson4_weights_title"), x_title=tr("lesson4_positions"), y_title=tr("weight"))
-    export.chart(fig, key="lesson4_seq2seq_chart")
+    export.chart(cr.fit_bars(fig), key="lesson4_seq2seq_chart", container=at.chart)
 
     st.subheader(tr("lesson4_sub_decoder_only"))
     st.markdown(tr("lesson4_decoder_only_text"))
@@ -103,13 +103,13 @@ def my_att() -> None:
     n_positions = int(sizes["n_positions"])
     n_source = 1
     if n_positions > 1:
-        n_source = ui.kept_widget(st.slider, "lesson4_n_source", min(10, n_positions), tr("lesson4_n_source", n=n_positions), min_value=1, max_value=n_positions)
+        n_source = ui.kept_widget(at.controls.slider, "lesson4_n_source", min(10, n_positions), tr("lesson4_n_source", n=n_positions), min_value=1, max_value=n_positions)
     padded = scoring.padding_weight(attn_weights, int(n_source))
     st.markdown(tr("lesson4_max_length_text", n=n_positions))
     st.metric(tr("lesson4_padding_weight", source=int(n_source), n=n_positions), f"{100 * padded:.1f} %")
 
 
-def question() -> None:
+def question(at: cr.Place) -> None:
     module = scoring.random_seq2seq(seed=seed)
     change = scoring.value_change(module, scoring.with_other_values(module, seed + 1))
     cr.predict_then_reveal(scoring.value_change_question(change), "lesson4", judge="theory")  # answered by the architecture, not the model

@@ -15,7 +15,7 @@ model = cr.model()
 cfg, tokenizer = model.config, model.tokenizer
 W_E = cr.embedding_matrix(cr.MODEL)
 
-text = ui.kept_widget(st.text_input, "lesson1_words", "king, queen, man, woman, apple, banana", tr("lesson1_words"))
+text = ui.kept_widget(cr.controls().text_input, "lesson1_words", "king, queen, man, woman, apple, banana", tr("lesson1_words"))
 words, ids = [], []
 for word in wv.split_words(text):
     try:
@@ -32,7 +32,7 @@ cos_embedded = wv.cosine_matrix(embedded)
 cos_one_hot = wv.cosine_matrix(wv.one_hot_vectors(ids, cfg.d_vocab))
 
 
-def one_hot() -> None:
+def one_hot(at: cr.Place) -> None:
     st.markdown(tr("lesson1_one_hot_text", d_vocab=f"{cfg.d_vocab:,}"))
     st.latex(r"\mathrm{onehot}(t) = (0, \dots, 0, \underset{t}{1}, 0, \dots, 0) \in \{0, 1\}^{%d}" % cfg.d_vocab)
     rows = [
@@ -44,8 +44,8 @@ def one_hot() -> None:
     st.latex(r"\mathrm{onehot}(t)\, W_E = W_E[t] \qquad W_E \in \mathbb{R}^{%d \times %d}" % (cfg.d_vocab, cfg.d_model))
 
 
-def memory() -> None:
-    sentence = ui.kept_widget(st.text_input, "lesson1_sentence", ui.DEFAULT_TEXT, tr("sentence"))
+def memory(at: cr.Place) -> None:
+    sentence = ui.kept_widget(at.controls.text_input, "lesson1_sentence", ui.DEFAULT_TEXT, tr("sentence"))
     try:
         enc, _ = model.tokenize(sentence)
     except AttnvizError as err:
@@ -60,7 +60,7 @@ def memory() -> None:
     col_ratio.metric(tr("lesson1_memory_ratio"), f"{sizes['one_hot'] / sizes['embedding']:.1f}×")
 
 
-def dot_products() -> None:
+def dot_products(at: cr.Place) -> None:
     st.markdown(tr("lesson1_dot_text"))
     overlaps = wv.one_hot_overlaps(ids, cos_one_hot)
     if not overlaps:
@@ -68,14 +68,16 @@ def dot_products() -> None:
     for o in overlaps:
         shared = " ".join(tokenizer.convert_ids_to_tokens(o.shared))
         st.markdown(cr.md("lesson1_dot_overlap", first=words[o.first], second=words[o.second], pieces=shared, cos=f"{o.cosine:.2f}"))
-    col_one_hot, col_embed = st.columns(2)
+    col_one_hot, col_embed = cr.columns(2, parent=at.chart)
     common = {"row_labels": words, "col_labels": words, "zmin": -1, "zmax": 1, "colorscale": "RdBu", "zmid": 0, "annotate": True}
-    export.chart(lesson_plots.matrix_heatmap(cos_one_hot, title=tr("lesson1_cos_one_hot"), **common), key="lesson1_one_hot_chart", container=col_one_hot)
-    export.chart(lesson_plots.matrix_heatmap(cos_embedded, title=tr("lesson1_cos_embedding"), **common), key="lesson1_embedding_chart", container=col_embed)
+    one_hot_map = cr.fit(lesson_plots.matrix_heatmap(cos_one_hot, title=tr("lesson1_cos_one_hot"), **common), x_angle=-90)
+    export.chart(one_hot_map, key="lesson1_one_hot_chart", container=col_one_hot)
+    embedding_map = cr.fit(lesson_plots.matrix_heatmap(cos_embedded, title=tr("lesson1_cos_embedding"), **common), x_angle=-90)
+    export.chart(embedding_map, key="lesson1_embedding_chart", container=col_embed)
 
 
-def neighbours() -> None:
-    col_word, col_k = st.columns(2)
+def neighbours(at: cr.Place) -> None:
+    col_word, col_k = at.controls.columns(2)
     word = ui.kept_widget(col_word.selectbox, "lesson1_word", words[0], tr("lesson1_pick_word"), choices=words)
     k = ui.kept_widget(col_k.slider, "lesson1_k", 10, tr("lesson1_k"), min_value=3, max_value=30)
     i = words.index(word)
@@ -85,10 +87,10 @@ def neighbours() -> None:
     table = pd.DataFrame({tr("lesson1_col_token"): tokens, tr("lesson1_col_id"): found.tolist(), tr("lesson1_col_cos"): sims.tolist()})
     st.dataframe(table, hide_index=True, key="lesson1_neighbours_table")
     fig = lesson_plots.bar_chart(tokens, sims, title=tr("lesson1_neighbours_title", word=word), y_title=tr("lesson1_col_cos"))
-    export.chart(fig, key="lesson1_neighbours_chart")
+    export.chart(cr.fit_bars(fig), key="lesson1_neighbours_chart", container=at.chart)
 
 
-def question() -> None:
+def question(at: cr.Place) -> None:
     cr.predict_then_reveal(wv.nearest_word_question(words, cos_embedded, cos_one_hot), "lesson1")
 
 

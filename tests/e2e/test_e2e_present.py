@@ -37,31 +37,6 @@ def test_arrow_keys_step_heads_and_layers(app_server, projector):
     assert "present=1" in projector.url and "layer=1" in projector.url and "head=11" in projector.url
 
 
-def test_step_by_step_in_present_mode(app_server, projector):
-    charts = open_present(projector, f"{app_server.url}/step_by_step?present=1", "step_by_step")
-    shown = [chart for chart in charts if chart["x"] and chart["y"] and chart["width"] > 0]  # other tabs' charts are hidden
-    assert shown
-    for chart in shown:
-        assert_readable(chart)
-
-
-@pytest.mark.parametrize(("lesson", "tab"), [("lesson_soft_hard", 0), ("lesson_it", 1)])
-def test_lessons_in_present_mode(app_server, projector, lesson, tab):
-    open_present(projector, f"{app_server.url}/{lesson}?present=1", f"{lesson}_top")
-    tabs = projector.locator('[role="tab"]')
-    assert tabs.count() >= 3  # one section per tab
-    tabs.nth(tab).click()
-    projector.wait_for_timeout(800)
-    charts = projector.evaluate(CHARTS_JS)
-    shown = [chart for chart in charts if chart["x"] and chart["y"] and chart["width"] > 0]  # other tabs' charts are hidden
-    assert shown
-    projector.mouse.wheel(0, max(0, shown[0]["top"] - 60))  # the screenshot shows the chart
-    projector.wait_for_timeout(500)
-    projector.screenshot(path=str(ARTIFACTS / "present" / f"{lesson}_chart.png"))
-    for chart in shown:
-        assert_readable(chart)
-
-
 def test_a_300_token_text_shows_a_readable_window(app_server, projector, tokens_of):
     from urllib.parse import quote
 
@@ -118,20 +93,6 @@ def test_language_switch_and_present_toggle_are_on_the_first_screen(app_server, 
 SELECTED_TAB_JS = '() => (document.querySelector(\'[role="tab"][aria-selected="true"]\') || {}).textContent'
 
 
-def test_arrow_keys_step_through_a_lessons_sections(app_server, projector):
-    open_present(projector, f"{app_server.url}/lesson_it?present=1", "lesson_it_keys_before")
-    titles = projector.locator('[role="tab"]').all_inner_texts()
-    assert projector.evaluate(SELECTED_TAB_JS) == titles[0]
-    projector.mouse.click(1260, 700)  # focus the page, not a text box
-    for key, expected in (("ArrowRight", 1), ("ArrowRight", 2), ("ArrowLeft", 1)):
-        projector.keyboard.press(key)
-        projector.wait_for_function(f"() => ({SELECTED_TAB_JS})() === {titles[expected]!r}")
-        wait_idle(projector)
-    projector.screenshot(path=str(ARTIFACTS / "present" / "lesson_it_keys_after.png"))
-    panel = projector.locator('[role="tabpanel"]:visible')
-    assert panel.count() == 1 and panel.first.inner_text().strip()  # the open section's content is what is shown
-
-
 def test_the_journey_one_stage_per_screen_with_the_arrow_keys(app_server, projector):
     """SmolLM2's journey in present mode: each stage's chart in view, readable; → steps to the next stage."""
     open_present(projector, f"{app_server.url}/journey?present=1", "journey_stage_1")
@@ -152,20 +113,6 @@ def test_the_journey_one_stage_per_screen_with_the_arrow_keys(app_server, projec
         assert_readable(chart, ("x", "y") if chart["y"] else ("x",))  # a strip of one row per key has no y label
         if stage in (2, 10):
             projector.screenshot(path=str(ARTIFACTS / "present" / f"journey_stage_{stage + 1}.png"))
-
-
-def test_step_by_step_on_the_decoder_in_present_mode(app_server, projector):
-    """SmolLM2: its controls in the sidebar beside the steps; every chart shown (RoPE's included) readable at 18 px."""
-    charts = open_present(projector, f"{app_server.url}/step_by_step?present=1&model=smollm2&layer=3&head=4", "step_by_step_smollm2")
-    sidebar = projector.locator('[data-testid="stSidebar"]')
-    for label in ("Model", "Layer", "Head", "Query token"):
-        assert sidebar.get_by_text(label, exact=True).count() == 1, label
-    shown = [chart for chart in charts if chart["x"] and chart["y"] and chart["width"] > 0]
-    titles = [chart["title"] for chart in shown]
-    assert "Rotation of each dimension pair" in titles and "q and k before and after the rotation" in titles  # RoPE, a decoder's
-    assert next(chart for chart in charts if chart["width"] > 0)["top"] < PROJECTOR["height"]  # the first step's chart starts on the first screen
-    for chart in shown:
-        assert_readable(chart)
 
 
 @pytest.mark.slow
