@@ -17,6 +17,8 @@ SHARED = {"steps_model": "model", "steps_sentence": "sentence", "steps_pair": "s
 # A long text's window: four maps with every cell's hover and a dozen strips share the page,
 # so it is half the Explorer's (the page then sends about 1 MB at any length).
 MOST = maps.WINDOW_MAX // 2
+ROPE_HEIGHT = 300  # present mode: RoPE's four rows each labelled (fit gives a figure one y label per 54 px of height)
+UPRIGHT = -90  # present mode: token labels upright under a strip (tilted, the boxes of neighbouring 18 px labels overlap)
 
 
 tr = ui.tr
@@ -98,9 +100,9 @@ if decoder:
 token_rows = [token_names[pos] for pos in win]
 
 
-def show(fig, key: str, table=None) -> None:
-    """A figure, and under it its numbers (``table``) when the tables toggle is on."""
-    export.chart(present.fit(fig), key=key)
+def show(fig, key: str, table=None, x_angle: int | None = None, height: int | None = None) -> None:
+    """A figure, and under it its numbers (``table``) when the tables toggle is on; ``x_angle`` and ``height`` as ``present.fit``'s."""
+    export.chart(present.fit(fig, height=height, x_angle=x_angle), key=key)
     if show_tables and table is not None:
         st.dataframe(table, key=f"{key}_table")
 
@@ -108,7 +110,8 @@ def show(fig, key: str, table=None) -> None:
 def strip(values, title: str, key: str, by_token: bool = False, weights: bool = False, cell_text=None) -> None:
     """A vector as a heat strip; ``by_token``: one value per key token (the window's keys are drawn)."""
     fig = step_plots.heat_strip(values, title, lang, col_tokens=tokens if by_token else None, weights=weights, cell_text=cell_text, window=win if by_token else None)
-    show(fig, key, step_plots.vector_table(values[win.start : win.stop], title, token_rows) if by_token else step_plots.vector_table(values, title))
+    table = step_plots.vector_table(values[win.start : win.stop], title, token_rows) if by_token else step_plots.vector_table(values, title)
+    show(fig, key, table, x_angle=UPRIGHT if by_token else None)
 
 
 def per_token(values, title: str, key: str) -> None:
@@ -166,9 +169,14 @@ with tab_steps:
                 col_vec, col_pairs = st.columns(2)
                 vector_names = [f"{v} {tr(when)}" for v in "qk" for when in ("steps_rope_before", "steps_rope_after")]
                 with col_vec:
-                    show(step_plots.heat_strip(rv.stacked, tr("steps_rope_vectors_title"), lang, row_names=vector_names), "steps_rope_vectors", step_plots.matrix_table(rv.stacked, vector_names))
+                    show(
+                        step_plots.heat_strip(rv.stacked, tr("steps_rope_vectors_title"), lang, row_names=vector_names),
+                        "steps_rope_vectors",
+                        step_plots.matrix_table(rv.stacked, vector_names),
+                        height=ROPE_HEIGHT,
+                    )
                 with col_pairs:
-                    export.chart(present.fit(step_plots.rope_pairs_figure(rv.angles_q, rv.angles_k, tr("steps_rope_pairs_title"), lang)), key="steps_rope_pairs")
+                    export.chart(steps_ui.legend_below(present.fit(step_plots.rope_pairs_figure(rv.angles_q, rv.angles_k, tr("steps_rope_pairs_title"), lang))), key="steps_rope_pairs")
             notes.caption(
                 tr("steps_rope_norms", **{name: f"{float(v.norm()):.4f}" for name, v in (("q_before", rv.q_before), ("q_after", rv.q_after), ("k_before", rv.k_before), ("k_after", rv.k_after))})
             )
@@ -215,7 +223,10 @@ with tab_steps:
         notes.caption(tr("steps_causal_step4", query=query, later=n - 1 - query) if decoder else tr("steps_step4_text"))
         with charts:
             show(
-                step_plots.mask_strip(hs.allowed, tokens, f"M{step_plots.subscript(query)}ⱼ [{n}]{shown}", lang, win), "steps_mask", step_plots.mask_table(hs.allowed[win.start : win.stop], token_rows)
+                step_plots.mask_strip(hs.allowed, tokens, f"M{step_plots.subscript(query)}ⱼ [{n}]{shown}", lang, win),
+                "steps_mask",
+                step_plots.mask_table(hs.allowed[win.start : win.stop], token_rows),
+                x_angle=UPRIGHT,
             )
             masked_text = step_plots.masked_cell_text(hs.scaled, hs.allowed)
             strip(hs.scaled.masked_fill(~hs.allowed, float("nan")), f"s̃ⱼ [{n}]{shown}", "steps_masked", by_token=True, cell_text=masked_text)
@@ -261,6 +272,7 @@ with tab_steps:
 
 
 with tab_scale:
+    main_chart = steps_ui.chart_first()  # present mode: the weights first, the controls and notes under them
     st.caption(tr("steps_scale_intro"))
     col_toggle, col_slider = st.columns([1, 2])
     scale = col_toggle.toggle(tr("steps_scale_toggle", d_head=d_head), value=True, key="steps_scale")
@@ -275,7 +287,8 @@ with tab_scale:
     cols[3].metric(tr("steps_max_variant"), f"{float(variant.max()):.4f}")
     st.caption(tr("steps_entropy_note", bits=max_entropy_bits(int(hs.allowed.sum()))))
     series = {tr("steps_model_weights"): hs.weights, tr("steps_variant_weights"): variant}
-    show(step_plots.weights_compare(series, tokens, tr("steps_variant_title") + shown, lang, win), "steps_variant", step_plots.series_table(series, token_rows, win))
+    with main_chart:
+        show(step_plots.weights_compare(series, tokens, tr("steps_variant_title") + shown, lang, win), "steps_variant", step_plots.series_table(series, token_rows, win))
     growth, saturation = ui.softmax_scale_curves()
     st.caption(tr("steps_growth_text"))
     export.chart(present.fit(step_plots.growth_figure(growth, lang, d_head)), key="steps_growth")
@@ -296,8 +309,10 @@ with tab_masks:
     sub_tabs = dict(zip(names, st.tabs([tr(name) for name in names]), strict=True))  # a decoder is causal already and runs unpadded
     sub_none, sub_own = sub_tabs["steps_mask_none"], sub_tabs["steps_mask_own"]
     with sub_none:
+        main_chart = steps_ui.chart_first()
         st.caption(tr("steps_none_text"))
-        head_map(cap.pattern[layer, head], cap.head_scores_raw(layer, head), cap.attn_mask, tr("heatmap_title", layer=layer, head=head), "steps_none_map")
+        with main_chart:
+            head_map(cap.pattern[layer, head], cap.head_scores_raw(layer, head), cap.attn_mask, tr("heatmap_title", layer=layer, head=head), "steps_none_map")
 
     if not decoder:
         with sub_tabs["steps_mask_padding"]:
@@ -326,9 +341,14 @@ with tab_masks:
                     real_win = range(pad_win.start, min(pad_win.stop, check.n_real))
                     pad_rows = step_plots.position_labels(padded.tokens)[pad_win.start : pad_win.stop]
                     pad_title = f"M{step_plots.subscript(pad_query)}ⱼ" + ("" if len(pad_win) == check.n_total else f" · {pad_win.start}–{pad_win.stop - 1}")
-                    show(step_plots.mask_strip(ps.allowed, padded.tokens, pad_title, lang, pad_win), "steps_pad_mask", step_plots.mask_table(ps.allowed[pad_win.start : pad_win.stop], pad_rows))
+                    show(
+                        step_plots.mask_strip(ps.allowed, padded.tokens, pad_title, lang, pad_win),
+                        "steps_pad_mask",
+                        step_plots.mask_table(ps.allowed[pad_win.start : pad_win.stop], pad_rows),
+                        x_angle=UPRIGHT,
+                    )
                     pad_fig = step_plots.heat_strip(ps.weights, f"wⱼ [{check.n_total}]", lang, col_tokens=padded.tokens, weights=True, window=pad_win)
-                    show(pad_fig, "steps_pad_weights", step_plots.vector_table(ps.weights[pad_win.start : pad_win.stop], "w", pad_rows))
+                    show(pad_fig, "steps_pad_weights", step_plots.vector_table(ps.weights[pad_win.start : pad_win.stop], "w", pad_rows), x_angle=UPRIGHT)
                     cols = st.columns(3)
                     cols[0].metric(tr("steps_pad_max_weight"), step_plots.small_number(check.max_pad_weight))
                     cols[1].metric(tr("steps_pad_pattern_diff"), step_plots.small_number(check.max_pattern_diff))
@@ -349,6 +369,7 @@ with tab_masks:
                 step_plots.mask_strip(dec_mask[query], tokens, f"M{step_plots.subscript(query)}ⱼ{shown}", lang, win),
                 "steps_causal_mask",
                 step_plots.mask_table(dec_mask[query, win.start : win.stop], token_rows),
+                x_angle=UPRIGHT,
             )
             series = {tr("steps_encoder_weights"): cap.pattern[layer, head, query], tr("steps_decoder_weights"): causal[query]}
             export.chart(step_plots.weights_compare(series, tokens, tr("steps_causal_compare_title", query=query) + shown, lang, win), key="steps_causal_compare")
@@ -380,11 +401,13 @@ with tab_masks:
                 show(fig, "steps_cosine", step_plots.vector_table(cosine[win.start : win.stop], "cos", token_rows))
 
 with tab_heads:
+    main_chart = steps_ui.chart_first()
     st.caption(tr("steps_heads_text", layer=layer, query=query))
     rows = cap.pattern[layer, :, query]  # [head, key_pos]
     head_names = [f"{tr('head')} {h}" for h in range(cap.n_heads)]
     fig = step_plots.heat_strip(rows, tr("steps_heads_title", layer=layer, query=query) + shown, lang, col_tokens=tokens, row_names=head_names, weights=True, window=win)
-    show(fig, "steps_heads", step_plots.matrix_table(rows[:, win.start : win.stop], head_names, token_rows))
+    with main_chart:
+        show(fig, "steps_heads", step_plots.matrix_table(rows[:, win.start : win.stop], head_names, token_rows), x_angle=UPRIGHT)
     distance = steps.js_distance_matrix(rows)
     (a, b, d_close), (c, e, d_far) = steps.closest_and_farthest(distance)
     st.caption(tr("steps_js_text", a=a, b=b, d_close=d_close, c=c, e=e, d_far=d_far))

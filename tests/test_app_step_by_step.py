@@ -12,6 +12,9 @@ import torch
 from apptest_helpers import array, new_app, shown_text
 from torch.testing import assert_close
 
+from attnviz.app import present, steps_ui
+from attnviz.i18n import t
+
 PAGE = "pages/step_by_step.py"
 TEXT = "The animal didn't cross the street because it was too tired."
 
@@ -297,9 +300,11 @@ def test_smollm2_steps_neuron_view_and_rope_recompute_the_model(smollm2, smol_ca
     # RoPE: the scores before the rotation come from q and k rotated back by their positions' angles
     before, after = bars(at, "steps_rope_scores")
     angles = lambda pos: pos * cap.rope_theta ** (-np.arange(0, 64, 2) / 64)  # noqa: E731
+
     def unrotate(v, pos):
         a, b, c = v[:32], v[32:], angles(pos)
         return np.concatenate([a * np.cos(c) + b * np.sin(c), b * np.cos(c) - a * np.sin(c)])
+
     K_before = np.stack([unrotate(cap.k[layer, j, kv].double().numpy(), j) for j in range(cap.n_tokens)])
     assert_close(before, K_before @ unrotate(q64, query) / 8, rtol=0, atol=1e-4, check_dtype=False)
     assert_close(after, cap.head_scores_raw(layer, head)[query].numpy(), rtol=0, atol=1e-5, check_dtype=False)
@@ -386,3 +391,47 @@ def test_a_local_llama_folder_walks_the_decoder_steps(monkeypatch, tmp_path):
     assert "query heads 2, 3 share" in shown_text(at)
     score = {m.label: float(m.value) for m in at.metric}["score s"]
     assert score == pytest.approx(float(cap.head_scores_raw(0, 3)[3, 1]), abs=1e-5)
+
+
+def test_the_steps_sections_in_order_with_rope_only_for_a_rotary_model():
+    assert steps_ui.section_names(False) == ["input", "qkv", "neuron", "scores", "mask", "softmax", "sum", "heads"]
+    assert steps_ui.section_names(True) == ["input", "qkv", "rope", "neuron", "scores", "mask", "softmax", "sum", "heads"]
+    assert steps_ui.SECTION_KEY != present.SECTION_KEY  # a lesson's open section and this page's never collide
+
+
+def step_titles(lang: str = "en", rotary: bool = False) -> tuple[list[str], list[str]]:
+    """The Steps tab's short section titles and its full headings, from the translation table."""
+    picked = [(short, full) for name, short, full in steps_ui.SECTIONS if name in steps_ui.section_names(rotary)]
+    return [t(short, lang) for short, _ in picked], [t(full, lang) for _, full in picked]
+
+
+@pytest.mark.slow
+def test_present_mode_shows_one_step_per_section_and_next_opens_the_following_one():
+    at = new_app(present="1").run().switch_page(PAGE).run()
+    assert not at.exception
+    titles, headings = step_titles()
+    labels = [tab.label for tab in at.tabs]
+    first = labels.index(titles[0])
+    assert labels[first - 1] == t("steps_tab_steps", "en") and labels[first : first + len(titles)] == titles  # the Steps tab holds one tab per step
+    assert not [s.value for s in at.subheader]  # no stacked subheaders: each heading is under its step's chart
+    assert all(f"**{heading}**" in [m.value for m in at.markdown] for heading in headings)
+    shortcuts = {b.key: b.proto.shortcut.lower() for b in at.button if b.proto.shortcut}
+    assert shortcuts == {"steps_section_prev": "left", "steps_section_next": "right"}  # one binding each: no head/layer step buttons here
+    assert at.session_state["steps_section"] == titles[0] and at.button(key="steps_section_prev").disabled
+    for expected in titles[1:]:
+        at.button(key="steps_section_next").click().run()
+        assert not at.exception and at.session_state["steps_section"] == expected
+    assert at.button(key="steps_section_next").disabled  # the last step: Next stops there
+    at.button(key="steps_section_prev").click().run()
+    assert at.session_state["steps_section"] == titles[-2]
+
+
+@pytest.mark.slow
+def test_out_of_present_mode_all_steps_are_stacked_under_their_subheaders():
+    at = new_app().run().switch_page(PAGE).run()
+    assert not at.exception
+    titles, headings = step_titles()
+    assert [s.value for s in at.subheader] == headings
+    labels = [tab.label for tab in at.tabs]
+    assert not set(titles) & set(labels)  # no section tabs
+    assert "steps_section_next" not in {b.key for b in at.button}

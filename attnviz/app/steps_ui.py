@@ -52,6 +52,13 @@ class Area(NamedTuple):
     notes: object
 
 
+def chart_first() -> AbstractContextManager:
+    """Where a tab's main chart goes: in present mode a container made here, at the top, so that the chart
+    drawn into it later shows above the tab's notes and controls; otherwise a null context (the chart stays
+    where it is drawn in the page's flow)."""
+    return st.container() if present.is_on() else nullcontext()
+
+
 class Steps:
     """The Steps tab's sections: ``with steps.step("qkv") as area:`` draws one step (see ``Area``).
 
@@ -76,3 +83,17 @@ class Steps:
             charts, notes = st.container(), st.container()
             notes.markdown(f"**{heading}**")
             yield Area(charts, notes)
+
+
+def legend_below(fig, room: int = 2 * present.FONT + 8):
+    """In present mode, ``fig``'s legend moved from above the plot (where ``present.fit``'s title would cover it)
+    to the figure's foot, with ``room`` px more of bottom margin and height for it; otherwise ``fig`` unchanged.
+    Call after ``present.fit``. Returns the figure."""
+    if not present.is_on():
+        return fig
+    margin, height = fig.layout.margin, fig.layout.height or 450
+    fig.update_layout(
+        legend={"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom", "x": 0, "xanchor": "left"},
+        margin={"b": (margin.b or 0) + room}, height=height + room,
+    )  # fmt: skip
+    return fig
