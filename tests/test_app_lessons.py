@@ -218,6 +218,21 @@ def test_present_mode_lays_long_labelled_bars_across():
     assert max(len(label) for label in soft["data"][0]["y"]) > lesson_frame.LONG_LABEL
 
 
+def test_present_mode_asks_the_closing_question_with_every_answer_in_view():
+    """Lesson 1's predict-then-reveal: radio buttons in present mode (one click, all answers on the projector), a selectbox
+    out of it; either way the reveal judges the pick."""
+    at = open_lesson("word_vectors")
+    assert "lesson1_guess" in keys(at.selectbox) and "lesson1_guess" not in keys(at.radio)
+    at.toggle(key="present").set_value(True).run()
+    guess = at.radio(key="lesson1_guess")
+    assert guess.value is None and len(guess.options) >= 2 and at.button(key="lesson1_reveal").disabled
+    guess.set_value(0).run()
+    at.button(key="lesson1_reveal").click().run()
+    assert not at.exception
+    verdicts = [box.value for box in (*at.success, *at.warning) if "The model says:" in box.value]
+    assert len(verdicts) == 1, verdicts
+
+
 @pytest.mark.slow
 def test_a_shorter_sentence_shrinks_the_sliders_without_an_error(minilm):
     at = open_lesson("soft_hard")

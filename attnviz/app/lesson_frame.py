@@ -191,16 +191,21 @@ def predict_then_reveal(question: Question | None, key: str, judge: str = "model
 
     ``question`` None (not enough input to ask it) shows a hint instead. ``judge`` names who
     answers: "model" (the live model's numbers) or "theory" (a result such as the paper's Table 1).
+    The answers are a selectbox (key ``{key}_guess``), in present mode radio buttons under the same key:
+    every answer in view in the large type (a selectbox's list opens in small type, outside the page's CSS).
     """
     if question is None:
         st.info(tr("lesson_no_question"))
         return
     st.markdown(md(question.prompt, **question.params))
     labels = [tr(option) if question.translate else option for option in question.options]
-    guess = st.selectbox(
-        tr("lesson_your_prediction"), range(len(labels)), index=None, key=f"{key}_guess",
-        format_func=labels.__getitem__, placeholder=tr("lesson_pick_one"),
-    )  # fmt: skip
+    if present.is_on():
+        guess = st.radio(tr("lesson_your_prediction"), range(len(labels)), index=None, key=f"{key}_guess", format_func=labels.__getitem__)
+    else:
+        guess = st.selectbox(
+            tr("lesson_your_prediction"), range(len(labels)), index=None, key=f"{key}_guess",
+            format_func=labels.__getitem__, placeholder=tr("lesson_pick_one"),
+        )  # fmt: skip
     revealed = f"{key}_revealed"
     reveal = tr("lesson_reveal" if judge == "model" else f"lesson_reveal_{judge}")
     if st.button(reveal, key=f"{key}_reveal", disabled=guess is None, type="primary"):

@@ -8,7 +8,7 @@ One app server for the file, one page per lesson. Screenshots go to test-artifac
 from __future__ import annotations
 
 import pytest
-from harness import ARTIFACTS, wait_idle
+from harness import ARTIFACTS, choose, wait_idle
 from present_checks import CHARTS_JS, PROJECTOR, assert_readable, open_present
 
 # url path -> the tabs (by index) whose section draws a chart. Lesson 8 draws its charts only after a measurement.
@@ -88,6 +88,48 @@ def test_a_sections_widgets_are_in_the_sidebar_while_it_is_open(app_server, proj
     assert {"Sentence", "Layer", "Head", "Query token"} <= set(labels) and any(label.startswith("k ") for label in labels), labels
     slider = projector.locator('[data-testid="stSidebar"] [data-testid="stSlider"]')
     assert slider.count() == 1 and slider.first.bounding_box()["y"] + slider.first.bounding_box()["height"] <= PROJECTOR["height"]
+
+
+def test_lesson_8s_measurement_shows_its_charts_first(app_server, projector):
+    """Lesson 8's charts come with a measurement: its settings and the Measure button in the sidebar, then the time chart
+    heads the section, on the first screen."""
+    titles = open_lesson(projector, f"{app_server.url}/lesson_cost?present=1")
+    step_to(projector, titles[1])
+    sidebar = '[data-testid="stSidebar"] '
+    for label, option in (("Shortest n", "8"), ("Longest n", "16"), ("Width d", "8")):
+        choose(projector, label, option, scope=sidebar)
+        wait_idle(projector)
+    projector.locator(sidebar + '[data-testid="stBaseButton-primary"]').filter(has_text="Measure").click()
+    projector.wait_for_selector('[data-testid="stPlotlyChart"] .xtick text', timeout=120_000)
+    wait_idle(projector)
+    projector.wait_for_timeout(800)
+    projector.screenshot(path=str(ARTIFACTS / "present" / "lesson_cost_measured.png"))
+    shown = [chart for chart in projector.evaluate(CHARTS_JS) if chart["width"] > 0]
+    assert [chart["title"] for chart in shown][:2] == ["Time against n (d = 8), log-log", "Memory against n (d = 8), log-log"]
+    first = shown[0]
+    assert first["top"] < 300 and first["top"] + first["height"] <= PROJECTOR["height"], (first["top"], first["height"])
+    assert_readable(first, ("x",))  # n = 8 … 16 spans less than a decade of time: the y axis's decade labels fall outside it
+
+
+def test_predict_then_reveal_is_large_in_present_mode(app_server, projector):
+    """Lesson 3's closing question in Chinese: every answer a radio button in view, its text at least 18 px; one click
+    and the reveal button give the verdict on the same screen."""
+    titles = open_lesson(projector, f"{app_server.url}/lesson_soft_hard?present=1&lang=zh")
+    for title in titles[1:]:
+        step_to(projector, title)
+    options = projector.locator('[role="tabpanel"]:visible [data-testid="stRadio"] [role="radiogroup"] label')
+    assert options.count() == 4
+    sizes = [float(size[:-2]) for size in options.evaluate_all("labels => labels.map(l => getComputedStyle(l.querySelector('p') || l).fontSize)")]
+    assert min(sizes) >= 18, sizes
+    options.nth(0).click()
+    wait_idle(projector)
+    projector.locator('[role="tabpanel"]:visible [data-testid="stBaseButton-primary"]').click()
+    wait_idle(projector)
+    verdict = projector.locator('[role="tabpanel"]:visible [data-testid="stAlert"]').first
+    verdict.wait_for()
+    box = verdict.bounding_box()
+    assert "模型的答案是" in verdict.inner_text() and box["y"] + box["height"] <= PROJECTOR["height"], (verdict.inner_text(), box)
+    projector.screenshot(path=str(ARTIFACTS / "present" / "lesson_soft_hard_zh_revealed.png"))
 
 
 def test_arrow_keys_step_through_a_lessons_sections(app_server, projector):
