@@ -100,9 +100,11 @@ if decoder:
 token_rows = [token_names[pos] for pos in win]
 
 
-def show(fig, key: str, table=None, x_angle: int | None = None, height: int | None = None) -> None:
-    """A figure, and under it its numbers (``table``) when the tables toggle is on; ``x_angle`` and ``height`` as ``present.fit``'s."""
-    export.chart(present.fit(fig, height=height, x_angle=x_angle), key=key)
+def show(fig, key: str, table=None, x_angle: int | None = None, height: int | None = None, legend_below: bool = False) -> None:
+    """A figure, and under it its numbers (``table``) when the tables toggle is on; ``x_angle`` and ``height`` as ``present.fit``'s,
+    ``legend_below``: in present mode a legend above the plot moves to the figure's foot (``steps_ui.legend_below``)."""
+    fig = present.fit(fig, height=height, x_angle=x_angle)
+    export.chart(steps_ui.legend_below(fig) if legend_below else fig, key=key)
     if show_tables and table is not None:
         st.dataframe(table, key=f"{key}_table")
 
@@ -176,7 +178,7 @@ with tab_steps:
                         height=ROPE_HEIGHT,
                     )
                 with col_pairs:
-                    export.chart(steps_ui.legend_below(present.fit(step_plots.rope_pairs_figure(rv.angles_q, rv.angles_k, tr("steps_rope_pairs_title"), lang))), key="steps_rope_pairs")
+                    show(step_plots.rope_pairs_figure(rv.angles_q, rv.angles_k, tr("steps_rope_pairs_title"), lang), "steps_rope_pairs", legend_below=True)
             notes.caption(
                 tr("steps_rope_norms", **{name: f"{float(v.norm()):.4f}" for name, v in (("q_before", rv.q_before), ("q_after", rv.q_after), ("k_before", rv.k_before), ("k_after", rv.k_after))})
             )
@@ -186,6 +188,8 @@ with tab_steps:
                     step_plots.weights_compare(series, tokens, tr("steps_rope_scores_title") + shown, lang, win, y_title=tr("steps_score")),
                     "steps_rope_scores",
                     step_plots.series_table(series, token_rows, win),
+                    x_angle=UPRIGHT,
+                    legend_below=True,
                 )
 
     with sections.step("neuron") as (charts, notes):
@@ -288,7 +292,13 @@ with tab_scale:
     st.caption(tr("steps_entropy_note", bits=max_entropy_bits(int(hs.allowed.sum()))))
     series = {tr("steps_model_weights"): hs.weights, tr("steps_variant_weights"): variant}
     with main_chart:
-        show(step_plots.weights_compare(series, tokens, tr("steps_variant_title") + shown, lang, win), "steps_variant", step_plots.series_table(series, token_rows, win))
+        show(
+            step_plots.weights_compare(series, tokens, tr("steps_variant_title") + shown, lang, win),
+            "steps_variant",
+            step_plots.series_table(series, token_rows, win),
+            x_angle=UPRIGHT,
+            legend_below=True,
+        )
     growth, saturation = ui.softmax_scale_curves()
     st.caption(tr("steps_growth_text"))
     export.chart(present.fit(step_plots.growth_figure(growth, lang, d_head)), key="steps_growth")
@@ -354,7 +364,7 @@ with tab_masks:
                     cols[1].metric(tr("steps_pad_pattern_diff"), step_plots.small_number(check.max_pattern_diff))
                     cols[2].metric(tr("steps_pad_resid_diff"), step_plots.small_number(check.max_resid_diff))
                     series = {tr("steps_pad_padded"): ps.weights[: check.n_real], tr("steps_pad_alone"): alone.pattern[layer, head, pad_query]}
-                    export.chart(step_plots.weights_compare(series, alone.tokens, tr("steps_pad_compare_title"), lang, real_win), key="steps_pad_compare")
+                    show(step_plots.weights_compare(series, alone.tokens, tr("steps_pad_compare_title"), lang, real_win), "steps_pad_compare", x_angle=UPRIGHT, legend_below=True)
                     title = tr("heatmap_title", layer=layer, head=head)
                     head_map(padded.pattern[layer, head], padded.head_scores_raw(layer, head), padded.attn_mask, title, "steps_pad_map", padded.tokens, pad_win)
 
@@ -372,7 +382,7 @@ with tab_masks:
                 x_angle=UPRIGHT,
             )
             series = {tr("steps_encoder_weights"): cap.pattern[layer, head, query], tr("steps_decoder_weights"): causal[query]}
-            export.chart(step_plots.weights_compare(series, tokens, tr("steps_causal_compare_title", query=query) + shown, lang, win), key="steps_causal_compare")
+            show(step_plots.weights_compare(series, tokens, tr("steps_causal_compare_title", query=query) + shown, lang, win), "steps_causal_compare", x_angle=UPRIGHT, legend_below=True)
             head_map(causal, cap.head_scores_raw(layer, head), dec_mask, tr("steps_causal_map_title", layer=layer, head=head), "steps_causal_map")
 
     with sub_own:
@@ -394,7 +404,7 @@ with tab_masks:
                 cols[1].metric(tr("steps_hidden_before", query=query), f"{before:.4f}")
                 cols[2].metric(tr("steps_min_cosine"), f"{float(cosine.min()):.4f}")
                 series = {tr("steps_unmasked_weights"): cap.pattern[layer, head, query], tr("steps_masked_weights"): masked_cap.pattern[layer, head, query]}
-                export.chart(step_plots.weights_compare(series, tokens, tr("steps_own_compare_title", query=query) + shown, lang, win), key="steps_own_compare")
+                show(step_plots.weights_compare(series, tokens, tr("steps_own_compare_title", query=query) + shown, lang, win), "steps_own_compare", x_angle=UPRIGHT, legend_below=True)
                 head_map(masked_cap.pattern[layer, head], masked_cap.head_scores_raw(layer, head), masked_cap.attn_mask, tr("heatmap_title", layer=layer, head=head), "steps_own_map")
                 st.caption(tr("steps_cosine_text"))
                 fig = step_plots.cosine_figure(cosine, tokens, tr("steps_cosine_title") + shown, lang, win)

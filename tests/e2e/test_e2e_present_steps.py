@@ -91,3 +91,23 @@ def test_step_by_step_on_the_decoder_in_present_mode(app_server, projector):
     assert rope[0]["top"] == rope[1]["top"]
     rows = sorted(f"{vector} {t(when, 'en')}" for vector in "qk" for when in ("steps_rope_before", "steps_rope_after"))
     assert sorted(label["text"] for label in rope[0]["y"]) == rows  # every row labelled
+
+
+def test_the_other_tabs_show_their_main_chart_first_in_present_mode(app_server, projector):
+    """Why √d_k and all heads: the chart before the controls and notes, in view and readable. Masks: its map starts on
+    the first screen (16 rows of 18 px labels under upright key labels need more than the 500 px left below the tabs)."""
+    open_present(projector, f"{app_server.url}/step_by_step?present=1", "step_by_step_tabs")
+    tabs = projector.locator('[data-testid="stTabs"]').first.locator('[role="tab"]')
+    where = {"layer": 0, "head": 0, "query": 1}  # the page's defaults
+    for index, key, whole in ((1, "steps_variant_title", True), (3, "steps_heads_title", True), (2, "heatmap_title", False)):
+        tabs.nth(index).click()
+        wait_idle(projector)
+        projector.wait_for_timeout(800)
+        shown = [chart for chart in projector.evaluate(ALL_TICKS_JS) if chart["width"] > 0]
+        first = shown[0]
+        assert first["title"] == t(key, "en", **where), (first["title"], key)
+        assert first["top"] < 300, (key, first["top"])
+        if whole:
+            assert first["top"] + first["height"] <= PROJECTOR["height"], (key, first["top"], first["height"])
+            assert_readable(first)
+        projector.screenshot(path=str(ARTIFACTS / "present" / f"step_by_step_tab_{index + 1}.png"))
