@@ -255,3 +255,15 @@ class SourceCharactersError(AttnvizError):
     """A translator's source with characters its vocabulary lacks. Params: ``chars`` (those characters, quoted)."""
 
     key = "err_s2s_unknown_characters"
+
+
+class NeedsEncoderDecoderError(AttnvizError):
+    """An encoder or decoder where the page needs an encoder–decoder (Translation). Params: ``name`` (the folder as typed)."""
+
+    key = "err_s2s_needs_encoder_decoder"
+
+
+class NeedsEncoderOrDecoderError(AttnvizError):
+    """An encoder–decoder where the page needs an encoder or a decoder (Explorer, Step by step). Params: ``name`` (the folder as typed)."""
+
+    key = "err_s2s_needs_encoder_or_decoder"

@@ -2,20 +2,24 @@
 
 A tiny random translator in attnviz's own folder format stands in for the bundled one (it loads
 in milliseconds); every number on screen is checked against a fresh capture of the same model.
+Local folders typed into the operator's box (tiny seeded random BART, Marian and T5 checkpoints,
+attnviz's own format) are checked against Hugging Face's ``generate`` and attentions on the same folder.
 """
 
 from __future__ import annotations
 
 import html
 import json
+import shutil
 import time
 
 import pytest
 import torch
 from apptest_helpers import array, new_app, shown_text
-from seq2seq_helpers import write_toy_folder
+from seq2seq_helpers import write_hf_folder, write_toy_folder
 from torch.testing import assert_close
 
+from attnviz.errors import ModelLoadError
 from attnviz.i18n import t
 from attnviz.lessons.safe_text import escape_markdown
 from attnviz.loading import load_model, registry
@@ -27,6 +31,7 @@ SOURCE = "30 Nov 2026"
 def toy(tmp_path, monkeypatch):
     """``toy-seq2seq`` is a tiny random model for this test; the process-wide stores start empty and end so."""
     from attnviz.app import seq2seq_ui, ui
+
     write_toy_folder(tmp_path / "assets" / "toy-seq2seq")
     monkeypatch.setattr(registry, "REPO_ROOT", tmp_path)
     for store in (ui.get_model, seq2seq_ui.seq2seq_capture):
@@ -100,6 +105,7 @@ def test_teacher_forcing_shows_the_decoder_input_shifted_right_of_the_labels(toy
 
 def test_an_example_picked_becomes_the_source(toy):
     from attnviz.app import seq2seq_ui
+
     at = open_page("pages/translation.py")
     example = seq2seq_ui.EXAMPLES[5]  # 二〇二六年十一月三十日
     at.selectbox(key="s2s_source_example").set_value(example).run()
@@ -134,6 +140,135 @@ def test_translation_in_chinese(toy):
     assert chart(at, "s2s_alignment")["layout"]["xaxis"]["title"]["text"] == t("s2s_axis_source", "zh")
 
 
+# --- a local folder on the Translation page (operator setting), and folders of the other kind -----
+
+
+@pytest.fixture
+def local_models(monkeypatch):
+    """The operator allows local folders; the process-wide stores start empty and end so."""
+    from attnviz.app import seq2seq_ui, ui
+
+    monkeypatch.setenv("ATTNVIZ_ALLOW_LOCAL_MODELS", "1")
+    stores = (ui.get_model, seq2seq_ui.seq2seq_capture)
+    for store in stores:
+        store.clear()
+    yield
+    for store in stores:
+        store.clear()
+
+
+def open_folder(folder, page: str = "pages/translation.py", source: str | None = SOURCE, lang: str = "en"):
+    """``page`` with ``folder`` typed into the local-model box (and ``source`` into the translator's)."""
+    at = open_page(page, lang=lang)
+    at.text_input(key="local_model").set_value(str(folder)).run()
+    if source is not None:
+        at.text_input(key="s2s_source").set_value(source).run()
+    return at
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("family", "seed"), [("bart", 2), ("marian", 2), ("t5", 3)])  # seeds whose greedy output is more than the end token
+def test_a_local_bart_marian_or_t5_folder_shows_its_own_output_and_cross_attention(local_models, tmp_path, family, seed):
+    from transformers import AutoTokenizer
+
+    folder = tmp_path / family
+    hf = write_hf_folder(folder, family, seed)
+    hf.set_attn_implementation("eager")  # only eager attention returns the patterns
+    at = open_folder(folder)
+    assert not at.exception and not at.error
+
+    tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True, trust_remote_code=False)  # Hugging Face's own reading of the folder
+    ids = tokenizer(SOURCE)["input_ids"]
+    with torch.no_grad():
+        generated = hf.generate(torch.tensor([ids]), do_sample=False, num_beams=1, max_new_tokens=40)[0].tolist()  # 40: the folder's positions
+    start, written = generated[0], generated[1:]
+    assert len(written) > 1
+    assert escape_markdown(tokenizer.decode(written, skip_special_tokens=True)) in shown_text(at)
+    alignment = chart(at, "s2s_alignment")
+    assert ticks(alignment["layout"]["yaxis"]) == [html.escape(tokenizer.decode([token]), quote=False) for token in written]
+    assert ticks(alignment["layout"]["xaxis"]) == [html.escape(tokenizer.decode([token]), quote=False) for token in ids]
+    with torch.no_grad():
+        out = hf(input_ids=torch.tensor([ids]), decoder_input_ids=torch.tensor([[start, *written[:-1]]]), output_attentions=True)
+    last = out.cross_attentions[-1][0]  # [head, tgt_pos, src_pos], the last decoder layer: the page's default
+    assert_close(torch.tensor(array(alignment["data"][0]["z"])).float(), last.mean(0), atol=1e-5, rtol=0)
+    assert len(at.selectbox(key="s2s_head").options) == 1 + hf.config.num_attention_heads  # the mean, then each of the folder's heads
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", ["a copy of the bundled translator", "one the training script wrote"])
+def test_a_folder_in_attnviz_own_format_loads_through_the_box(local_models, tmp_path, kind):
+    from attnviz.app import ui
+
+    folder = tmp_path / "my translator"
+    if kind.startswith("a copy"):
+        shutil.copytree(registry.SEQ2SEQ_REGISTRY["toy-seq2seq"].folder, folder)
+    else:
+        write_toy_folder(folder, seed=3)  # random weights, as scripts/train_seq2seq.py --out writes them
+    at = open_folder(folder)
+    assert not at.exception and not at.error
+    assert at.text_input(key="local_model").help == t("serve_local_model_help_s2s", "en")
+    assert ui.get_model.has(str(folder))  # the typed folder was loaded, not the bundled translator
+    model = load_model(folder, device="cpu")
+    cap = model.run_with_capture(SOURCE)
+    assert escape_markdown(model.translate(SOURCE)) in shown_text(at)
+    alignment = chart(at, "s2s_alignment")
+    assert len(ticks(alignment["layout"]["yaxis"])) == len(cap.output_tokens)
+    assert_close(torch.tensor(array(alignment["data"][0]["z"])).float(), cap.cross_pattern[-1].mean(0), atol=1e-6, rtol=0)
+
+
+def encoder_or_decoder_folder(folder, family: str):
+    """A tiny random BERT or GPT-2 folder (config.json and safetensors weights)."""
+    from transformers import BertConfig, BertModel, GPT2Config, GPT2LMHeadModel
+
+    torch.manual_seed(0)
+    if family == "bert":
+        hf = BertModel(BertConfig(vocab_size=64, hidden_size=32, num_hidden_layers=1, num_attention_heads=4, intermediate_size=64, max_position_embeddings=40))
+    else:
+        hf = GPT2LMHeadModel(GPT2Config(vocab_size=64, n_embd=32, n_layer=1, n_head=4, n_positions=40))
+    hf.save_pretrained(folder, safe_serialization=True)
+    return folder
+
+
+@pytest.mark.parametrize(("family", "lang"), [("bert", "en"), ("gpt2", "zh")])
+def test_an_encoder_or_decoder_folder_on_the_translation_page_is_a_message_in_the_users_language(local_models, tmp_path, family, lang):
+    folder = encoder_or_decoder_folder(tmp_path / f"**{family}** [x](y)", family)  # the name is typed text: never Markdown
+    at = open_folder(folder, source=None, lang=lang)
+    assert not at.exception
+    assert at.error[0].value == t("err_s2s_needs_encoder_decoder", lang, name=escape_markdown(str(folder)))
+    assert at.text_input(key="local_model").help == t("serve_local_model_help_s2s", lang)
+
+
+@pytest.mark.parametrize(("page", "kind", "lang"), [("pages/explorer.py", "bart", "en"), ("pages/step_by_step.py", "native", "zh")])
+def test_an_encoder_decoder_folder_on_an_encoder_or_decoder_page_is_a_message_not_a_traceback(local_models, tmp_path, page, kind, lang):
+    folder = tmp_path / kind
+    write_hf_folder(folder, "bart") if kind == "bart" else write_toy_folder(folder)
+    at = open_folder(folder, page=page, source=None, lang=lang)
+    assert not at.exception
+    assert at.error[0].value == t("err_s2s_needs_encoder_or_decoder", lang, name=escape_markdown(str(folder)))
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_folder_without_a_config_the_loaders_read_names_the_three(local_models, tmp_path, lang):
+    (tmp_path / "weights only").mkdir()
+    at = open_folder(tmp_path / "weights only", source=None, lang=lang)
+    assert not at.exception
+    assert at.error[0].value == t("serve_local_model_missing", lang, path=escape_markdown(str(tmp_path / "weights only")))
+    assert all(name in at.error[0].value for name in ("config.json", "attnviz-config.json", "attnviz-seq2seq.json"))
+
+
+def test_a_bart_folder_without_its_tokenizer_is_the_load_error_not_a_traceback(local_models, tmp_path):
+    folder = tmp_path / "bart"
+    write_hf_folder(folder, "bart")
+    for file in folder.glob("*token*"):
+        file.unlink()
+    with pytest.raises(ModelLoadError) as err:
+        load_model(folder, device="cpu")
+    at = open_folder(folder, source=None, lang="zh")
+    assert not at.exception
+    assert at.error[0].value == err.value.message("zh", escape=escape_markdown)
+    assert not at.get("plotly_chart")
+
+
 # --- Train it yourself --------------------------------------------------------------------------
 
 
@@ -141,6 +276,7 @@ def test_translation_in_chinese(toy):
 def no_job():
     """No training runs when the test starts; any the test started has ended when it finishes."""
     from attnviz.app import training_job
+
     assert training_job.current() is None
     yield training_job
     job = training_job.current()
@@ -152,6 +288,7 @@ def no_job():
 def run_until_done(at, seconds: float = 120):
     """Rerun the page (as its polling does) until its training has ended."""
     from attnviz.app import training_job
+
     end = time.monotonic() + seconds
     while training_job.current() is not None and time.monotonic() < end:
         time.sleep(0.2)
@@ -196,6 +333,7 @@ def test_a_second_session_waits_while_a_training_runs_and_the_owner_can_cancel_i
     import functools
 
     from attnviz.app import seq2seq_ui
+
     monkeypatch.setattr(seq2seq_ui, "start_training", lambda plan: no_job.start_for_session(functools.partial(endless, plan), 10**6))
     owner = open_page("pages/train_yourself.py")
     owner.button(key="s2s_train_start").click().run()
@@ -223,6 +361,7 @@ def gru(tmp_path, monkeypatch):
     from attnviz.app import seq2seq_ui
     from attnviz.model.rnn_seq2seq import RnnSeq2Seq, RnnSeq2SeqConfig
     from attnviz.training import bundle, char_vocab
+
     tok = char_vocab.build_tokenizer()
     torch.manual_seed(0)
     nets = {name: RnnSeq2Seq(RnnSeq2SeqConfig(tok.get_vocab_size(), attention=name == "gru_attention", d_embed=8, d_hidden=12, d_attn=10, name=name)).eval() for name in bundle.RNN_MODELS}
@@ -240,6 +379,7 @@ def gru(tmp_path, monkeypatch):
 def test_why_attention_draws_the_manifests_curve_and_both_models_on_an_example(gru):
     from attnviz.app import seq2seq_ui
     from attnviz.training import train
+
     nets, tok, accuracy = gru
     at = open_page("pages/why_attention.py")
     assert not at.exception and at.title[0].value == t("s2s_why_title", "en")
@@ -276,6 +416,7 @@ def test_the_scoring_rules_run_on_the_trained_vectors_and_additive_is_what_the_m
     assert [b["name"] for b in bars] == [t(f"lesson4_rule_{r}", "zh") for r in ("additive", "dot", "scaled_dot")]
     from attnviz.app import seq2seq_ui
     from attnviz.training import train
+
     source = seq2seq_ui.RNN_EXAMPLES[1]
     src_ids, src_mask = train.encode_sources(tok, [source])
     _, alphas = net.greedy(src_ids, src_mask, seq2seq_ui.RNN_MAX_OUTPUT)
@@ -292,6 +433,7 @@ def test_the_scoring_rules_run_on_the_trained_vectors_and_additive_is_what_the_m
 def test_why_attention_names_unknown_characters_and_a_missing_bundle(gru, monkeypatch, tmp_path):
     from attnviz.app import seq2seq_ui
     from attnviz.training import bundle
+
     at = open_page("pages/why_attention.py", lang="zh")
     at.text_input(key="s2s_why_source").set_value("30 Nov 2026; ☃").run()
     assert not at.exception and at.error[0].value == t("err_s2s_unknown_characters", "zh", chars="“☃”")
@@ -327,6 +469,7 @@ def test_a_training_with_one_snapshot_shows_it_without_a_slider(no_job, monkeypa
     import functools
 
     from attnviz.app import seq2seq_ui
+
     monkeypatch.setattr(seq2seq_ui, "start_training", lambda plan: no_job.start_for_session(functools.partial(one_snapshot, plan), 1))
     at = open_page("pages/train_yourself.py")
     at.button(key="s2s_train_start").click().run()

@@ -12,24 +12,14 @@ from __future__ import annotations
 import pytest
 import torch
 from safetensors.torch import load_file, save_file
-from seq2seq_helpers import char_tokenizer
-from transformers import BartConfig, BartForConditionalGeneration, MarianConfig, MarianMTModel, PreTrainedTokenizerFast, T5Config, T5ForConditionalGeneration
+from seq2seq_helpers import COMMON, DIMS, FAMILIES, V, hf_tokenizer, write_hf_folder
+from transformers import BartConfig, BartForConditionalGeneration
 
 from attnviz.errors import ModelLoadError, UnsafeWeightsError
 from attnviz.loading import load_model
 from attnviz.loading import seq2seq as seq2seq_loading
 from attnviz.model.hooks import recording
 
-V = 64  # the character tokenizer's 63 tokens fit
-DIMS = dict(d_model=32, encoder_layers=2, decoder_layers=2, encoder_attention_heads=4, decoder_attention_heads=4, encoder_ffn_dim=64, decoder_ffn_dim=64, max_position_embeddings=40)
-COMMON = dict(vocab_size=V, pad_token_id=0, bos_token_id=1, eos_token_id=2, forced_eos_token_id=None, dropout=0.0, attention_dropout=0.0, activation_dropout=0.0)
-FAMILIES = {
-    "bart": lambda: BartForConditionalGeneration(BartConfig(**DIMS, **COMMON, decoder_start_token_id=2, forced_bos_token_id=None, activation_function="gelu")),
-    "bart-scaled-relu": lambda: BartForConditionalGeneration(BartConfig(**DIMS, **COMMON, decoder_start_token_id=2, forced_bos_token_id=None, scale_embedding=True, activation_function="relu")),
-    "marian": lambda: MarianMTModel(MarianConfig(**DIMS, **COMMON, decoder_start_token_id=0, scale_embedding=True, activation_function="swish")),
-    "t5": lambda: T5ForConditionalGeneration(T5Config(vocab_size=V, d_model=32, d_kv=8, d_ff=64, num_layers=2, num_decoder_layers=2, num_heads=4, relative_attention_num_buckets=8, relative_attention_max_distance=16, feed_forward_proj="relu", pad_token_id=0, eos_token_id=2, decoder_start_token_id=0, dropout_rate=0.0)),
-    "t5-gated": lambda: T5ForConditionalGeneration(T5Config(vocab_size=V, d_model=32, d_kv=16, d_ff=48, num_layers=3, num_decoder_layers=2, num_heads=3, relative_attention_num_buckets=8, relative_attention_max_distance=16, feed_forward_proj="gated-gelu", pad_token_id=0, eos_token_id=2, decoder_start_token_id=0, dropout_rate=0.0, tie_word_embeddings=False)),
-}
 SOURCES = ["30 November 2026", "Nov 3, 26"]
 TARGETS = ["2026-11-30", "2026-11-03"]
 
@@ -37,14 +27,8 @@ TARGETS = ["2026-11-30", "2026-11-03"]
 @pytest.fixture(scope="module", params=list(FAMILIES))
 def pair(request, tmp_path_factory):
     """(Hugging Face model in eager mode, our model loaded from its saved folder)."""
-    torch.manual_seed(0)
-    hf = FAMILIES[request.param]().eval()
-    with torch.no_grad():  # larger random weights than the initialiser's, so that patterns are far from uniform
-        for param in filter(lambda p: p.requires_grad, hf.parameters()):  # not Marian's fixed sinusoids
-            param.normal_(0.0, 0.5 if param.ndim > 1 else 0.3).add_(1.0 if param.ndim == 1 and param.shape[0] == 32 else 0.0)
     folder = tmp_path_factory.mktemp(request.param)
-    hf.save_pretrained(folder, safe_serialization=True)
-    PreTrainedTokenizerFast(tokenizer_object=char_tokenizer(), pad_token="<pad>", bos_token="<s>", eos_token="</s>", unk_token="<unk>").save_pretrained(folder)
+    hf = write_hf_folder(folder, request.param)
     hf.set_attn_implementation("eager")  # only eager attention returns the patterns
     return hf, load_model(folder, device="cpu")
 
@@ -68,7 +52,11 @@ def test_patterns_and_logits_match_hugging_face(pair):
     hf, ours = pair
     src, mask = batch(ours, SOURCES)
     tgt = decoder_inputs(ours, TARGETS)
-    kinds = {"encoder": ("encoder.blocks.{}.attn", ours.config.n_encoder_layers), "decoder": ("decoder.blocks.{}.self_attn", ours.config.n_decoder_layers), "cross": ("decoder.blocks.{}.cross_attn", ours.config.n_decoder_layers)}
+    kinds = {
+        "encoder": ("encoder.blocks.{}.attn", ours.config.n_encoder_layers),
+        "decoder": ("decoder.blocks.{}.self_attn", ours.config.n_decoder_layers),
+        "cross": ("decoder.blocks.{}.cross_attn", ours.config.n_decoder_layers),
+    }
     hooks = {kind: [f"{prefix.format(layer)}.hook_pattern" for layer in range(n)] for kind, (prefix, n) in kinds.items()}
     with torch.no_grad(), recording(ours.network, hooks) as stored:
         logits = ours.network(src, tgt, mask)
@@ -108,7 +96,7 @@ def bart_folder(folder, **changes):
     torch.manual_seed(0)
     config = BartConfig(**(DIMS | changes), **COMMON, decoder_start_token_id=2, forced_bos_token_id=None)
     BartForConditionalGeneration(config).save_pretrained(folder, safe_serialization=True)
-    PreTrainedTokenizerFast(tokenizer_object=char_tokenizer(), pad_token="<pad>", bos_token="<s>", eos_token="</s>", unk_token="<unk>").save_pretrained(folder)
+    hf_tokenizer().save_pretrained(folder)
     return folder
 
 

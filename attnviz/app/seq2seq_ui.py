@@ -20,7 +20,7 @@ import torch
 from attnviz.analysis.metrics import entropy_bits, max_entropy_bits
 from attnviz.app import present, training_job, ui
 from attnviz.app.cache import process_wide
-from attnviz.errors import AttnvizError, ModelLoadError, SourceCharactersError, Text
+from attnviz.errors import AttnvizError, ModelLoadError, NeedsEncoderDecoderError, SourceCharactersError, Text
 from attnviz.lessons import scoring
 from attnviz.loading import model_key
 from attnviz.model.hooks import recording
@@ -44,9 +44,10 @@ OUTPUT_MAX = 12  # greedy steps while training: an ISO date is 10 characters, th
 
 
 def translator_choice() -> str:
-    """The translator the page shows: the bundled ``toy-seq2seq``, or a local BART/Marian/T5 folder
-    typed in the box ``ui.local_model_folder`` draws where the operator allows local models."""
-    return ui.local_model_folder() or MODEL
+    """The translator the page shows: the bundled ``toy-seq2seq``, or a local encoder–decoder folder
+    (BART, Marian, T5, or one ``scripts/train_seq2seq.py`` wrote) typed in the box
+    ``ui.local_model_folder`` draws where the operator allows local models."""
+    return ui.local_model_folder(encoder_decoder=True) or MODEL
 
 
 def translator(name: str):
@@ -57,7 +58,7 @@ def translator(name: str):
         ui.show_error(err)
         st.stop()
     if not getattr(model.config, "is_encoder_decoder", False):
-        st.error(ui.tr("s2s_not_encoder_decoder", name=name))
+        ui.show_error(NeedsEncoderDecoderError(name=name))  # the name escaped: a folder is typed text
         st.stop()
     return model
 

@@ -26,11 +26,12 @@ import streamlit as st
 import attnviz
 from attnviz.analysis import ablation, attribution, gqa, head_metrics, logit_lens, pairs, retrieval, steps
 from attnviz.app.cache import CaptureCache, capture_nbytes_bound, process_wide
-from attnviz.errors import AttnvizError
+from attnviz.errors import AttnvizError, NeedsEncoderDecoderError, NeedsEncoderOrDecoderError
 from attnviz.i18n import LANGS, t
 from attnviz.lessons.safe_text import escape_markdown
-from attnviz.loading import model_key
+from attnviz.loading import is_model_folder, model_key
 from attnviz.loading.registry import conversion_needed, model_folder
+from attnviz.loading.seq2seq import is_seq2seq_folder
 
 DEFAULT_TEXT = "The animal didn't cross the street because it was too tired."
 EXAMPLES = [
@@ -526,19 +527,27 @@ def local_models_allowed() -> bool:
     return str(value).strip().lower() in ("1", "true", "yes", "on")
 
 
-def local_model_folder() -> str | None:
+def local_model_folder(encoder_decoder: bool = False) -> str | None:
     """Where the operator allows it, a text box for a model folder on the server (key ``local_model``).
 
-    Returns the folder typed, or None (setting off, box empty, or no ``config.json`` there,
-    which is shown as an error). Weights still load only from safetensors.
+    Returns the folder typed, or None: the setting off, the box empty, or a folder the page
+    cannot show, said in an error: no config the loaders read (``config.json``,
+    ``attnviz-config.json`` or ``attnviz-seq2seq.json``), or a model of the other kind (an
+    encoder–decoder where ``encoder_decoder`` is False, an encoder or decoder where it is
+    True). Nothing is loaded here; weights still load only from safetensors.
     """
     if not local_models_allowed():
         return None
-    folder = st.text_input(tr("serve_local_model"), key="local_model", help=tr("serve_local_model_help"), max_chars=4096).strip()
+    help_key = "serve_local_model_help_s2s" if encoder_decoder else "serve_local_model_help"
+    folder = st.text_input(tr("serve_local_model"), key="local_model", help=tr(help_key), max_chars=4096).strip()
     if not folder:
         return None
-    if not (Path(folder).expanduser() / "config.json").is_file():
+    path = Path(folder).expanduser()
+    if not is_model_folder(path):
         st.error(tr("serve_local_model_missing", path=escape_markdown(folder)))  # typed text, shown literally
+        return None
+    if is_seq2seq_folder(path) != encoder_decoder:
+        show_error(NeedsEncoderDecoderError(name=folder) if encoder_decoder else NeedsEncoderOrDecoderError(name=folder))
         return None
     return folder
 

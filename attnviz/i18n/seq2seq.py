@@ -27,9 +27,13 @@ STRINGS = {
     # --- shared widgets and messages ---
     "s2s_source_label": {"en": "Source (a date in English or Chinese)", "zh": "源文本（英文或中文日期）"},
     "s2s_empty_source": {"en": "Type a date to translate, or pick an example.", "zh": "请输入要翻译的日期，或选择一个示例。"},
-    "s2s_not_encoder_decoder": {
-        "en": "{name} is not an encoder–decoder model: this page needs one (the bundled toy-seq2seq, or a BART, Marian or T5 folder).",
-        "zh": "{name} 不是编码器–解码器模型：本页需要这样的模型（内置的 toy-seq2seq，或 BART、Marian、T5 模型文件夹）。",
+    "err_s2s_needs_encoder_decoder": {
+        "en": "{name} is not an encoder–decoder model: this page needs one (the bundled toy-seq2seq, a BART, Marian or T5 folder, or a folder scripts/train_seq2seq.py wrote). Open an encoder or a decoder on the Attention Explorer.",
+        "zh": "{name} 不是编码器–解码器模型：本页需要这样的模型（内置的 toy-seq2seq，BART、Marian、T5 模型文件夹，或 scripts/train_seq2seq.py 写出的文件夹）。编码器或解码器请在“注意力探查器”中打开。",
+    },
+    "err_s2s_needs_encoder_or_decoder": {
+        "en": "{name} is an encoder–decoder model (BART, Marian, T5 or attnviz's translator): this page shows encoders and decoders (BERT, GPT-2, Llama). Open it on the page Translation (cross-attention).",
+        "zh": "{name} 是编码器–解码器模型（BART、Marian、T5 或 attnviz 的翻译模型）：本页展示编码器和解码器（BERT、GPT-2、Llama）。请在“翻译（交叉注意力）”页面中打开它。",
     },
     "s2s_prev": {"en": "previous output token", "zh": "上一个输出 token"},
     "s2s_next": {"en": "next output token", "zh": "下一个输出 token"},

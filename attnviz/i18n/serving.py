@@ -6,12 +6,16 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "或服务器上的模型文件夹（管理员设置）",
     },
     "serve_local_model_help": {
-        "en": "A Hugging Face BERT-family folder with config.json, model.safetensors and tokenizer files. Leave empty to use the model above.",
-        "zh": "一个 Hugging Face BERT 系列模型文件夹，包含 config.json、model.safetensors 和分词器文件。留空则使用上面选择的模型。",
+        "en": "A Hugging Face BERT, GPT-2 or Llama folder (config.json, model.safetensors and tokenizer files), or one in attnviz's own format (attnviz-config.json). Leave empty to use the model above.",
+        "zh": "一个 Hugging Face 的 BERT、GPT-2 或 Llama 模型文件夹（包含 config.json、model.safetensors 和分词器文件），或 attnviz 自有格式的文件夹（attnviz-config.json）。留空则使用上面选择的模型。",
+    },
+    "serve_local_model_help_s2s": {
+        "en": "A Hugging Face BART, Marian or T5 folder (config.json, model.safetensors and tokenizer files), or one scripts/train_seq2seq.py wrote (attnviz-seq2seq.json, model.safetensors, tokenizer.json). Leave empty for the bundled translator.",
+        "zh": "一个 Hugging Face 的 BART、Marian 或 T5 模型文件夹（包含 config.json、model.safetensors 和分词器文件），或 scripts/train_seq2seq.py 写出的文件夹（attnviz-seq2seq.json、model.safetensors、tokenizer.json）。留空则使用内置的翻译模型。",
     },
     "serve_local_model_missing": {
-        "en": "No model folder at {path}: the folder must exist on the server and hold a config.json.",
-        "zh": "{path} 不是模型文件夹：该文件夹必须位于服务器上，并包含 config.json。",
+        "en": "No model folder at {path}: the folder must exist on the server and hold config.json (Hugging Face), attnviz-config.json or attnviz-seq2seq.json (attnviz's own formats).",
+        "zh": "{path} 不是模型文件夹：该文件夹必须位于服务器上，并包含 config.json（Hugging Face 格式）、attnviz-config.json 或 attnviz-seq2seq.json（attnviz 自有格式）。",
     },
     "serve_text_clipped": {
         "en": "A text longer than {max} characters is cut: only its first {max} characters are used.",

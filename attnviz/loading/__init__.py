@@ -88,6 +88,11 @@ def model_key(name_or_path: str | Path) -> str:
     return name if name in REGISTRY or name in SEQ2SEQ_REGISTRY else str(Path(name).expanduser().resolve())
 
 
+def is_model_folder(folder: Path) -> bool:
+    """Whether ``folder`` holds a config the loaders read: ``config.json`` (Hugging Face), ``attnviz-config.json`` or ``attnviz-seq2seq.json`` (attnviz's own formats)."""
+    return any((folder / name).is_file() for name in ("config.json", NATIVE_CONFIG, SEQ2SEQ_CONFIG))
+
+
 def load_model(name_or_path: str | Path, device: str | torch.device = "auto", progress=None) -> HookedTransformer | HookedSeq2Seq:
     """Load a model by registry name (e.g. ``"minilm"``, ``"smollm2"``, ``"toy-seq2seq"``) or from a local folder.
 
@@ -122,7 +127,7 @@ def load_model(name_or_path: str | Path, device: str | torch.device = "auto", pr
         folder = Path(key)
         if is_seq2seq_folder(folder):
             return load_seq2seq(folder, folder.name, target)
-        if not (folder / "config.json").is_file() and not (folder / NATIVE_CONFIG).is_file():
+        if not is_model_folder(folder):
             raise UnknownModelError(name=str(name_or_path), choices=", ".join([*REGISTRY, *SEQ2SEQ_REGISTRY]))
         name = folder.name
     verified_cache = key in REGISTRY and bool(REGISTRY[key].gguf)  # its content hash was checked

@@ -34,6 +34,7 @@ from attnviz.model.seq2seq_config import Seq2SeqConfig
 NATIVE_CONFIG = "attnviz-seq2seq.json"
 FORMAT = 1
 PROBE_TEXT = "30 November 2026"
+TOKENIZER_FILES = ("tokenizer.json", "vocab.json", "source.spm", "spiece.model")  # BART (vocab.json with merges.txt), Marian, T5
 
 
 class Converter(NamedTuple):
@@ -130,15 +131,16 @@ def read_seq2seq_tokenizer(folder: Path, cfg: Seq2SeqConfig):
     """The folder's tokenizer, checked against the vocabulary.
 
     attnviz's own folder: ``tokenizer.json`` read by ``PreTrainedTokenizerFast`` with the
-    config's pad, start and end tokens; a Hugging Face folder: ``AutoTokenizer``. Both
-    offline, ``trust_remote_code=False``.
+    config's pad, start and end tokens; a Hugging Face folder: ``AutoTokenizer``, given one of
+    ``TOKENIZER_FILES`` (without them it would build an empty tokenizer from the config's
+    model type, reading every source as two tokens). Both offline, ``trust_remote_code=False``.
 
     Raises:
         ModelLoadError: no tokenizer, an unreadable one, or one whose ids go beyond ``d_vocab``.
     """
     native = (folder / NATIVE_CONFIG).is_file()
-    if native and not (folder / "tokenizer.json").is_file():
-        raise ModelLoadError(path=str(folder), problem=Text("load_no_tokenizer"))
+    if not any((folder / file).is_file() for file in (("tokenizer.json",) if native else TOKENIZER_FILES)):
+        raise ModelLoadError(path=str(folder), problem=Text("load_no_tokenizer"))  # AutoTokenizer would make an empty one
     with reading(folder, "load_bad_tokenizer"):
         tokenizer = _native_tokenizer(folder, cfg) if native else AutoTokenizer.from_pretrained(folder, local_files_only=True, trust_remote_code=False)
         ids = tokenizer(PROBE_TEXT)["input_ids"]
