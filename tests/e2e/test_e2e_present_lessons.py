@@ -79,7 +79,8 @@ def test_lessons_in_present_mode(app_server, projector, lesson, lang):
 
 
 def test_a_sections_widgets_are_in_the_sidebar_while_it_is_open(app_server, projector):
-    """Lesson 3: the page's own widgets stay in the sidebar; the Hard section's slider joins them only while Hard is open."""
+    """Lesson 3: the page's own widgets stay in the sidebar; the Hard section's slider joins them only while Hard is open
+    (reached with →), and gives way to Local's when a click opens Local."""
     titles = open_lesson(projector, f"{app_server.url}/lesson_soft_hard?present=1")
     labels = projector.evaluate(SIDEBAR_WIDGETS_JS)
     assert {"Sentence", "Layer", "Head", "Query token"} <= set(labels) and not any(label.startswith("k ") for label in labels), labels
@@ -88,6 +89,11 @@ def test_a_sections_widgets_are_in_the_sidebar_while_it_is_open(app_server, proj
     assert {"Sentence", "Layer", "Head", "Query token"} <= set(labels) and any(label.startswith("k ") for label in labels), labels
     slider = projector.locator('[data-testid="stSidebar"] [data-testid="stSlider"]')
     assert slider.count() == 1 and slider.first.bounding_box()["y"] + slider.first.bounding_box()["height"] <= PROJECTOR["height"]
+    projector.locator('[role="tab"]').nth(2).click()  # a click on a tab, not →: Local's slider takes Hard's place
+    projector.wait_for_function("() => Array.from(document.querySelectorAll('[data-testid=\"stSidebar\"] [data-testid=\"stWidgetLabel\"]')).some(l => l.textContent.startsWith('Window radius'))")
+    wait_idle(projector)
+    labels = projector.evaluate(SIDEBAR_WIDGETS_JS)
+    assert not any(label.startswith("k ") for label in labels) and slider.count() == 1, labels
 
 
 def test_lesson_8s_measurement_shows_its_charts_first(app_server, projector):
