@@ -14,9 +14,9 @@ tr = ui.tr
 st.title(tr("s2s_tr_title"))
 st.markdown(tr("s2s_tr_intro"))
 name = s2s.translator_choice()
+s2s.translator(name)  # stops with a message unless it loads as an encoder–decoder; names a local folder's model
 col_text, col_example, col_layer, col_head = st.columns([2.4, 1.6, 0.8, 1.2], vertical_alignment="bottom")
 source = s2s.source_box("s2s_source", s2s.EXAMPLES[0], s2s.EXAMPLES, tr("s2s_source_label"), columns=(col_text, col_example))
-s2s.translator(name)  # stops with a message unless it loads as an encoder–decoder
 cap = s2s.source_capture(name, source)
 view = s2s.translation_view(cap)
 layer = ui.kept_widget(col_layer.selectbox, "s2s_layer", cap.n_decoder_layers - 1, tr("s2s_decoder_layer"), choices=list(range(cap.n_decoder_layers)))

@@ -136,6 +136,7 @@ def test_translation_in_chinese(toy):
     at = open_page("pages/translation.py", lang="zh")
     at.text_input(key="s2s_source").set_value("2026年11月30日").run()
     assert not at.exception
+    assert not [c for c in at.caption if c.value.startswith(t("s2s_local_shown", "zh", folder="", n_encoder=0, n_decoder=0, n_heads=0, d_vocab=0)[:5])]  # the bundled translator needs no naming
     assert at.title[0].value == t("s2s_tr_title", "zh")
     assert chart(at, "s2s_alignment")["layout"]["xaxis"]["title"]["text"] == t("s2s_axis_source", "zh")
 
@@ -192,6 +193,9 @@ def test_a_local_bart_marian_or_t5_folder_shows_its_own_output_and_cross_attenti
     last = out.cross_attentions[-1][0]  # [head, tgt_pos, src_pos], the last decoder layer: the page's default
     assert_close(torch.tensor(array(alignment["data"][0]["z"])).float(), last.mean(0), atol=1e-5, rtol=0)
     assert len(at.selectbox(key="s2s_head").options) == 1 + hf.config.num_attention_heads  # the mean, then each of the folder's heads
+    layers = (hf.config.num_layers, hf.config.num_decoder_layers) if family == "t5" else (hf.config.encoder_layers, hf.config.decoder_layers)
+    named = t("s2s_local_shown", "en", folder=escape_markdown(str(folder)), n_encoder=layers[0], n_decoder=layers[1], n_heads=hf.config.num_attention_heads, d_vocab=hf.config.vocab_size)
+    assert named in [caption.value for caption in at.caption]  # the page says whose numbers these are
 
 
 @pytest.mark.slow

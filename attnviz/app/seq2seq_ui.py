@@ -22,6 +22,7 @@ from attnviz.app import present, training_job, ui
 from attnviz.app.cache import process_wide
 from attnviz.errors import AttnvizError, ModelLoadError, NeedsEncoderDecoderError, SourceCharactersError, Text
 from attnviz.lessons import scoring
+from attnviz.lessons.safe_text import escape_markdown
 from attnviz.loading import model_key
 from attnviz.model.hooks import recording
 from attnviz.model.seq2seq import EncoderDecoder
@@ -51,7 +52,10 @@ def translator_choice() -> str:
 
 
 def translator(name: str):
-    """The loaded encoder–decoder ``name`` (shared read-only); the run stops after ``show_error`` if it cannot load."""
+    """The loaded encoder–decoder ``name`` (shared read-only); the run stops after ``show_error`` if it cannot load.
+
+    A local folder's model is named in a caption with its sizes (the page's introduction speaks of the bundled translator).
+    """
     try:
         model = ui._loaded(name)
     except AttnvizError as err:
@@ -60,6 +64,9 @@ def translator(name: str):
     if not getattr(model.config, "is_encoder_decoder", False):
         ui.show_error(NeedsEncoderDecoderError(name=name))  # the name escaped: a folder is typed text
         st.stop()
+    if name != MODEL:
+        cfg = model.config
+        st.caption(ui.tr("s2s_local_shown", folder=escape_markdown(name), n_encoder=cfg.n_encoder_layers, n_decoder=cfg.n_decoder_layers, n_heads=cfg.n_heads, d_vocab=cfg.d_vocab))
     return model
 
 

@@ -27,6 +27,10 @@ STRINGS = {
     # --- shared widgets and messages ---
     "s2s_source_label": {"en": "Source (a date in English or Chinese)", "zh": "源文本（英文或中文日期）"},
     "s2s_empty_source": {"en": "Type a date to translate, or pick an example.", "zh": "请输入要翻译的日期，或选择一个示例。"},
+    "s2s_local_shown": {
+        "en": "Shown: the model in {folder} ({n_encoder} encoder and {n_decoder} decoder layers, {n_heads} heads, a vocabulary of {d_vocab} tokens). The introduction above speaks of the bundled translator.",
+        "zh": "当前显示：{folder} 中的模型（{n_encoder} 个编码器层、{n_decoder} 个解码器层，{n_heads} 个注意力头，词表 {d_vocab} 个 token）。上面的介绍说的是内置的翻译模型。",
+    },
     "err_s2s_needs_encoder_decoder": {
         "en": "{name} is not an encoder–decoder model: this page needs one (the bundled toy-seq2seq, a BART, Marian or T5 folder, or a folder scripts/train_seq2seq.py wrote). Open an encoder or a decoder on the Attention Explorer.",
         "zh": "{name} 不是编码器–解码器模型：本页需要这样的模型（内置的 toy-seq2seq，BART、Marian、T5 模型文件夹，或 scripts/train_seq2seq.py 写出的文件夹）。编码器或解码器请在“注意力探查器”中打开。",
