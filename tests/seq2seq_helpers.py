@@ -47,49 +47,25 @@ def write_toy_folder(folder: Path, cfg: Seq2SeqConfig | None = None, seed: int =
 V = 64  # the character tokenizer's 63 tokens fit
 DIMS = dict(d_model=32, encoder_layers=2, decoder_layers=2, encoder_attention_heads=4, decoder_attention_heads=4, encoder_ffn_dim=64, decoder_ffn_dim=64, max_position_embeddings=40)
 COMMON = dict(vocab_size=V, pad_token_id=0, bos_token_id=1, eos_token_id=2, forced_eos_token_id=None, dropout=0.0, attention_dropout=0.0, activation_dropout=0.0)
+# n_positions: what attnviz reads as T5's longest source and output (T5 has no position table; at the default 512 a random T5 writes 512 tokens)
+T5 = dict(
+    vocab_size=V,
+    d_model=32,
+    num_decoder_layers=2,
+    relative_attention_num_buckets=8,
+    relative_attention_max_distance=16,
+    pad_token_id=0,
+    eos_token_id=2,
+    decoder_start_token_id=0,
+    dropout_rate=0.0,
+    n_positions=40,
+)
 FAMILIES = {
     "bart": lambda: BartForConditionalGeneration(BartConfig(**DIMS, **COMMON, decoder_start_token_id=2, forced_bos_token_id=None, activation_function="gelu")),
     "bart-scaled-relu": lambda: BartForConditionalGeneration(BartConfig(**DIMS, **COMMON, decoder_start_token_id=2, forced_bos_token_id=None, scale_embedding=True, activation_function="relu")),
     "marian": lambda: MarianMTModel(MarianConfig(**DIMS, **COMMON, decoder_start_token_id=0, scale_embedding=True, activation_function="swish")),
-    "t5": lambda: T5ForConditionalGeneration(
-        T5Config(
-            vocab_size=V,
-            d_model=32,
-            d_kv=8,
-            d_ff=64,
-            num_layers=2,
-            num_decoder_layers=2,
-            num_heads=4,
-            relative_attention_num_buckets=8,
-            relative_attention_max_distance=16,
-            feed_forward_proj="relu",
-            pad_token_id=0,
-            eos_token_id=2,
-            decoder_start_token_id=0,
-            dropout_rate=0.0,
-            n_positions=40,  # what attnviz reads as the longest source and output (T5 itself has no position table)
-        )
-    ),
-    "t5-gated": lambda: T5ForConditionalGeneration(
-        T5Config(
-            vocab_size=V,
-            d_model=32,
-            d_kv=16,
-            d_ff=48,
-            num_layers=3,
-            num_decoder_layers=2,
-            num_heads=3,
-            relative_attention_num_buckets=8,
-            relative_attention_max_distance=16,
-            feed_forward_proj="gated-gelu",
-            pad_token_id=0,
-            eos_token_id=2,
-            decoder_start_token_id=0,
-            dropout_rate=0.0,
-            n_positions=40,  # what attnviz reads as the longest source and output (T5 itself has no position table)
-            tie_word_embeddings=False,
-        )
-    ),
+    "t5": lambda: T5ForConditionalGeneration(T5Config(**T5, d_kv=8, d_ff=64, num_layers=2, num_heads=4, feed_forward_proj="relu")),
+    "t5-gated": lambda: T5ForConditionalGeneration(T5Config(**T5, d_kv=16, d_ff=48, num_layers=3, num_heads=3, feed_forward_proj="gated-gelu", tie_word_embeddings=False)),
 }
 
 
