@@ -19,8 +19,8 @@ st.markdown(tr("s2s_why_intro"))
 curve = s2s.length_curve()
 export.chart(plots.accuracy_by_length(curve.lengths, s2s.curve_names(curve), tr("s2s_curve_title"), ui.lang(), curve.counts), key="s2s_length_curve")
 st.caption(tr("s2s_curve_caption", n=curve.n_examples, seed=curve.seed, task=curve.task))
-plain, attended = curve.accuracy[s2s.RNN_PLAIN], curve.accuracy[s2s.RNN_ATTENTION]
-st.caption(tr("s2s_curve_reading", steps=curve.steps, plain_first=plain[0], first=curve.lengths[0], plain_last=plain[-1], last=curve.lengths[-1], attn_min=min(attended)))
+reading, params = curve.reading()
+st.caption(tr(reading, **params))
 
 st.subheader(tr("s2s_why_sub_live"))
 source = s2s.source_box("s2s_why_source", s2s.RNN_EXAMPLES[1], s2s.RNN_EXAMPLES, tr("s2s_source_label"))

@@ -393,7 +393,7 @@ def test_why_attention_draws_the_manifests_curve_and_both_models_on_an_example(g
         assert list(trace["x"]) == accuracy["buckets"]
         assert_close(torch.tensor(array(trace["y"])), torch.tensor([100 * accuracy[name]["by_length"][b] for b in accuracy["buckets"]]), check_dtype=False)
     assert t("s2s_curve_caption", "en", n=1000, seed=7, task="dates -> ISO") in shown_text(at)
-    reading = t("s2s_curve_reading", "en", steps=50, plain_first=0.9, first="0-19", plain_last=0.05, last="40-59", attn_min=0.96)
+    reading = t("s2s_curve_reading", "en", plain_steps="50", attn_steps="50", plain_first=0.9, first="0-19", plain_last=0.05, last="40-59", attn_min=0.96)
     assert reading in shown_text(at) and "90%" in reading and "5%" in reading and "96%" in reading  # the manifest's figures, not fixed words
 
     source = seq2seq_ui.RNN_EXAMPLES[1]
@@ -482,3 +482,19 @@ def test_a_training_with_one_snapshot_shows_it_without_a_slider(no_job, monkeypa
     assert not [s for s in at.slider if s.key == "s2s_train_snapshot"]
     shown = torch.tensor(array(chart(at, "s2s_train_snapshot_map")["data"][0]["z"])).float()
     assert_close(shown, torch.full(shown.shape, 1 / shown.shape[1]), atol=1e-6, rtol=0)  # uniform, as recorded
+
+
+@pytest.mark.parametrize(
+    ("plain", "key"),
+    [([0.96, 0.6, 0.45], "s2s_curve_reading"), ([0.12, 0.0, 0.0], "s2s_curve_reading_untrained"), ([0.9, 0.85, 0.8], "s2s_curve_reading_untrained")],
+)
+def test_the_curves_reading_says_what_the_numbers_show(plain, key):
+    """A fall with length from a trained start reads as Bahdanau et al.'s Figure 2; a low start or a flat curve does not."""
+    from attnviz.app.seq2seq_ui import RNN_ATTENTION, RNN_PLAIN, LengthCurve
+
+    curve = LengthCurve(["0-19", "20-29", "30+"], {RNN_PLAIN: plain, RNN_ATTENTION: [0.99, 0.98, 0.97]}, [10, 10, 10], 30, "dates", 0, {RNN_PLAIN: 4000, RNN_ATTENTION: 1000})
+    reading, params = curve.reading()
+    assert reading == key
+    assert params["plain_first"] == plain[0] and params["plain_last"] == plain[-1] and params["attn_min"] == 0.97
+    text = t(reading, "zh", **params)
+    assert "4,000" in text and "1,000" in text and f"{plain[0]:.0%}" in text

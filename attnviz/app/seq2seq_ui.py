@@ -379,7 +379,19 @@ class LengthCurve:
     n_examples: int
     task: str
     seed: int
-    steps: int  # training steps, the same for both models
+    steps: dict[str, int]  # model name -> its training steps
+
+    def reading(self) -> tuple[str, dict]:
+        """The caption that reads the curve, as (translation key, its parameters): "s2s_curve_reading" when the
+        GRU without attention starts at 50% or more and ends 20 points lower or more (the bottleneck as
+        Bahdanau et al. 2015, Figure 2 shows it), else "s2s_curve_reading_untrained" (it has barely learnt the task)."""
+        plain, attended = self.accuracy[RNN_PLAIN], self.accuracy[RNN_ATTENTION]
+        falls = plain[0] >= 0.5 and plain[-1] <= plain[0] - 0.2
+        params = {
+            "plain_steps": f"{self.steps[RNN_PLAIN]:,}", "attn_steps": f"{self.steps[RNN_ATTENTION]:,}", "plain_first": plain[0],
+            "first": self.lengths[0], "plain_last": plain[-1], "last": self.lengths[-1], "attn_min": min(attended),
+        }  # fmt: skip
+        return ("s2s_curve_reading" if falls else "s2s_curve_reading_untrained"), params
 
 
 def length_curve() -> LengthCurve:
@@ -389,7 +401,9 @@ def length_curve() -> LengthCurve:
     buckets = list(measured["buckets"])
     counts = [int(measured["examples"][b]) for b in buckets]
     accuracy = {name: [float(measured[name]["by_length"][b]) for b in buckets] for name in bundle.RNN_MODELS}
-    return LengthCurve(buckets, accuracy, counts, sum(counts), str(manifest["task"]), int(manifest["seed"]), int(manifest["steps"]))
+    steps = manifest["steps"]  # one number for both (manifests before the models' step counts differed), or one per model
+    steps = {name: int(steps[name] if isinstance(steps, dict) else steps) for name in bundle.RNN_MODELS}
+    return LengthCurve(buckets, accuracy, counts, sum(counts), str(manifest["task"]), int(manifest["seed"]), steps)
 
 
 def curve_names(curve: LengthCurve) -> dict[str, list[float]]:

@@ -100,8 +100,12 @@ STRINGS = {
         "zh": "由训练脚本在 {n} 个训练时从未见过的留出源文本上测得（随机种子 {seed}），读自模型的清单文件；任务：{task}。",
     },
     "s2s_curve_reading": {
-        "en": "Read it honestly: trained for the same {steps} steps as the attention model, the GRU without attention gets {plain_first:.0%} of the shortest sources ({first}) right and {plain_last:.0%} of the longest ({last}); the one with attention gets at least {attn_min:.0%} in every bucket. The bottleneck shows here as a model that has barely learnt the task yet, not as Bahdanau et al.'s slow fall with length (their models trained for days).",
-        "zh": "如实地读：与注意力模型同样训练 {steps} 步，没有注意力的 GRU 在最短的源文本（{first}）上答对 {plain_first:.0%}，在最长的（{last}）上答对 {plain_last:.0%}；有注意力的在每一档都至少答对 {attn_min:.0%}。这里的瓶颈表现为模型几乎还没学会这个任务，而不是 Bahdanau 等论文中随长度缓慢下降的曲线（他们的模型训练了好几天）。",
+        "en": "Read it: the GRU without attention ({plain_steps} training steps) gets {plain_first:.0%} of the shortest sources ({first} characters) right, and less as the sources grow: {plain_last:.0%} of the longest ({last}). Its decoder sees the whole source only as one fixed-size vector. The GRU with attention, trained for {attn_steps} steps, gets at least {attn_min:.0%} in every bucket: at each output step it looks back at every source character. This is the shape of Bahdanau et al. 2015, Figure 2, in small.",
+        "zh": "怎么读：没有注意力的 GRU（训练 {plain_steps} 步）在最短的源文本（{first} 个字符）上答对 {plain_first:.0%}，源文本越长答对越少：最长的（{last}）只答对 {plain_last:.0%}。它的解码器只能通过一个固定长度的向量看到整个源文本。有注意力的 GRU 训练了 {attn_steps} 步，在每一档都至少答对 {attn_min:.0%}：每输出一步，它都回看每个源字符。这就是 Bahdanau 等人 2015 年论文图 2 的形状，只是规模小。",
+    },
+    "s2s_curve_reading_untrained": {
+        "en": "Read it honestly: the GRU without attention ({plain_steps} training steps) gets {plain_first:.0%} of the shortest sources ({first} characters) right and {plain_last:.0%} of the longest ({last}); the one with attention ({attn_steps} steps) gets at least {attn_min:.0%} in every bucket. The bottleneck shows here as a model that has barely learnt the task yet, not as Bahdanau et al.'s fall with length.",
+        "zh": "如实地读：没有注意力的 GRU（训练 {plain_steps} 步）在最短的源文本（{first} 个字符）上答对 {plain_first:.0%}，在最长的（{last}）上答对 {plain_last:.0%}；有注意力的（训练 {attn_steps} 步）在每一档都至少答对 {attn_min:.0%}。这里的瓶颈表现为模型几乎还没学会这个任务，而不是 Bahdanau 等论文中随长度下降的曲线。",
     },
     "s2s_model_plain": {"en": "GRU, no attention", "zh": "GRU，无注意力"},
     "s2s_model_attention": {"en": "GRU + Bahdanau attention", "zh": "GRU + Bahdanau 注意力"},
