@@ -35,7 +35,8 @@ def manifest():
 def test_the_bundled_folder_holds_the_contracts_four_small_files(manifest):
     assert sorted(p.name for p in TOY_SEQ2SEQ.iterdir()) == ["attnviz-seq2seq.json", "manifest.json", "model.safetensors", "tokenizer.json"]
     assert (TOY_SEQ2SEQ / "model.safetensors").stat().st_size < 8 * 2**20
-    assert manifest["held_out_examples"] == D.EVAL_SIZE and f"--seed {manifest['seed']}" in manifest["command"]
+    assert manifest["held_out_examples"] == D.EVAL_SIZE
+    assert f"--seed {manifest['seed']}" in manifest["command"] or (manifest["seed"] == 0 and "--seed" not in manifest["command"])  # the default seed
     assert manifest["split"]["held_out_formats"] == list(D.HELD_OUT_FORMATS)
     assert manifest["script_sha256"] == hashlib.sha256((REPO / "scripts/train_seq2seq.py").read_bytes()).hexdigest()
 
@@ -49,8 +50,9 @@ def test_it_translates_the_issues_examples(toy):
 def test_held_out_exact_match_is_at_least_99_percent_and_is_the_manifests(toy, manifest):
     """All 2,000 held-out pairs decoded in batches on the loaded network; 200 of them through toy.translate too.
 
-    The committed weights (seed 1) reach 99.65%; seed 0 reached 98.15% (unseen years 2004 and
-    2026 read as 2044 and 2036), so the margin over the target depends on the seed.
+    The committed weights (the script's defaults, seed 0: d_model 64, 3,000 steps) reach 99.70%;
+    the same recipe with seed 1 reached 100%. (The earlier d_model 128, 1,500-step recipe gave
+    99.65% with seed 1 but 98.15% with seed 0.)
     """
     examples = D.evaluation_set()
     predictions = translate_batch(toy.network, toy.tokenizer.backend_tokenizer, [e.source for e in examples], max_len=16)
