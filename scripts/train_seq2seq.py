@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import logging
+import multiprocessing
 import os
 import platform
 import sys
@@ -34,14 +35,14 @@ from attnviz.training.dates import EVAL_SEED, EVAL_SIZE, FORMATS, HELD_OUT_FORMA
 from attnviz.training.train import date_batches, seeded, train, translate_batch
 
 log = logging.getLogger("train_seq2seq")
-RNN_EVAL_PER_COUNT = 300  # held-out GRU examples per number of dates
-LENGTH_BUCKETS = (0, 20, 40, 60, 80)  # source characters: [0, 20), [20, 40), ..., [80, inf)
+RNN_EVAL_PER_COUNT = 500  # held-out GRU examples per number of dates
+LENGTH_BUCKETS = (0, 20, 30, 40, 50)  # source characters: [0, 20), [20, 30), ..., [50, inf)
 
 
 def toy_config(d_vocab: int) -> Seq2SeqConfig:
-    """The bundled Transformer: d_model 128, 2 + 2 layers, 4 heads of 32, sinusoidal positions, pre-norm."""
+    """The bundled Transformer: d_model 64, 2 + 2 layers, 4 heads of 16, sinusoidal positions, pre-norm."""
     return Seq2SeqConfig(
-        d_vocab=d_vocab, d_model=128, n_heads=4, d_head=32, d_mlp=512, n_encoder_layers=2, n_decoder_layers=2, max_positions=64,
+        d_vocab=d_vocab, d_model=64, n_heads=4, d_head=16, d_mlp=256, n_encoder_layers=2, n_decoder_layers=2, max_positions=64,
         positions="sinusoidal", norm="layernorm", pre_norm=True, act="relu", pad_token_id=0, decoder_start_token_id=1, eos_token_id=2,
         tie_embeddings=True, name="toy-seq2seq",
     )  # fmt: skip
@@ -110,7 +111,7 @@ def train_toy_seq2seq(args: argparse.Namespace, tok: tokenizers.Tokenizer) -> No
 
 
 def length_bucket(n_chars: int) -> str:
-    """The bucket label of a source length: "0-19", ..., "80+"."""
+    """The bucket label of a source length: "0-19", "20-29", ..., "50+"."""
     lower = max(b for b in LENGTH_BUCKETS if b <= n_chars)
     upper = [b for b in LENGTH_BUCKETS if b > lower]
     return f"{lower}-{upper[0] - 1}" if upper else f"{lower}+"
@@ -130,12 +131,38 @@ def rnn_curve(nets: dict[str, RnnSeq2Seq], tok: tokenizers.Tokenizer, max_dates:
     return curve
 
 
+def new_rnn(args: argparse.Namespace, tok: tokenizers.Tokenizer, name: str) -> RnnSeq2Seq:
+    """GRU model ``name`` (gru or gru_attention), initialised from the seed."""
+    with seeded(args.seed):
+        return RnnSeq2Seq(rnn_config(tok.get_vocab_size(), attention=name == "gru_attention", name=name, d_hidden=args.rnn_hidden))
+
+
+def train_rnn(args: argparse.Namespace, name: str) -> tuple[dict[str, torch.Tensor], float, float]:
+    """Train GRU model ``name`` from the seed: (its state dict, wall seconds, CPU seconds). Runs in a process of its own with --rnn-jobs 2."""
+    torch.set_num_threads(args.threads)
+    tok = build_tokenizer()
+    net = new_rnn(args, tok, name)
+    steps = rnn_steps(args)[name]
+    _, seconds, cpu = timed_train(net, date_batches(tok, args.seed, args.rnn_batch_size, args.max_dates), steps, args.rnn_lr, name)
+    return net.state_dict(), seconds, cpu
+
+
+def rnn_steps(args: argparse.Namespace) -> dict[str, int]:
+    """Each GRU model's training steps: the one with attention learns the task in far fewer (and each of its steps costs more)."""
+    return {"gru": args.rnn_steps, "gru_attention": args.rnn_attention_steps}
+
+
 def train_toy_rnn(args: argparse.Namespace, tok: tokenizers.Tokenizer) -> None:
+    if args.rnn_jobs > 1:  # both models at once, a process each: the same numbers as one after the other
+        with multiprocessing.get_context("fork").Pool(2) as pool:
+            trained = pool.starmap(train_rnn, [(args, name) for name in bundle.RNN_MODELS])
+    else:
+        trained = [train_rnn(args, name) for name in bundle.RNN_MODELS]
     nets, seconds, cpu = {}, {}, {}
-    for name in bundle.RNN_MODELS:
-        with seeded(args.seed):
-            nets[name] = RnnSeq2Seq(rnn_config(tok.get_vocab_size(), attention=name == "gru_attention", name=name, d_hidden=args.rnn_hidden))
-        _, seconds[name], cpu[name] = timed_train(nets[name], date_batches(tok, args.seed, args.rnn_batch_size, args.max_dates), args.rnn_steps, args.rnn_lr, name)
+    for name, (state, seconds[name], cpu[name]) in zip(bundle.RNN_MODELS, trained, strict=True):
+        nets[name] = new_rnn(args, tok, name)
+        nets[name].load_state_dict(state)
+        nets[name].eval()
     manifest = {
         "task": f"1 to {args.max_dates} dates in one source, each written in English or Chinese, joined by '; ' -> their ISO dates joined by spaces",
         "models": {"gru": "GRU encoder-decoder, the decoder reads only the encoder's last states (Cho et al. 2014)",
@@ -143,10 +170,11 @@ def train_toy_rnn(args: argparse.Namespace, tok: tokenizers.Tokenizer) -> None:
         "held_out_set": f"DateGenerator({EVAL_SEED}).multi(n, held_out=True), {RNN_EVAL_PER_COUNT} per n = 1..{args.max_dates}",
         "max_dates": args.max_dates, "eval_per_count": RNN_EVAL_PER_COUNT,
         "accuracy": rnn_curve(nets, tok, args.max_dates),
-        "steps": args.rnn_steps, "batch_size": args.rnn_batch_size, "learning_rate": args.rnn_lr,
+        "steps": rnn_steps(args), "batch_size": args.rnn_batch_size, "learning_rate": args.rnn_lr,
         "split": split_description(),
         **provenance(args, sum(seconds.values()), sum(cpu.values())),
         "training_seconds_by_model": {name: round(s, 1) for name, s in seconds.items()},
+        "rnn_jobs": args.rnn_jobs,  # 2: the two models trained at once, a process each
     }  # fmt: skip
     bundle.write_toy_rnn(args.out / "toy-rnn", nets, tok, manifest)
 
@@ -157,13 +185,15 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=bundle.ASSETS, help="the folder receiving toy-seq2seq/ and toy-rnn/ (default: assets/)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads (1: on a shared 2-core machine two threads ran 13x slower per step)")
-    parser.add_argument("--steps", type=int, default=1500, help="Transformer training steps")
+    parser.add_argument("--steps", type=int, default=3000, help="Transformer training steps")
     parser.add_argument("--batch-size", type=int, default=64)
-    parser.add_argument("--lr", type=float, default=2e-3)
-    parser.add_argument("--rnn-steps", type=int, default=600, help="training steps of each GRU model")
+    parser.add_argument("--lr", type=float, default=3e-3)
+    parser.add_argument("--rnn-steps", type=int, default=4000, help="training steps of the GRU model without attention")
+    parser.add_argument("--rnn-attention-steps", type=int, default=1000, help="training steps of the GRU model with attention")
     parser.add_argument("--rnn-batch-size", type=int, default=64)
     parser.add_argument("--rnn-lr", type=float, default=3e-3)
-    parser.add_argument("--rnn-hidden", type=int, default=64, help="GRU units (each direction in the encoder)")
+    parser.add_argument("--rnn-hidden", type=int, default=128, help="GRU units (each direction in the encoder)")
+    parser.add_argument("--rnn-jobs", type=int, default=2, choices=[1, 2], help="train the two GRU models one after the other (1) or at once, a process each (2)")
     parser.add_argument("--max-dates", type=int, default=3, help="the GRU task: 1 to this many dates in one source")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
