@@ -68,7 +68,7 @@ def walk_the_steps(projector, url: str, name: str, lang: str, rotary: bool, shot
     return seen
 
 
-@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("lang", ["zh"])  # English: the SmolLM2 walk below (each walk takes about 25 s)
 def test_step_by_step_in_present_mode_one_step_per_screen(app_server, projector, lang):
     """MiniLM: eight steps (no RoPE), each chart on the first screen and readable, → through all of them."""
     seen = walk_the_steps(projector, f"{app_server.url}/step_by_step?present=1&lang={lang}", f"step_by_step_{lang}", lang, rotary=False, shots=(0, 1, 2, 7))
