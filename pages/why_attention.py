@@ -18,7 +18,7 @@ st.markdown(tr("s2s_why_intro"))
 
 curve = s2s.length_curve()
 export.chart(plots.accuracy_by_length(curve.lengths, s2s.curve_names(curve), tr("s2s_curve_title"), ui.lang(), curve.counts), key="s2s_length_curve")
-st.caption(tr("s2s_curve_caption", n=curve.n_examples, seed=curve.seed, task=curve.task))
+st.caption(tr("s2s_curve_caption", n=curve.n_examples, seed=curve.seed, max_dates=curve.max_dates))
 reading, params = curve.reading()
 st.caption(tr(reading, **params))
 

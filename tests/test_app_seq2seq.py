@@ -371,7 +371,7 @@ def gru(tmp_path, monkeypatch):
     nets = {name: RnnSeq2Seq(RnnSeq2SeqConfig(tok.get_vocab_size(), attention=name == "gru_attention", d_embed=8, d_hidden=12, d_attn=10, name=name)).eval() for name in bundle.RNN_MODELS}
     accuracy = {"buckets": ["0-19", "20-39", "40-59"], "examples": {"0-19": 300, "20-39": 410, "40-59": 290}}
     accuracy |= {"gru": {"by_length": {"0-19": 0.9, "20-39": 0.41, "40-59": 0.05}}, "gru_attention": {"by_length": {"0-19": 0.99, "20-39": 0.97, "40-59": 0.96}}}
-    bundle.write_toy_rnn(tmp_path / "toy-rnn", nets, tok, {"task": "dates -> ISO", "seed": 7, "steps": 50, "accuracy": accuracy})
+    bundle.write_toy_rnn(tmp_path / "toy-rnn", nets, tok, {"task": "dates -> ISO", "max_dates": 3, "seed": 7, "steps": 50, "accuracy": accuracy})
     monkeypatch.setattr(bundle, "TOY_RNN", tmp_path / "toy-rnn")
     for store in (seq2seq_ui.rnn_bundle, seq2seq_ui.rnn_run_of):
         store.clear()
@@ -392,7 +392,7 @@ def test_why_attention_draws_the_manifests_curve_and_both_models_on_an_example(g
     for trace, name in zip(curve["data"], ("gru", "gru_attention")):
         assert list(trace["x"]) == accuracy["buckets"]
         assert_close(torch.tensor(array(trace["y"])), torch.tensor([100 * accuracy[name]["by_length"][b] for b in accuracy["buckets"]]), check_dtype=False)
-    assert t("s2s_curve_caption", "en", n=1000, seed=7, task="dates -> ISO") in shown_text(at)
+    assert t("s2s_curve_caption", "en", n=1000, seed=7, max_dates=3) in shown_text(at)
     reading = t("s2s_curve_reading", "en", plain_steps="50", attn_steps="50", plain_first=0.9, first="0-19", plain_last=0.05, last="40-59", attn_min=0.96)
     assert reading in shown_text(at) and "90%" in reading and "5%" in reading and "96%" in reading  # the manifest's figures, not fixed words
 
@@ -492,7 +492,7 @@ def test_the_curves_reading_says_what_the_numbers_show(plain, key):
     """A fall with length from a trained start reads as Bahdanau et al.'s Figure 2; a low start or a flat curve does not."""
     from attnviz.app.seq2seq_ui import RNN_ATTENTION, RNN_PLAIN, LengthCurve
 
-    curve = LengthCurve(["0-19", "20-29", "30+"], {RNN_PLAIN: plain, RNN_ATTENTION: [0.99, 0.98, 0.97]}, [10, 10, 10], 30, "dates", 0, {RNN_PLAIN: 4000, RNN_ATTENTION: 1000})
+    curve = LengthCurve(["0-19", "20-29", "30+"], {RNN_PLAIN: plain, RNN_ATTENTION: [0.99, 0.98, 0.97]}, [10, 10, 10], 30, 3, 0, {RNN_PLAIN: 4000, RNN_ATTENTION: 1000})
     reading, params = curve.reading()
     assert reading == key
     assert params["plain_first"] == plain[0] and params["plain_last"] == plain[-1] and params["attn_min"] == 0.97

@@ -109,11 +109,11 @@ def test_cross_attention_aligns_year_with_year_month_with_month_and_day_with_day
 def test_the_gru_models_accuracy_by_source_length_is_the_manifests():
     """The held-out multi-date set is rebuilt and decoded; the manifest's curve must be what we measure.
 
-    What the committed weights show (1,200 steps each): Bahdanau attention reads 1 to 3 dates at
-    99% exact match in every length bucket; the GRU without attention gets 12% of the short
-    sources (under 20 characters) and none of the longer ones: it falls with length, but from a
-    low start (it needs far longer training). The test holds the attention model high on every
-    bucket with 100 or more examples and far above the other.
+    What the committed weights show: the GRU without attention (4,000 steps) reads 94% of the
+    sources under 20 characters and falls to about 40% beyond 40 (Bahdanau et al. 2015,
+    Figure 2); with attention (1,000 steps) 98-99% in every bucket. The test holds that shape on
+    every bucket with 100 or more examples: attention high everywhere, the plain GRU trained
+    (high on the shortest) and falling with length, so the gap between them widens.
     """
     nets, tok, manifest = read_toy_rnn(TOY_RNN)
     curve = manifest["accuracy"]
@@ -125,6 +125,7 @@ def test_the_gru_models_accuracy_by_source_length_is_the_manifests():
         predictions = translate_batch(net, tok, [e.source for e in examples], max_len=12 * manifest["max_dates"])
         right = [p == e.target for p, e in zip(predictions, examples)]
         assert sum(right) / len(right) == pytest.approx(curve[name]["exact_match"], abs=1 / len(examples))
-    for b in buckets:
-        assert curve["gru_attention"]["by_length"][b] >= 0.85, b
-        assert curve["gru_attention"]["by_length"][b] > curve["gru"]["by_length"][b] + 0.5, b
+    attention, plain = ([curve[name]["by_length"][b] for b in buckets] for name in ("gru_attention", "gru"))
+    assert min(attention) >= 0.95, attention
+    assert plain[0] >= 0.85 and plain[-1] <= plain[0] - 0.3, plain  # a trained start, then the bottleneck
+    assert attention[-1] - plain[-1] > attention[0] - plain[0] + 0.3, (attention, plain)

@@ -377,7 +377,7 @@ class LengthCurve:
     accuracy: dict[str, list[float]]  # model name -> one accuracy per bucket
     counts: list[int]
     n_examples: int
-    task: str
+    max_dates: int  # the task: 1 to this many dates in one source
     seed: int
     steps: dict[str, int]  # model name -> its training steps
 
@@ -403,7 +403,7 @@ def length_curve() -> LengthCurve:
     accuracy = {name: [float(measured[name]["by_length"][b]) for b in buckets] for name in bundle.RNN_MODELS}
     steps = manifest["steps"]  # one number for both (manifests before the models' step counts differed), or one per model
     steps = {name: int(steps[name] if isinstance(steps, dict) else steps) for name in bundle.RNN_MODELS}
-    return LengthCurve(buckets, accuracy, counts, sum(counts), str(manifest["task"]), int(manifest["seed"]), steps)
+    return LengthCurve(buckets, accuracy, counts, sum(counts), int(manifest["max_dates"]), int(manifest["seed"]), steps)
 
 
 def curve_names(curve: LengthCurve) -> dict[str, list[float]]:

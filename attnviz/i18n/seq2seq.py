@@ -96,8 +96,8 @@ STRINGS = {
     },
     "s2s_curve_title": {"en": "Exact-match accuracy against source length (cf. Bahdanau et al. 2015, Figure 2)", "zh": "完全匹配准确率与源序列长度（参见 Bahdanau 等 2015，图 2）"},
     "s2s_curve_caption": {
-        "en": "Measured by the training script on {n} held-out sources it never trained on (seed {seed}), read from the models' manifests; task: {task}.",
-        "zh": "由训练脚本在 {n} 个训练时从未见过的留出源文本上测得（随机种子 {seed}），读自模型的清单文件；任务：{task}。",
+        "en": "Measured by the training script on {n} held-out sources it never trained on (seed {seed}), read from the models' manifests. The task: 1 to {max_dates} dates in one source, each written in English or Chinese, joined by “; ” → their ISO dates joined by spaces.",
+        "zh": "由训练脚本在 {n} 个训练时从未见过的留出源文本上测得（随机种子 {seed}），读自模型的清单文件。任务：一个源文本里有 1 到 {max_dates} 个日期，每个用英文或中文书写，以“; ”连接 → 各自的 ISO 日期，以空格连接。",
     },
     "s2s_curve_reading": {
         "en": "Read it: the GRU without attention ({plain_steps} training steps) gets {plain_first:.0%} of the shortest sources ({first} characters) right, and less as the sources grow: {plain_last:.0%} of the longest ({last}). Its decoder sees the whole source only as one fixed-size vector. The GRU with attention, trained for {attn_steps} steps, gets at least {attn_min:.0%} in every bucket: at each output step it looks back at every source character. This is the shape of Bahdanau et al. 2015, Figure 2, in small.",
