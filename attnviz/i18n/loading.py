@@ -34,8 +34,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "张量 {tensor} 含有 NaN 或无穷大的值：文件已损坏",
     },
     "load_no_tokenizer": {
-        "en": "there are no tokenizer files (tokenizer.json, vocab.txt, vocab.json with merges.txt, or tokenizer.model)",
-        "zh": "没有分词器文件（tokenizer.json、vocab.txt、vocab.json 与 merges.txt，或 tokenizer.model）",
+        "en": "there are no tokenizer files (tokenizer.json, vocab.txt, vocab.json with merges.txt, tokenizer.model, or Marian's source.spm or T5's spiece.model)",
+        "zh": "没有分词器文件（tokenizer.json、vocab.txt、vocab.json 与 merges.txt、tokenizer.model，或 Marian 的 source.spm、T5 的 spiece.model）",
     },
     "load_bad_tokenizer": {
         "en": "the tokenizer cannot be read ({detail})",
