@@ -21,11 +21,14 @@ SECTIONS = ("section_explore", "dec_section", "s2s_section", "instruments_sectio
 
 
 def frame_url_paths() -> set[str]:
-    """Every ``url_path`` app.py gives to ``st.Page`` (read from its source)."""
+    """The address of every page app.py lists in its navigation (read from its source): each ``st.Page``'s
+    ``url_path``, "" for the default page (served at the root), none for an unlisted (``visibility="hidden"``) one."""
     paths = set()
     for node in ast.walk(ast.parse((REPO / "app.py").read_text(encoding="utf-8"))):
         if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "Page":
-            paths |= {kw.value.value for kw in node.keywords if kw.arg == "url_path"}
+            options = {kw.arg: kw.value.value for kw in node.keywords if isinstance(kw.value, ast.Constant)}
+            if options.get("visibility") != "hidden":
+                paths.add("" if options.get("default") else options["url_path"])
     return paths
 
 
@@ -46,7 +49,7 @@ def test_a_deep_link_as_the_first_request_opens_in_the_frame_in_its_language(pag
         assert [headers.nth(i).inner_text().strip() for i in range(headers.count())] == [t(key, lang) for key in SECTIONS]
         links = sidebar.locator('[data-testid="stSidebarNavLink"]')
         paths = {urlparse(links.nth(i).get_attribute("href") or "").path.strip("/") for i in range(links.count())}
-        assert paths == frame_url_paths() - {"explorer"} | {""}  # app.py's pages, the default one at the root; no file list
+        assert paths == frame_url_paths()  # app.py's pages, the default one at the root; no file list
         switch = sidebar.locator('[data-testid="stSelectbox"]').filter(has=page.get_by_text(t("language", lang), exact=True))
         assert switch.count() == 1
         assert switch.locator("input").first.input_value() == {"en": "English", "zh": "中文"}[lang]
