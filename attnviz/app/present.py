@@ -18,6 +18,8 @@ FONT = 18  # the smallest chart text in present mode, px
 TITLE_FONT = 22
 CHART_HEIGHT = 640  # the main chart's height: at 1280 × 720 it fills the screen below the app's header
 WINDOW_MAX = 16  # tokens each way a heatmap draws at full size: 16 rows of 18 px labels fit in its height
+LABEL_PITCH = 1.35  # the room, in FONT px, one upright label needs along its axis (its line height)
+MAIN_WIDTH = 900  # a figure with no width: the main area's width at 1280 × 720 (the app's wide layout, less the sidebar)
 SECTION_KEY = "present_section"  # the open tab of a page's sections (a lesson's), stepped with ← →
 CSS = """<style>
 [data-testid="stMainBlockContainer"] {padding: 3.2rem 1.5rem 1rem 1.5rem !important;}
@@ -77,7 +79,14 @@ def fit(fig, height: int | None = None, x_angle: int | None = None):
     """In present mode, ``fig`` with every text at least ``FONT`` px (ticks, axis titles, legend,
     hover, text traces; the title ``TITLE_FONT``), margins that hold the labels, and ``height``
     if given (else its own height, grown by what the margins add); otherwise ``fig`` unchanged. ``x_angle`` turns the x tick labels (−90: upright,
-    so neighbouring labels' boxes do not overlap). Returns the figure."""
+    so neighbouring labels' boxes do not overlap).
+
+    A token axis (``tickmode`` "array": one tick per token) whose labels do not fit its length at ``FONT`` px
+    (``LABEL_PITCH`` × ``FONT`` px a label for y and for upright x labels, the longest label's ``_label_room``
+    for horizontal x ones; the length from the figure's height or width, ``MAIN_WIDTH`` if it has none, less
+    the margins, times the axis's domain) keeps every k-th label's text, k the smallest that fits, and blanks
+    the others; its ``tickvals`` and the hover text (every token) are kept. A first axis of text categories
+    (a bar per token) is given such an array of ticks (one per category) first. Returns the figure."""
     if not is_on():
         return fig
     fig.update_layout(
@@ -108,7 +117,41 @@ def fit(fig, height: int | None = None, x_angle: int | None = None):
         fig.update_layout(height=height)
     elif fig.layout.height is not None:  # a figure sized to its rows keeps its plot area: the larger margins add to its height
         fig.update_layout(height=max(fig.layout.height, area + fig.layout.margin.t + fig.layout.margin.b))
+    _thin(fig, x_angle)
     return fig
+
+
+def _thin(fig, x_angle: int | None) -> None:
+    """Blank all but every k-th label of each token axis (``ticktext`` an explicit array) whose labels do not fit
+    its length at ``FONT`` px, k the smallest that fits; the ``tickvals`` stay (the grid and cells keep their place)."""
+    margin = fig.layout.margin
+    sizes = {"x": (fig.layout.width or MAIN_WIDTH) - margin.l - (80 if margin.r is None else margin.r),
+             "y": (fig.layout.height or 450) - margin.t - margin.b}  # fmt: skip
+    for letter in "xy":  # a first axis of token categories (a bar per token): made an array of ticks, one per token
+        axis = fig.layout[f"{letter}axis"]
+        if axis.tickmode != "array" and axis.type in (None, "-", "category"):
+            names = next((list(trace[letter]) for trace in fig.data if _categories(trace, letter)), [])
+            if len(names) > 1:
+                axis.update(tickmode="array", tickvals=names, ticktext=names)
+    for letter, axes in (("x", fig.select_xaxes()), ("y", fig.select_yaxes())):
+        for axis in axes:
+            texts = list(axis.ticktext or ())
+            if axis.tickmode != "array" or len(texts) < 2:
+                continue
+            upright = letter == "y" or x_angle in (-90, 90)
+            pitch = LABEL_PITCH * FONT if upright else _label_room(texts)  # across the axis, per label
+            domain = axis.domain or (0, 1)
+            length = sizes[letter] * (domain[1] - domain[0])
+            k = next(k for k in range(1, len(texts) + 1) if len(texts) * pitch <= k * length or k == len(texts))
+            if k > 1:
+                axis.ticktext = [text if i % k == 0 else "" for i, text in enumerate(texts)]
+
+
+def _categories(trace, letter: str) -> bool:
+    """Whether ``trace`` is drawn on the first ``letter`` axis with text (category) coordinates."""
+    values = trace[letter] if letter in trace else None
+    on_first = (trace[f"{letter}axis"] if f"{letter}axis" in trace else None) in (None, letter)
+    return on_first and values is not None and len(values) > 0 and all(isinstance(value, str) for value in values)
 
 
 def _label_room(ticktext) -> int:
