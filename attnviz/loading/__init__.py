@@ -23,6 +23,7 @@ from transformers import AutoConfig, AutoTokenizer
 
 from attnviz.errors import ConfigError, ModelLoadError, Text, UnknownModelError, WeightsMismatchError
 from attnviz.loading import bert, gpt2, llama
+from attnviz.loading.checks import require_tokenizer_files
 from attnviz.loading.device import resolve_device
 from attnviz.loading.native import NATIVE_CONFIG, check_layer_count, read_native_config
 from attnviz.loading.registry import REGISTRY, SEQ2SEQ_REGISTRY, model_folder
@@ -50,7 +51,6 @@ NETWORKS = {
     "gpt2": Family(Decoder, gpt2.convert_gpt2, gpt2.check_checkpoint, gpt2.is_used),
     "llama": Family(Decoder, llama.convert_llama, llama.check_checkpoint, llama.is_used),
 }
-TOKENIZER_FILES = ("tokenizer.json", "vocab.txt", "vocab.json", "tokenizer.model", "spiece.model", "sentencepiece.bpe.model")
 PROBE_TEXT = "The animal didn't cross the street because it was too tired."
 
 
@@ -242,8 +242,7 @@ def read_tokenizer(folder: Path, cfg: ModelConfig):
         ModelLoadError: no tokenizer files, an unreadable tokenizer, or one whose token ids
             go beyond the model's ``d_vocab`` embeddings (or that gives no token for text).
     """
-    if not any((folder / file).is_file() for file in TOKENIZER_FILES):
-        raise ModelLoadError(path=str(folder), problem=Text("load_no_tokenizer"))
+    require_tokenizer_files(folder)
     with reading(folder, "load_bad_tokenizer"):
         tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True, trust_remote_code=False)
         ids = tokenizer(PROBE_TEXT)["input_ids"]

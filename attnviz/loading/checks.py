@@ -3,10 +3,22 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import torch
 
-from attnviz.errors import WeightsMismatchError
+from attnviz.errors import ModelLoadError, Text, WeightsMismatchError
+
+# The files a Hugging Face tokenizer is read from: fast (tokenizer.json), WordPiece (vocab.txt), byte-level BPE
+# (vocab.json with merges.txt), SentencePiece (Llama's tokenizer.model, T5's spiece.model, XLM's, Marian's source.spm)
+TOKENIZER_FILES = ("tokenizer.json", "vocab.txt", "vocab.json", "tokenizer.model", "spiece.model", "sentencepiece.bpe.model", "source.spm")
+
+
+def require_tokenizer_files(folder: Path, files: tuple[str, ...] = TOKENIZER_FILES) -> None:
+    """Raise ``ModelLoadError`` ("load_no_tokenizer") unless ``folder`` holds one of ``files``: without them
+    ``AutoTokenizer`` would build an empty tokenizer from the config's model type (every text two tokens)."""
+    if not any((folder / file).is_file() for file in files):
+        raise ModelLoadError(path=str(folder), problem=Text("load_no_tokenizer"))
 
 
 def check_keys(state_dict: dict[str, torch.Tensor], shapes: dict[str, tuple[int, ...]], ignored: re.Pattern) -> None:

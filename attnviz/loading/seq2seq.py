@@ -27,6 +27,7 @@ from transformers import AutoConfig, AutoTokenizer, PreTrainedTokenizerFast
 
 from attnviz.errors import ConfigError, ModelLoadError, Text, WeightsMismatchError
 from attnviz.loading import bart, t5
+from attnviz.loading.checks import TOKENIZER_FILES, require_tokenizer_files
 from attnviz.loading.weights import reading
 from attnviz.model.seq2seq import EncoderDecoder
 from attnviz.model.seq2seq_config import Seq2SeqConfig
@@ -34,7 +35,6 @@ from attnviz.model.seq2seq_config import Seq2SeqConfig
 NATIVE_CONFIG = "attnviz-seq2seq.json"
 FORMAT = 1
 PROBE_TEXT = "30 November 2026"
-TOKENIZER_FILES = ("tokenizer.json", "vocab.json", "source.spm", "spiece.model")  # BART (vocab.json with merges.txt), Marian, T5
 
 
 class Converter(NamedTuple):
@@ -132,15 +132,14 @@ def read_seq2seq_tokenizer(folder: Path, cfg: Seq2SeqConfig):
 
     attnviz's own folder: ``tokenizer.json`` read by ``PreTrainedTokenizerFast`` with the
     config's pad, start and end tokens; a Hugging Face folder: ``AutoTokenizer``, given one of
-    ``TOKENIZER_FILES`` (without them it would build an empty tokenizer from the config's
+    ``checks.TOKENIZER_FILES`` (without them it would build an empty tokenizer from the config's
     model type, reading every source as two tokens). Both offline, ``trust_remote_code=False``.
 
     Raises:
         ModelLoadError: no tokenizer, an unreadable one, or one whose ids go beyond ``d_vocab``.
     """
     native = (folder / NATIVE_CONFIG).is_file()
-    if not any((folder / file).is_file() for file in (("tokenizer.json",) if native else TOKENIZER_FILES)):
-        raise ModelLoadError(path=str(folder), problem=Text("load_no_tokenizer"))  # AutoTokenizer would make an empty one
+    require_tokenizer_files(folder, ("tokenizer.json",) if native else TOKENIZER_FILES)
     with reading(folder, "load_bad_tokenizer"):
         tokenizer = _native_tokenizer(folder, cfg) if native else AutoTokenizer.from_pretrained(folder, local_files_only=True, trust_remote_code=False)
         ids = tokenizer(PROBE_TEXT)["input_ids"]
